@@ -1,0 +1,5 @@
+"""``python -m briefings`` runs the ``briefings`` command."""
+
+from .cli import main
+
+main()

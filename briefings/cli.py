@@ -1,0 +1,169 @@
+"""The ``briefings`` command: a thin layer over :mod:`briefings.build`.
+
+Contract: each command calls the library and prints. Problems in the user's
+files are printed one per line as ``path:LINE: message`` on standard error,
+followed by a count, and the command exits 1. Nothing prints a traceback
+unless ``--debug`` is given; an unexpected internal failure says so in one
+line and exits 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .build import build as run_build
+from .errors import ProblemsFound
+from .model import OUTPUT_FORMATS, load_project
+from .scaffold import ScaffoldError, create_project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+stdout = Console(highlight=False)
+
+
+def _echo_problems(problems: list[Any], what: str) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    errors = sum(1 for p in problems if p.severity.value == "error")
+    warnings = len(problems) - errors
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    click.echo(f"{what} failed: {', '.join(parts) or 'problems'}.", err=True)
+
+
+def handles_problems(what: str) -> Callable[[F], F]:
+    """Turn ProblemsFound into exit 1, and anything unexpected into one line and exit 2."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+            debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
+            try:
+                return command(*args, **kwargs)
+            except ProblemsFound as error:
+                if debug:
+                    raise
+                _echo_problems(error.problems, what)
+                sys.exit(1)
+            except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+                raise
+            except Exception as error:  # noqa: BLE001 - the promise is: no traceback without --debug
+                if debug:
+                    raise
+                click.echo(f"briefings: internal error: {type(error).__name__}: {error} "
+                           "(run again with --debug for the traceback)", err=True)
+                sys.exit(2)
+
+        wrapper = click.option("--debug", is_flag=True, help="Show tracebacks for failures.")(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+project_option = click.option(
+    "--project", "-p", "project", default=".", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The briefing project directory.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefings")
+@click.option("--debug", is_flag=True, help="Show tracebacks for failures.")
+def main(debug: bool) -> None:
+    """Turn curated, sourced facts into Markdown, HTML and PDF briefings."""
+    logging.basicConfig(level=logging.ERROR, format="%(message)s")
+
+
+@main.command()
+@project_option
+@click.option("--only", multiple=True, metavar="ID", help="Build only this briefing (repeatable).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(OUTPUT_FORMATS),
+              help="Build only this format (repeatable). Default: the project's formats.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@handles_problems("build")
+def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, quiet: bool) -> None:
+    """Build briefings into output/."""
+    report = run_build(project, only=only, formats=formats, strict=strict)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    if not quiet:
+        for path in report.written:
+            stdout.print(f"[green]wrote[/green] {_display(path, project)}")
+        stdout.print(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), "
+                     f"{len(report.written)} file(s).")
+
+
+@main.command()
+@project_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@handles_problems("check")
+def check(project: Path, strict: bool) -> None:
+    """Validate the project and render every template; write nothing."""
+    report = run_build(project, formats=("md", "html"), write=False, strict=strict)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    loaded = report.project
+    facts = sum(len(topic.facts) for topic in loaded.topics.values())
+    stdout.print(f"[green]ok[/green]: {len(loaded.topics)} topic(s), {facts} fact(s), "
+                 f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
+                 + (f", {len(report.warnings)} warning(s)" if report.warnings else ""))
+
+
+@main.command(name="list")
+@project_option
+@handles_problems("list")
+def list_(project: Path) -> None:
+    """List topics and briefings with their as-of dates."""
+    loaded = load_project(project)
+    topics = Table(title="Topics", title_justify="left")
+    for column in ("id", "title", "facts", "figures", "as of", "review by"):
+        topics.add_column(column)
+    for topic in loaded.topics.values():
+        topics.add_row(topic.id, topic.title, str(len(topic.facts)), str(len(topic.figures)),
+                       topic.as_of.isoformat(), topic.review_by.isoformat() if topic.review_by else "")
+    briefings = Table(title="Briefings", title_justify="left")
+    for column in ("id", "title", "topics", "as of", "template", "schedule"):
+        briefings.add_column(column)
+    for briefing in loaded.briefings:
+        briefings.add_row(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
+                          briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or "")
+    stdout.print(topics)
+    stdout.print(briefings)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@handles_problems("init")
+def init(directory: Path) -> None:
+    """Create a new briefing project in DIRECTORY, with one sample topic."""
+    try:
+        created = create_project(directory)
+    except ScaffoldError as error:
+        raise click.ClickException(str(error)) from error
+    for path in created:
+        stdout.print(f"[green]created[/green] {_display(path, directory)}")
+    stdout.print(f"Next: briefings build --project {directory}")
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
