@@ -30,7 +30,6 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 
@@ -157,16 +156,6 @@ class BriefingSpec(_Keyed):
     template: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] | None = None
     schedule: Text | None = None
 
-    @field_validator("schedule")
-    @classmethod
-    def _schedule_is_cron(cls, value: str | None) -> str | None:
-        if value is not None:
-            from croniter import croniter
-
-            if not croniter.is_valid(value):
-                raise ValueError("cron")
-        return value
-
 
 class Settings(_Schema):
     title: Text | None = None
@@ -232,7 +221,7 @@ class _ProjectLoader:
         settings, settings_doc = self._load_settings()
         references, references_doc = self._load_references()
         topics = self._load_topics()
-        self._check_citations(topics, references, references_doc)
+        self._check_citations(references, references_doc)
         briefings, origins = self._assemble_briefings(settings, settings_doc, topics)
         if self.problems:
             raise ProblemsFound(self.problems)
@@ -255,12 +244,17 @@ class _ProjectLoader:
 
     def _validate(self, model: type[_Schema], document: YamlDocument, data: Any,
                   location: Location = (), context: dict[str, Any] | None = None) -> Any:
+        # A value the loader already rejected (a bad date, a duplicate key)
+        # would fail again here; one message per mistake is enough.
+        already_reported = {problem.line for problem in document.problems}
         try:
             return model.model_validate(data, context=context)
         except ValidationError as error:
             for detail in error.errors():
                 loc = (*location, *detail["loc"])
-                self.problems.append(document.problem(loc, _describe(detail, loc)))
+                problem = document.problem(loc, _describe(detail, loc))
+                if problem.line not in already_reported:
+                    self.problems.append(problem)
             return None
 
     def _load_settings(self) -> tuple[Settings, YamlDocument | None]:
@@ -281,7 +275,7 @@ class _ProjectLoader:
             self.problems.append(Problem(REFERENCES_FILE, None, "file is missing: every project lists its references here"))
             return {}, None
         document = self._read(path)
-        if document.problems:
+        if document.data is None and document.problems:
             return {}, document
         if not isinstance(document.data, dict):
             self.problems.append(document.problem((), "must be a mapping from reference id to its details"))
@@ -298,40 +292,38 @@ class _ProjectLoader:
 
     def _load_topics(self) -> dict[str, Topic]:
         directory = self.root / TOPICS_DIR
-        paths = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")) if directory.is_dir() else []
+        paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]) if directory.is_dir() else []
         if not paths:
             self.problems.append(Problem(TOPICS_DIR, None, "no topics: add at least one <id>.yaml file"))
-        self.topic_documents: dict[str, YamlDocument] = {}
-        topics: dict[str, Topic] = {}
+        self.topic_files: dict[str, _TopicFile] = {}
         for path in paths:
             topic_id = path.stem
             document = self._read(path)
-            if document.problems:
-                continue
+            if document.data is None and document.problems:
+                self.topic_files.setdefault(topic_id, _TopicFile(document))
+                continue  # unreadable or unparsable: nothing more to say about it
             if not re.match(SLUG_PATTERN, topic_id):
                 self.problems.append(document.problem((), f"topic file name '{path.name}' must be a slug (lowercase letters, digits, hyphens)"))
                 continue
-            if topic_id in topics:
-                self.problems.append(document.problem((), f"topic '{topic_id}' is defined twice"))
+            if topic_id in self.topic_files:
+                self.problems.append(document.problem((), f"topic '{topic_id}' is defined twice ({path.name})"))
                 continue
             if not isinstance(document.data, dict):
                 self.problems.append(document.problem((), "a topic file must be a mapping with title, summary, as_of and facts"))
+                self.topic_files[topic_id] = _TopicFile(document)
                 continue
             topic = self._validate(Topic, document, document.data, (), {"id": topic_id})
-            if topic is not None:
-                topics[topic_id] = topic
-                self.topic_documents[topic_id] = document
-        return topics
+            self.topic_files[topic_id] = _TopicFile(document, topic)
+        return {topic_id: entry.topic for topic_id, entry in self.topic_files.items() if entry.topic}
 
     # -- cross-references ----------------------------------------------------
 
-    def _check_citations(self, topics: dict[str, Topic], references: dict[str, Reference],
-                         references_doc: YamlDocument | None) -> None:
+    def _check_citations(self, references: dict[str, Reference], references_doc: YamlDocument | None) -> None:
         cited: set[str] = set()
-        for topic_id, topic in topics.items():
-            document = self.topic_documents[topic_id]
+        for topic_id, entry in self.topic_files.items():
+            document = entry.document
             first_seen: dict[str, int | None] = {}
-            for index, fact in enumerate(topic.facts):
+            for index, fact in entry.facts():
                 line = document.line_of(("facts", index, "id"))
                 if fact.id in first_seen:
                     self.problems.append(document.problem(("facts", index, "id"), f"duplicate fact id '{fact.id}' (first used on line {first_seen[fact.id]})"))
@@ -343,12 +335,13 @@ class _ProjectLoader:
                     if grades <= LOW_RELIABILITY:
                         self.warnings.append(_warning(document, ("facts", index, "sources"),
                             f"fact '{fact.id}' rests only on low-reliability sources ({', '.join(sorted(g or '' for g in grades))}): corroborate it"))
-            for index, figure in enumerate(topic.figures):
+            for index, figure in entry.figures():
                 self._check_sources(document, ("figures", index), figure.sources, references, cited)
-            if topic.review_by and topic.review_by < self.today:
+            topic = entry.topic
+            if topic and topic.review_by and topic.review_by < self.today:
                 self.warnings.append(_warning(document, ("review_by",),
                     f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}"))
-        if references_doc is not None and topics and not self.problems:
+        if references_doc is not None and self.topic_files and not self.problems:
             for reference_id in references:
                 if reference_id not in cited:
                     self.warnings.append(_warning(references_doc, (reference_id,), f"reference '{reference_id}' is never cited"))
@@ -369,7 +362,7 @@ class _ProjectLoader:
         if settings.briefings is None:
             briefings = [Briefing(id=topic.id, title=topic.title, topics=(topic,)) for topic in topics.values()]
             for topic_id in topics:
-                origins[topic_id] = (f"{TOPICS_DIR}/{self.topic_documents[topic_id].path.name}", 1)
+                origins[topic_id] = (self.topic_files[topic_id].document.display_path, 1)
             return briefings, origins
         assert document is not None
         briefings = []
@@ -379,18 +372,56 @@ class _ProjectLoader:
             if spec is None:
                 continue
             origins[briefing_id] = (document.display_path, document.line_of(location))
+            if spec.schedule is not None and not _is_cron(spec.schedule):
+                self.problems.append(document.problem((*location, "schedule"),
+                    f"schedule '{spec.schedule}' is not a valid cron expression (e.g. \"0 6 * * 1-5\")"))
             chosen = []
             for index, topic_id in enumerate(spec.topics):
                 if topic_id in topics:
                     chosen.append(topics[topic_id])
-                elif not any(p.path.startswith(TOPICS_DIR + "/" + topic_id + ".") for p in self.problems):
-                    known = ", ".join(sorted(topics)) or "none"
+                elif topic_id not in self.topic_files:  # a broken topic file has been reported already
+                    known = ", ".join(sorted(self.topic_files)) or "none"
                     self.problems.append(document.problem((*location, "topics", index),
                         f"unknown topic '{topic_id}' in briefing '{briefing_id}' (topics: {known})"))
             if len(chosen) == len(spec.topics):
                 briefings.append(Briefing(id=briefing_id, title=spec.title, topics=tuple(chosen),
                                           template=spec.template, schedule=spec.schedule))
         return briefings, origins
+
+
+@dataclass
+class _TopicFile:
+    """A topic file as far as it could be understood, for cross-checks."""
+
+    document: YamlDocument
+    topic: Topic | None = None
+
+    def facts(self) -> list[tuple[int, Fact]]:
+        return self._salvage("facts", Fact, self.topic.facts if self.topic else None)
+
+    def figures(self) -> list[tuple[int, Figure]]:
+        return self._salvage("figures", Figure, self.topic.figures if self.topic else None)
+
+    def _salvage(self, key: str, model: type[_Schema], valid: list[Any] | None) -> list[tuple[int, Any]]:
+        if valid is not None:
+            return list(enumerate(valid))
+        # The topic as a whole is invalid (its errors are reported); its
+        # well-formed facts and figures can still be cross-checked, so that
+        # one run reports every problem.
+        raw = self.document.data.get(key) if isinstance(self.document.data, dict) else None
+        salvaged = []
+        for index, item in enumerate(raw if isinstance(raw, list) else []):
+            try:
+                salvaged.append((index, model.model_validate(item)))
+            except ValidationError:
+                pass
+        return salvaged
+
+
+def _is_cron(expression: str) -> bool:
+    from croniter import croniter
+
+    return bool(croniter.is_valid(expression))
 
 
 def _warning(document: YamlDocument, location: Location, message: str) -> Problem:
@@ -414,10 +445,11 @@ def _describe(detail: Any, loc: Location) -> str:
     name = str(loc[-1]) if loc else "value"
     value = detail.get("input")
     message = str(detail.get("msg", ""))
+    parent = f"{_field_name(loc[:-1])}: " if len(loc) > 1 else ""
     if kind == "missing":
-        return f"missing required field '{name}'"
+        return f"{parent}missing required field '{name}'"
     if kind == "extra_forbidden":
-        return f"unknown field '{name}'"
+        return f"{parent}unknown field '{name}'"
     if "id_given" in message:
         return "'id' is not a field here: the id is the key (or the file name)"
     if "date_type" in message or kind.startswith("date_") or kind.startswith("datetime_"):
@@ -433,8 +465,6 @@ def _describe(detail: Any, loc: Location) -> str:
     if kind == "literal_error":
         expected = detail.get("ctx", {}).get("expected", "")
         return f"{field_name}: '{value}' is not allowed (expected {expected})"
-    if "cron" in message:
-        return f"{field_name}: '{value}' is not a valid cron expression"
     if kind in {"string_type", "list_type", "dict_type", "model_type", "int_type", "float_type"} or "not_bool" in message:
         expected = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
                     "model_type": "a mapping", "int_type": "a number", "float_type": "a number"}.get(kind, "a number or text")

@@ -75,16 +75,15 @@ def html_to_pdf(html: str, project_root: Path) -> PdfResult:
     handler = _CollectingHandler()
     weasyprint_logger = logging.getLogger("weasyprint")
     weasyprint_logger.addHandler(handler)
+    # WeasyPrint's messages reach the user through PdfResult.warnings only.
+    propagate, weasyprint_logger.propagate = weasyprint_logger.propagate, False
+    base_url = project_root.resolve().as_uri() + "/"
     try:
-        document = weasyprint.HTML(string=html, base_url=project_root.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher)
-        data = document.write_pdf(pdf_identifier=None)
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        data = document.write_pdf()
     finally:
         weasyprint_logger.removeHandler(handler)
-    warnings = refusals + [message for message in handler.messages
-                           if not any(url_text in message for url_text in _refused_urls(refusals))]
-    return PdfResult(data=data, warnings=warnings)
-
-
-def _refused_urls(refusals: list[str]) -> list[str]:
-    return [refusal.split(" ")[3].rstrip(":") for refusal in refusals]
+        weasyprint_logger.propagate = propagate
+    # A refused fetch is reported once, by the fetcher, not again by WeasyPrint.
+    messages = refusals + [message for message in handler.messages if "refused to fetch" not in message]
+    return PdfResult(data=data, warnings=[message.replace(base_url, "") for message in messages])

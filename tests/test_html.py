@@ -1,0 +1,101 @@
+"""Stage 4: Markdown → sanitised HTML, and the HTML document around it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from briefings.build import build
+from briefings.html import markdown_to_html, sanitise
+
+from .conftest import GENERATED, write
+
+
+def build_html(root: Path) -> str:
+    report = build(root, formats=["html"], generated=GENERATED)
+    (output,) = report.outputs
+    return output.path.read_text(encoding="utf-8")
+
+
+def test_html_document_carries_metadata_and_title_block(project: Path) -> None:
+    write(project, "briefings.yaml", """\
+        title: Research Unit Briefings
+        author: Jane Analyst
+        classification: OFFICIAL-SENSITIVE
+        """)
+    html = build_html(project)
+    assert "<title>Test topic</title>" in html
+    assert '<meta name="author" content="Jane Analyst">' in html
+    assert '<meta name="keywords" content="talks, testing">' in html
+    assert '<p class="classification">OFFICIAL-SENSITIVE</p>' in html
+    assert re.search(r"<dt>Facts as of</dt><dd><time datetime=\"2025-06-24\">24 June 2025</time>", html)
+    assert re.search(r"<dt>Generated</dt><dd><time [^>]*>2 January 2026</time>", html)
+    assert "<style>" in html and "@page" in html  # the stylesheet travels with the file
+
+
+def test_citations_are_numbered_links_to_the_sources_list(project: Path) -> None:
+    html = build_html(project)
+    first = html.index('<a class="footnote-ref" href="#fn:alpha-report"')
+    assert html[first:first + 120].find(">1</a>") > 0
+    assert '<a class="footnote-ref" href="#fn:beta-wire" rel="noopener noreferrer">2</a>' in html
+    sources_heading = html.index('<h2 id="sources">Sources</h2>')
+    notes = html.index('<div class="footnote">')
+    assert sources_heading < notes
+    assert '<li id="fn:alpha-report">' in html[notes:]
+    assert "Alpha News, “Alpha reports on the talks”, 23 June 2025." in html[notes:]
+    assert '<a href="https://alpha.example/talks" rel="noopener noreferrer">https://alpha.example/talks</a>' in html
+
+
+def test_quote_is_a_blockquote_with_attribution(project: Path) -> None:
+    html = build_html(project)
+    quote = re.search(r"<blockquote>(.*?)</blockquote>", html, re.S)
+    assert quote is not None
+    assert "<p>“an excellent meeting”</p>" in quote.group(1)
+    assert "— A. Speaker<sup" in quote.group(1)
+
+
+def test_figures_and_timeline_are_tables(project: Path) -> None:
+    html = build_html(project)
+    assert re.search(r"<td align=\"left\">Troops trained</td>\s*<td align=\"right\">50,000 troops</td>", html)
+    timeline = html[html.index('id="timeline"'):html.index('id="sources"')]
+    assert "<td align=\"left\">23 June 2025</td>" in timeline
+
+
+def test_contents_only_for_multi_topic_briefings(project: Path) -> None:
+    assert 'class="toc"' not in build_html(project)
+    write(project, "sources/topics/other.yaml",
+          (project / "sources/topics/test-topic.yaml").read_text().replace("Test topic", "Other topic"))
+    write(project, "briefings.yaml", "briefings:\n  both:\n    title: Both\n    topics: [test-topic, other]\n")
+    html = build_html(project)
+    toc = html[html.index('<nav class="toc"'):html.index("</nav>")]
+    assert '<a href="#test-topic">Test topic</a>' in toc
+    assert '<a href="#other-topic">Other topic</a>' in toc
+    assert '<a href="#sources">Sources</a>' in toc
+
+
+@pytest.mark.parametrize("hostile", [
+    "<script>alert(1)</script>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    '<img src="x.png" onerror="alert(1)">',
+    '<iframe src="https://evil.example/"></iframe>',
+    '<p onclick="alert(1)">x</p>',
+    '<style>body{display:none}</style>',
+    '<object data="x.swf"></object>',
+    '<svg onload="alert(1)"></svg>',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+])
+def test_active_content_never_reaches_html(hostile: str) -> None:
+    html = markdown_to_html(f"Fact text {hostile} stays.\n").html
+    assert "Fact text" in html and "stays." in html
+    for marker in ("<script", "javascript:", "onerror", "onclick", "onload", "<iframe", "<style",
+                   "<object", "data:text"):
+        assert marker not in html.lower()
+
+
+def test_sanitiser_keeps_the_structure_markdown_produces() -> None:
+    html = sanitise('<h2 id="x">T</h2><table><tr><td align="right">1</td></tr></table>'
+                    '<sup id="fnref:a"><a class="footnote-ref" href="#fn:a">1</a></sup>')
+    assert '<h2 id="x">' in html and '<td align="right">' in html and 'href="#fn:a"' in html
