@@ -40,7 +40,7 @@ class ProblemsFound(Exception):
     """Raised when a run found errors in the user's files; carries all of them."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=_sort_key)
+        self.problems = sorted(dict.fromkeys(problems), key=_sort_key)
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 

@@ -25,7 +25,7 @@ from . import __version__
 from .model import Briefing, Project
 from .templating import briefing_context, render_template, template_names
 
-MARKDOWN_EXTENSIONS = ["footnotes", "tables", "toc", "sane_lists"]
+MARKDOWN_EXTENSIONS = ["footnotes", "tables", "toc", "sane_lists", "smarty"]
 MARKDOWN_EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # Number footnotes in the order a reader meets them, whatever order the
     # template defines them in.

@@ -50,6 +50,9 @@ class YamlDocument:
         return Problem(self.display_path, self.line_of(location), message)
 
 
+_PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
 class _NodeLoader(yaml.SafeLoader):
     """SafeLoader used only to compose nodes and construct scalar values."""
 
@@ -102,6 +105,11 @@ class _Constructor:
 
     def construct(self, node: yaml.Node, location: Location) -> Any:
         self.document.lines.setdefault(location, node.start_mark.line + 1)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTION_TAGS:
+            # Only the safe constructor's scalars are built; a tagged collection
+            # (!!python/object/apply, !!set, ...) is refused, never constructed.
+            self._report(node, f"unsupported YAML tag '{node.tag}'")
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, location)
         if isinstance(node, yaml.SequenceNode):
@@ -109,14 +117,13 @@ class _Constructor:
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, location: Location) -> dict[Any, Any]:
-        try:
-            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
-        except yaml.MarkedYAMLError as error:
-            self._report(node, f"YAML error: {error.problem}")
-            return {}
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merges.append(value_node)
+                continue
             key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or isinstance(key, (list, dict)):
                 self._report(key_node, "mapping keys must be plain values")
@@ -129,6 +136,16 @@ class _Constructor:
             child = (*location, key)
             self.document.lines[child] = line
             result[key] = self.construct(value_node, child)
+        # YAML merge keys (<<): explicit keys win, then earlier merged mappings
+        # win over later ones. Merged values are not duplicates of anything.
+        for merge_node in merges:
+            sources = merge_node.value if isinstance(merge_node, yaml.SequenceNode) else [merge_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self._report(source, "a merge key (<<) takes a mapping or a list of mappings")
+                    continue
+                for key, value in self._mapping(source, location).items():
+                    result.setdefault(key, value)
         return result
 
     def _scalar(self, node: yaml.Node) -> Any:

@@ -181,6 +181,10 @@ class Briefing:
         return min(topic.as_of for topic in self.topics)
 
     @property
+    def latest_as_of(self) -> datetime.date:
+        return max(topic.as_of for topic in self.topics)
+
+    @property
     def tags(self) -> list[str]:
         return sorted({tag for topic in self.topics for tag in topic.tags})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import shutil
 import subprocess
@@ -39,8 +40,9 @@ def fold(text: str) -> str:
 
 def plain(markdown_text: str) -> str:
     """What a reader sees of a Markdown snippet: the text without markup."""
-    html = markdown.markdown(markdown_text)
-    return fold(re.sub(r"<[^>]+>", "", html).replace("&amp;", "&"))
+    html = markdown.markdown(markdown_text, extensions=["smarty"])
+    text = re.sub(r"<[^>]+>", "", html)
+    return fold(html_module.unescape(text))
 
 
 def reader(path: Path) -> PdfReader:

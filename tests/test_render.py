@@ -124,7 +124,7 @@ def test_multi_topic_briefing_nests_topics_and_merges_timeline(project: Path) ->
     text = render(project, "both")
     assert "## Test topic" in text and "## Second topic" in text
     assert "### The talks" in text
-    assert "- **Facts as of:** 2 June 2025" in text  # the least current topic
+    assert "- **Facts as of:** 2 June 2025 to 24 June 2025, by topic" in text
     timeline = text[text.index("## Timeline"):]
     assert timeline.index("1 June 2025 | Second topic") < timeline.index("23 June 2025 | Test topic")
 
