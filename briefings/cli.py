@@ -130,13 +130,13 @@ def list_(project: Path) -> None:
     loaded = load_project(project)
     topics = Table(title="Topics", title_justify="left")
     for column in ("id", "title", "facts", "figures", "as of", "review by"):
-        topics.add_column(column)
+        topics.add_column(column, no_wrap=column != "title")
     for topic in loaded.topics.values():
         topics.add_row(topic.id, topic.title, str(len(topic.facts)), str(len(topic.figures)),
                        topic.as_of.isoformat(), topic.review_by.isoformat() if topic.review_by else "")
     briefings = Table(title="Briefings", title_justify="left")
     for column in ("id", "title", "topics", "as of", "template", "schedule"):
-        briefings.add_column(column)
+        briefings.add_column(column, no_wrap=column not in {"title", "topics"})
     for briefing in loaded.briefings:
         briefings.add_row(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
                           briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or "")

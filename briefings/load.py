@@ -150,16 +150,20 @@ class _Constructor:
 
     def _scalar(self, node: yaml.Node) -> Any:
         try:
-            value = self.loader.construct_object(node, deep=True)
+            return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as error:
-            self._report(node, f"unsupported YAML value: {error.problem}")
-            return None
+            message = f"unsupported YAML value: {error.problem}"
         except ValueError:
             # The timestamp resolver matched the shape of a date, but the
             # calendar rejects it (2025-02-30).
-            self._report(node, f"invalid date '{node.value}'")
-            return None
-        return value
+            message = f"invalid date '{node.value}'"
+        # PyYAML leaves a failed node marked as under construction; unmark it
+        # so that an alias to the same node is reported the same way.
+        self.loader.recursive_objects.pop(node, None)
+        self._report(node, message)
+        return None
 
     def _report(self, node: yaml.Node, message: str) -> None:
-        self.document.problems.append(Problem(self.document.display_path, node.start_mark.line + 1, message))
+        problem = Problem(self.document.display_path, node.start_mark.line + 1, message)
+        if problem not in self.document.problems:  # a node reached again through an alias
+            self.document.problems.append(problem)

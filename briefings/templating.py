@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,7 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "generated": generated,
         "standalone": standalone,
         "reliability_grades": RELIABILITY_GRADES,
-        "cite": cite,
+        "cite": citer(cited_references(project, briefing)),
         "source_note": source_note,
     }
 
@@ -170,10 +171,12 @@ def render_markdown(environment: jinja2.Environment, project: Project, briefing:
 
 def cited_references(project: Project, briefing: Briefing) -> list[Reference]:
     """References the briefing cites, in the order of their first citation."""
+    # The order of the built-in template: all facts, then all figures.
     order: dict[str, None] = {}
     for topic in briefing.topics:
         for fact in topic.facts:
             order.update(dict.fromkeys(fact.sources))
+    for topic in briefing.topics:
         for figure in topic.figures:
             order.update(dict.fromkeys(figure.sources))
     return [project.references[reference_id] for reference_id in order]
@@ -185,9 +188,20 @@ def timeline(briefing: Briefing) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.date)  # stable: ties keep curated order
 
 
-def cite(sources: list[str]) -> str:
-    """Markdown footnote references, one per source (python-markdown numbers them)."""
-    return "".join(f"[^{source}]" for source in sources)
+def citer(cited: list[Reference]) -> Callable[[list[str]], str]:
+    """The template function ``cite(ids)``: one Markdown footnote reference per source.
+
+    python-markdown numbers footnotes in the order the text first cites them;
+    listing a fact's sources in that same order makes its numbers ascend (1,3
+    rather than 3,1).
+    """
+    rank = {reference.id: index for index, reference in enumerate(cited)}
+
+    def cite(sources: list[str]) -> str:
+        ordered = sorted(sources, key=lambda source: rank.get(source, len(rank)))
+        return "".join(f"[^{source}]" for source in ordered)
+
+    return cite
 
 
 def source_note(reference: Reference) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -87,7 +88,9 @@ def test_markdown_outputs_cite_every_fact(example_build: Path) -> None:
         text = (example_build / "output" / f"{briefing.id}.md").read_text(encoding="utf-8")
         for topic in briefing.topics:
             for fact in topic.facts:
-                line = next(line for line in text.splitlines() if line.startswith("- " + fact.text.split("\n")[0]))
-                assert line.endswith("".join(f"[^{s}]" for s in fact.sources)) or "\n" in fact.text
+                line = next(line for line in text.splitlines() if line.startswith("- " + fact.text))
+                cited = re.search(r"((?:\[\^[a-z0-9-]+\])+)$", line)
+                assert cited, f"{fact.id} has no citation"
+                assert sorted(re.findall(r"\[\^([a-z0-9-]+)\]", cited.group(1))) == sorted(fact.sources)
         for reference_id in {s for t in briefing.topics for f in t.facts for s in f.sources}:
             assert f"[^{reference_id}]: " in text
