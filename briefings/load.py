@@ -33,6 +33,8 @@ class YamlDocument:
     data: Any = None
     lines: dict[Location, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Locations whose value was rejected here (and is None in ``data``).
+    rejected: set[Location] = field(default_factory=set)
 
     def line_of(self, location: Location) -> int | None:
         """The line of ``location``, or of its nearest enclosing value.
@@ -50,6 +52,7 @@ class YamlDocument:
         return Problem(self.display_path, self.line_of(location), message)
 
 
+_REJECTED = object()  # what _scalar returns for a value it reported as a problem
 _PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
@@ -81,8 +84,11 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
+        # PyYAML may place "end of stream" one line past the last one.
+        line = min(mark.line + 1, text.count("\n") + 1) if mark else None
         message = error.problem or error.context or "invalid YAML"
+        if error.problem and error.context and error.context_mark and error.context_mark is not mark:
+            message += f" ({error.context} on line {error.context_mark.line + 1})"
         document.problems.append(Problem(document.display_path, line, f"YAML syntax error: {message}"))
         return document
     except yaml.YAMLError as error:
@@ -109,14 +115,19 @@ class _Constructor:
             # Only the safe constructor's scalars are built; a tagged collection
             # (!!python/object/apply, !!set, ...) is refused, never constructed.
             self._report(node, f"unsupported YAML tag '{node.tag}'")
+            self.document.rejected.add(location)
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, location)
         if isinstance(node, yaml.SequenceNode):
             return [self.construct(item, (*location, index)) for index, item in enumerate(node.value)]
-        return self._scalar(node)
+        value = self._scalar(node)
+        if value is _REJECTED:
+            self.document.rejected.add(location)
+            return None
+        return value
 
-    def _mapping(self, node: yaml.MappingNode, location: Location) -> dict[Any, Any]:
+    def _mapping(self, node: yaml.MappingNode, location: Location, *, merged: bool = False) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
         merges: list[yaml.Node] = []
@@ -125,7 +136,7 @@ class _Constructor:
                 merges.append(value_node)
                 continue
             key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None or isinstance(key, (list, dict)):
+            if key is None or key is _REJECTED or isinstance(key, (list, dict)):
                 self._report(key_node, "mapping keys must be plain values")
                 continue
             line = key_node.start_mark.line + 1
@@ -134,7 +145,10 @@ class _Constructor:
                 continue
             first_line[key] = line
             child = (*location, key)
-            self.document.lines[child] = line
+            if merged:
+                self.document.lines.setdefault(child, line)  # an explicit key keeps its own line
+            else:
+                self.document.lines[child] = line
             result[key] = self.construct(value_node, child)
         # YAML merge keys (<<): explicit keys win, then earlier merged mappings
         # win over later ones. Merged values are not duplicates of anything.
@@ -144,7 +158,7 @@ class _Constructor:
                 if not isinstance(source, yaml.MappingNode):
                     self._report(source, "a merge key (<<) takes a mapping or a list of mappings")
                     continue
-                for key, value in self._mapping(source, location).items():
+                for key, value in self._mapping(source, location, merged=True).items():
                     result.setdefault(key, value)
         return result
 
@@ -161,7 +175,7 @@ class _Constructor:
         # so that an alias to the same node is reported the same way.
         self.loader.recursive_objects.pop(node, None)
         self._report(node, message)
-        return None
+        return _REJECTED
 
     def _report(self, node: yaml.Node, message: str) -> None:
         problem = Problem(self.document.display_path, node.start_mark.line + 1, message)

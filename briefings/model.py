@@ -256,6 +256,8 @@ class _ProjectLoader:
         except ValidationError as error:
             for detail in error.errors():
                 loc = (*location, *detail["loc"])
+                if any(loc[:length] in document.rejected for length in range(len(loc) + 1)):
+                    continue
                 problem = document.problem(loc, _describe(detail, loc))
                 if problem.line not in already_reported:
                     self.problems.append(problem)

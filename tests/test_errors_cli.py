@@ -268,11 +268,6 @@ def test_python_tag_in_a_fact_is_refused_not_run(project: Path, tmp_path: Path) 
     assert lines[1] == "check failed: 1 error."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an explicit key beside a YAML merge key (<<) is located at the line of the merged "
-    "key it overrides: the problem is reported on the anchor's line instead of its own",
-)
 def test_problem_in_a_value_overriding_a_merge_key_is_reported_at_its_own_line(project: Path) -> None:
     references = write(project, REFERENCES_FILE, REFERENCES + """\
 wire-defaults: &wire
@@ -292,11 +287,6 @@ gamma-wire:
     ])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an impossible date used again through an alias is also reported at the alias as the "
-    "misleading \"beta-wire.published: invalid date 'None'\"",
-)
 def test_impossible_date_used_through_an_alias_is_one_error(project: Path) -> None:
     references = write(project, REFERENCES_FILE, changed(
         changed(REFERENCES, "published: 2025-06-23", "published: &day 2025-06-31"),

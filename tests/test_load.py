@@ -169,12 +169,6 @@ def test_tab_indentation_is_a_syntax_error(tmp_path: Path) -> None:
     assert "'\\t'" in problem.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_yaml reports an unterminated quoted string at the end of the stream "
-    "(a line past the end of the file) with 'found unexpected end of stream', dropping "
-    "PyYAML's context mark, so nothing points at line 1 where the quote opens",
-)
 def test_unterminated_quote_points_at_where_the_quote_opens(tmp_path: Path) -> None:
     document = load(tmp_path, "title: 'unterminated\nsummary: fine\n")
     assert len(document.problems) == 1
@@ -320,11 +314,6 @@ def test_merge_key_list_earlier_mapping_takes_precedence(tmp_path: Path) -> None
     assert document.data["both"] == {"x": 1, "y": 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the line of an explicit key beside '<<' is overwritten by the line of the merged "
-    "key it overrides, so a problem in the explicit value would be reported in the anchor",
-)
 def test_merge_key_explicit_value_keeps_its_own_line(tmp_path: Path) -> None:
     document = load(tmp_path, """\
         defaults: &defaults
@@ -338,11 +327,6 @@ def test_merge_key_explicit_value_keeps_its_own_line(tmp_path: Path) -> None:
     assert document.lines[("report", "outlet")] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with '<<: [*one, *two]' the value of a shared key comes from *one but its line "
-    "is recorded from *two",
-)
 def test_merge_key_list_lines_follow_the_value_kept(tmp_path: Path) -> None:
     document = load(tmp_path, """\
         one: &one {x: 1}
