@@ -36,8 +36,9 @@ def main() -> None:
     repeat = arguments.repeat
 
     started = time.perf_counter()
-    from briefings.pdf import html_to_pdf
     import weasyprint  # noqa: F401
+
+    from briefings.pdf import html_to_pdf
     import_seconds = time.perf_counter() - started
     if arguments.fonttools:
         import weasyprint.pdf.fonts
@@ -60,7 +61,7 @@ def main() -> None:
         pdfs = [html_to_pdf(document, ROOT).data for document in documents.values()]
         t4 = time.perf_counter()
         pages = sum(len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs)
-        for stage, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+        for stage, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             timings[stage].append(seconds)
 
     import weasyprint.pdf.fonts

@@ -54,8 +54,8 @@ def generation_time() -> datetime.datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when set, so that builds can be reproduced."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
 def build(

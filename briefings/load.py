@@ -85,11 +85,11 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         # PyYAML may place "end of stream" one line past the last one.
-        line = min(mark.line + 1, text.count("\n") + 1) if mark else None
+        error_line = min(mark.line + 1, text.count("\n") + 1) if mark else None
         message = error.problem or error.context or "invalid YAML"
         if error.problem and error.context and error.context_mark and error.context_mark is not mark:
             message += f" ({error.context} on line {error.context_mark.line + 1})"
-        document.problems.append(Problem(document.display_path, line, f"YAML syntax error: {message}"))
+        document.problems.append(Problem(document.display_path, error_line, f"YAML syntax error: {message}"))
         return document
     except yaml.YAMLError as error:
         document.problems.append(Problem(document.display_path, None, f"YAML error: {error}"))

@@ -40,7 +40,8 @@ SETTINGS_FILE = "briefings.yaml"
 REFERENCES_FILE = "sources/references.yaml"
 TOPICS_DIR = "sources/topics"
 DEFAULT_SECTION = "Key developments"
-OUTPUT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+OutputFormat = Literal["md", "html", "pdf"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "pdf")
 
 #: Admiralty-scale source reliability grades and what each one says.
 RELIABILITY_GRADES: dict[str, str] = {
@@ -55,6 +56,7 @@ RELIABILITY_GRADES: dict[str, str] = {
 LOW_RELIABILITY = frozenset({"D", "E"})
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+SLUG_HINT = "must be a slug (lowercase letters, digits, hyphens)"
 
 
 def _reject_non_dates(value: Any) -> Any:
@@ -161,7 +163,7 @@ class Settings(_Schema):
     title: Text | None = None
     author: Text | None = None
     classification: Text | None = None
-    formats: Annotated[list[Literal["md", "html", "pdf"]], Field(min_length=1)] = list(OUTPUT_FORMATS)
+    formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
 
 
@@ -278,7 +280,8 @@ class _ProjectLoader:
     def _load_references(self) -> tuple[dict[str, Reference], YamlDocument | None]:
         path = self.root / REFERENCES_FILE
         if not path.exists():
-            self.problems.append(Problem(REFERENCES_FILE, None, "file is missing: every project lists its references here"))
+            self.problems.append(Problem(REFERENCES_FILE, None,
+                                         "file is missing: every project lists its references here"))
             return {}, None
         document = self._read(path)
         if document.data is None and document.problems:
@@ -289,7 +292,7 @@ class _ProjectLoader:
         references: dict[str, Reference] = {}
         for key, entry in document.data.items():
             if not isinstance(key, str) or not re.match(SLUG_PATTERN, key):
-                self.problems.append(document.problem((key,), f"reference id '{key}' must be a slug (lowercase letters, digits, hyphens)"))
+                self.problems.append(document.problem((key,), f"reference id '{key}' {SLUG_HINT}"))
                 continue
             reference = self._validate(Reference, document, entry, (key,), {"id": key})
             if reference is not None:
@@ -309,13 +312,14 @@ class _ProjectLoader:
                 self.topic_files.setdefault(topic_id, _TopicFile(document))
                 continue  # unreadable or unparsable: nothing more to say about it
             if not re.match(SLUG_PATTERN, topic_id):
-                self.problems.append(document.problem((), f"topic file name '{path.name}' must be a slug (lowercase letters, digits, hyphens)"))
+                self.problems.append(document.problem((), f"topic file name '{path.name}' {SLUG_HINT}"))
                 continue
             if topic_id in self.topic_files:
                 self.problems.append(document.problem((), f"topic '{topic_id}' is defined twice ({path.name})"))
                 continue
             if not isinstance(document.data, dict):
-                self.problems.append(document.problem((), "a topic file must be a mapping with title, summary, as_of and facts"))
+                self.problems.append(document.problem(
+                    (), "a topic file must be a mapping with title, summary, as_of and facts"))
                 self.topic_files[topic_id] = _TopicFile(document)
                 continue
             topic = self._validate(Topic, document, document.data, (), {"id": topic_id})
@@ -332,15 +336,19 @@ class _ProjectLoader:
             for index, fact in entry.facts():
                 line = document.line_of(("facts", index, "id"))
                 if fact.id in first_seen:
-                    self.problems.append(document.problem(("facts", index, "id"), f"duplicate fact id '{fact.id}' (first used on line {first_seen[fact.id]})"))
+                    self.problems.append(document.problem(
+                        ("facts", index, "id"),
+                        f"duplicate fact id '{fact.id}' (first used on line {first_seen[fact.id]})"))
                 else:
                     first_seen[fact.id] = line
                 self._check_sources(document, ("facts", index), fact.sources, references, cited)
                 if references and all(source in references for source in fact.sources):
                     grades = {references[source].reliability for source in fact.sources}
                     if grades <= LOW_RELIABILITY:
-                        self.warnings.append(_warning(document, ("facts", index, "sources"),
-                            f"fact '{fact.id}' rests only on low-reliability sources ({', '.join(sorted(g or '' for g in grades))}): corroborate it"))
+                        shown = ", ".join(sorted(grade or "" for grade in grades))
+                        self.warnings.append(_warning(
+                            document, ("facts", index, "sources"),
+                            f"fact '{fact.id}' rests only on low-reliability sources ({shown}): corroborate it"))
             for index, figure in entry.figures():
                 self._check_sources(document, ("figures", index), figure.sources, references, cited)
             topic = entry.topic
@@ -350,7 +358,8 @@ class _ProjectLoader:
         if references_doc is not None and self.topic_files and not self.problems:
             for reference_id in references:
                 if reference_id not in cited:
-                    self.warnings.append(_warning(references_doc, (reference_id,), f"reference '{reference_id}' is never cited"))
+                    self.warnings.append(_warning(references_doc, (reference_id,),
+                                                  f"reference '{reference_id}' is never cited"))
 
     def _check_sources(self, document: YamlDocument, location: Location, sources: list[str],
                        references: dict[str, Reference], cited: set[str]) -> None:
@@ -463,7 +472,7 @@ def _describe(detail: Any, loc: Location) -> str:
     if kind == "string_pattern_mismatch":
         if name == "url":
             return f"{field_name}: '{value}' is not an http(s) URL"
-        return f"{field_name}: '{value}' must be a slug (lowercase letters, digits, hyphens)"
+        return f"{field_name}: '{value}' {SLUG_HINT}"
     if kind == "string_too_short":
         return f"{field_name}: must not be empty"
     if kind == "too_short":
@@ -471,11 +480,14 @@ def _describe(detail: Any, loc: Location) -> str:
     if kind == "literal_error":
         expected = detail.get("ctx", {}).get("expected", "")
         return f"{field_name}: '{value}' is not allowed (expected {expected})"
-    if kind in {"string_type", "list_type", "dict_type", "model_type", "int_type", "float_type"} or "not_bool" in message:
-        expected = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
-                    "model_type": "a mapping", "int_type": "a number", "float_type": "a number"}.get(kind, "a number or text")
+    if kind in _EXPECTED or "not_bool" in message:
+        expected = _EXPECTED.get(kind, "a number or text")
         return f"{field_name}: expected {expected}, got {_type_name(value)}"
     return f"{field_name}: {message}"
+
+
+_EXPECTED = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
+             "model_type": "a mapping", "int_type": "a number", "float_type": "a number"}
 
 
 def _type_name(value: Any) -> str:

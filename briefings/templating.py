@@ -91,7 +91,8 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
         path = _display_template_path(error.filename, error.name, project_root)
         raise TemplateProblem(Problem(path, error.lineno, f"template syntax error: {error.message}")) from error
     except jinja2.TemplatesNotFound as error:
-        raise TemplateProblem(Problem(USER_TEMPLATES_DIR, None, f"template not found: {' or '.join(error.templates)}")) from error
+        tried = " or ".join(str(name) for name in error.templates)
+        raise TemplateProblem(Problem(USER_TEMPLATES_DIR, None, f"template not found: {tried}")) from error
     except jinja2.TemplateNotFound as error:
         where, line = _template_frame(error, project_root)
         raise TemplateProblem(Problem(where, line, f"template not found: {error.name}")) from error

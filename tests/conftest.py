@@ -50,7 +50,7 @@ figures:
 """
 
 #: A fixed generation time, so outputs do not depend on the clock.
-GENERATED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+GENERATED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 
 
 def write(root: Path, relative: str, text: str | bytes) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from briefings.errors import Problem, Severity
 from briefings.load import YamlDocument, load_yaml
+
 from .conftest import write
 
 

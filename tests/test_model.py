@@ -277,7 +277,8 @@ unused-source:
 
 def test_reference_cited_only_by_a_figure_is_cited(project: Path) -> None:
     topic = TOPIC.replace("    sources: [alpha-report, beta-wire]\n", "    sources: [alpha-report]\n")
-    topic = topic.replace("    unit: troops\n    sources: [alpha-report]\n", "    unit: troops\n    sources: [beta-wire]\n")
+    topic = topic.replace("    unit: troops\n    sources: [alpha-report]\n",
+                          "    unit: troops\n    sources: [beta-wire]\n")
     assert topic.count("beta-wire") == 1
     write(project, TOPIC_FILE, topic)
 

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import load_project
+from briefings.model import Figure, load_project
 from briefings.templating import (
     escape_markdown,
     format_figure_value,
     make_environment,
     render_markdown,
 )
-from briefings.model import Figure
 
 from .conftest import GENERATED, write
 
