@@ -207,8 +207,11 @@ def citer(cited: list[Reference]) -> Callable[[list[str]], str]:
 
 def source_note(reference: Reference) -> str:
     """The footnote text for one reference: outlet, title, date, link, grade."""
-    parts = [f"{escape_markdown(reference.outlet)}, “{escape_markdown(reference.title)}”, "
-             f"{format_long_date(reference.published)}."]
+    title = escape_markdown(reference.title)
+    # A title the curator supplied is bracketed, as in a library catalogue,
+    # and is not quoted as if it were the document's own.
+    shown_title = title if reference.title.startswith("[") else f"“{title}”"
+    parts = [f"{escape_markdown(reference.outlet)}, {shown_title}, {format_long_date(reference.published)}."]
     if reference.url:
         parts.append(f"<{reference.url}>.")
     if reference.reliability:

@@ -142,3 +142,10 @@ def test_figure_values_read_naturally(value: object, unit: str | None, shown: st
 
 def test_escape_markdown_keeps_plain_text_plain() -> None:
     assert escape_markdown("A *starred* [link] #1 <b>") == r"A \*starred\* \[link\] \#1 \<b\>"
+
+
+def test_supplied_title_in_brackets_is_not_quoted(project: Path) -> None:
+    references = project / "sources/references.yaml"
+    references.write_text(references.read_text().replace("title: Beta wire copy", "title: \"[Untitled wire copy]\""))
+    text = render(project)
+    assert "[^beta-wire]: Beta Wire, \\[Untitled wire copy\\], 24 June 2025." in text
