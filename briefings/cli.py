@@ -22,7 +22,7 @@ from rich.table import Table
 
 from . import __version__
 from .build import build as run_build
-from .errors import ProblemsFound
+from .errors import ProblemsFound, relative_path
 from .model import OUTPUT_FORMATS, load_project
 from .scaffold import ScaffoldError, create_project
 
@@ -101,7 +101,7 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
         click.echo(str(warning), err=True)
     if not quiet:
         for path in report.written:
-            stdout.print(f"[green]wrote[/green] {_display(path, project)}")
+            stdout.print(f"[green]wrote[/green] {relative_path(path, project)}")
         stdout.print(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), "
                      f"{len(report.written)} file(s).")
 
@@ -154,15 +154,10 @@ def init(directory: Path) -> None:
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from error
     for path in created:
-        stdout.print(f"[green]created[/green] {_display(path, directory)}")
+        stdout.print(f"[green]created[/green] {relative_path(path, directory)}")
     stdout.print(f"Next: briefings build --project {directory}")
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover

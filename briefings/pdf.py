@@ -15,6 +15,7 @@ fail on it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ class _CollectingHandler(logging.Handler):
         self.messages.append(record.getMessage().strip().splitlines()[0])
 
 
+@functools.cache
 def _fetcher_class() -> type:
     import weasyprint
 

@@ -144,19 +144,20 @@ class FigureEntry:
 def briefing_context(project: Project, briefing: Briefing, generated: datetime.datetime,
                      *, standalone: bool) -> dict[str, Any]:
     """Everything a Markdown or HTML template may use, for one briefing."""
+    cited = cited_references(project, briefing)
     return {
         "briefing": briefing,
         "topics": briefing.topics,
         "multi_topic": len(briefing.topics) > 1,
         "settings": project.settings,
         "references": project.references,
-        "cited_references": cited_references(project, briefing),
+        "cited_references": cited,
         "timeline": timeline(briefing),
         "figures": [FigureEntry(topic, figure) for topic in briefing.topics for figure in topic.figures],
         "generated": generated,
         "standalone": standalone,
         "reliability_grades": RELIABILITY_GRADES,
-        "cite": citer(cited_references(project, briefing)),
+        "cite": citer(cited),
         "source_note": source_note,
     }
 

@@ -302,6 +302,9 @@ def test_merge_key_explicit_value_overrides_merged_one(tmp_path: Path) -> None:
     assert messages(document) == []
     assert document.data["report"] == {"outlet": "Alpha News", "reliability": "C"}
     assert document.data["defaults"] == {"outlet": "Alpha News", "reliability": "B"}
+    # The explicit value keeps its own line; the merged one points at the anchor.
+    assert document.lines[("report", "reliability")] == 6
+    assert document.lines[("report", "outlet")] == 2
 
 
 def test_merge_key_list_earlier_mapping_takes_precedence(tmp_path: Path) -> None:
@@ -313,19 +316,6 @@ def test_merge_key_list_earlier_mapping_takes_precedence(tmp_path: Path) -> None
         """)
     assert messages(document) == []
     assert document.data["both"] == {"x": 1, "y": 2}
-
-
-def test_merge_key_explicit_value_keeps_its_own_line(tmp_path: Path) -> None:
-    document = load(tmp_path, """\
-        defaults: &defaults
-          outlet: Alpha News
-          reliability: B
-        report:
-          <<: *defaults
-          reliability: C
-        """)
-    assert document.lines[("report", "reliability")] == 6
-    assert document.lines[("report", "outlet")] == 2
 
 
 def test_merge_key_list_lines_follow_the_value_kept(tmp_path: Path) -> None:
