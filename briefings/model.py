@@ -250,19 +250,16 @@ class _ProjectLoader:
 
     def _validate(self, model: type[_Schema], document: YamlDocument, data: Any,
                   location: Location = (), context: dict[str, Any] | None = None) -> Any:
-        # A value the loader already rejected (a bad date, a duplicate key)
-        # would fail again here; one message per mistake is enough.
-        already_reported = {problem.line for problem in document.problems}
         try:
             return model.model_validate(data, context=context)
         except ValidationError as error:
             for detail in error.errors():
                 loc = (*location, *detail["loc"])
+                # A value the loader rejected (and reported) is None in the
+                # data; one message per mistake is enough.
                 if any(loc[:length] in document.rejected for length in range(len(loc) + 1)):
                     continue
-                problem = document.problem(loc, _describe(detail, loc))
-                if problem.line not in already_reported:
-                    self.problems.append(problem)
+                self.problems.append(document.problem(loc, _describe(detail, loc)))
             return None
 
     def _load_settings(self) -> tuple[Settings, YamlDocument | None]:
