@@ -77,21 +77,27 @@ def build(
 
     environment = make_environment(root)
     problems: set[Problem] = set()
+    template_warnings: dict[Problem, None] = {}
     html_documents: dict[str, str] = {}
     for briefing in briefings:
         try:
             if "md" in wanted:
-                markdown_text = render_markdown(environment, project, briefing, generated, standalone=True)
-                report.outputs.append(_output(root, briefing, "md", markdown_text.encode("utf-8")))
+                document = render_markdown(environment, project, briefing, generated, standalone=True)
+                report.outputs.append(_output(root, briefing, "md", document.text.encode("utf-8")))
+                template_warnings.update(dict.fromkeys(document.warnings))
             if "html" in wanted or "pdf" in wanted:
-                body = markdown_to_html(render_markdown(environment, project, briefing, generated, standalone=False))
-                html_documents[briefing.id] = render_html(environment, project, briefing, generated, body)
+                body_markdown = render_markdown(environment, project, briefing, generated, standalone=False)
+                template_warnings.update(dict.fromkeys(body_markdown.warnings))
+                body = markdown_to_html(body_markdown.text)
+                html_documents[briefing.id] = render_html(environment, project, briefing, generated,
+                                                          body_markdown, body)
                 if "html" in wanted:
                     report.outputs.append(_output(root, briefing, "html", html_documents[briefing.id].encode("utf-8")))
         except TemplateProblem as error:
             problems.add(error.problem)
     if problems:
         raise ProblemsFound(list(problems))
+    report.warnings.extend(template_warnings)
 
     if "pdf" in wanted:
         from .pdf import html_to_pdf  # WeasyPrint is loaded only when a PDF is made.

@@ -1,36 +1,63 @@
 """Stage 4: Markdown → sanitised HTML body → standalone HTML document.
 
 Contract: :func:`markdown_to_html` converts a briefing's Markdown body with
-python-markdown (footnotes, tables, heading ids) and passes the result
-through the nh3 sanitiser. Facts are curated text, not trusted code:
-python-markdown passes raw HTML through by design, so ``<script>``,
-``javascript:`` links, event-handler attributes and any tag or attribute not
-listed below never reach the output. :func:`render_html` wraps the body in
-the HTML template (``briefing.html.j2``), which carries the stylesheet
-inline so that the file stands alone and prints as the PDF does.
+python-markdown (tables, heading ids, typographic quotes) plus this module's
+citation extension, and passes the result through the nh3 sanitiser.
+Citations arrive already numbered in reading order (see
+:mod:`briefings.templating`): ``[^3]`` becomes a superscript link to entry 3
+of the Sources list, and the ``[^3]: …`` lines under Sources become that
+ordered list. The conversion does constant work per citation, so a briefing
+with thousands of citations of one source converts in linear time (python-
+markdown's own footnotes do not).
+
+Facts are curated text, not trusted code, and the Markdown template is
+untrusted too: only the tags and attributes listed below survive, links must
+be ``http(s):``, ``mailto:`` or ``#fragment``, images must be files of the
+project (relative paths) or ``data:`` images, ``id`` attributes only those
+this module makes (``h-…`` headings, ``cite-N``, ``source-N``) and ``class``
+attributes only :data:`ALLOWED_CLASSES` or ``house-*``, so nothing in the
+text can run, fetch from elsewhere or borrow the look of the document's own
+furniture (its classification banner, say).
+
+:func:`render_html` wraps the body in the HTML template
+(``briefing.html.j2``), which carries the stylesheet inline so that the file
+stands alone and prints as the PDF does.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 import markdown
 import nh3
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify
+from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup
 
 from . import __version__
 from .model import Briefing, Project
-from .templating import briefing_context, render_template, template_names
+from .templating import RenderedMarkdown, briefing_context, render_template, template_names
+from .views import TocEntry, toc_entries
 
-MARKDOWN_EXTENSIONS = ["footnotes", "tables", "toc", "sane_lists", "smarty"]
+HEADING_ID_PREFIX = "h-"
+
+
+def _heading_id(value: str, separator: str) -> str:
+    # A prefix keeps heading ids (made from curated titles) apart from the
+    # ids of the page itself and of citations.
+    return HEADING_ID_PREFIX + (slugify(value, separator) or "section")
+
+
+MARKDOWN_EXTENSIONS: list[Any] = ["tables", "toc", "sane_lists", "smarty"]
 MARKDOWN_EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
-    # Number footnotes in the order a reader meets them, whatever order the
-    # template defines them in.
-    "footnotes": {"USE_DEFINITION_ORDER": False, "BACKLINK_TITLE": "Back to citation %d"},
-    "toc": {"toc_depth": "2-3"},
+    "toc": {"toc_depth": "2-3", "slugify": _heading_id},
     "tables": {"use_align_attribute": True},
 }
 
@@ -42,14 +69,21 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang"},
-    "a": {"href"},
+    "a": {"href", "aria-label"},
     "img": {"src", "alt", "width", "height"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "ol": {"start"},
+    "li": {"value"},
     "time": {"datetime"},
 }
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "data"}
+#: Classes the body may carry: the ones this module makes; house templates may add ``house-*``.
+ALLOWED_CLASSES = frozenset({"citation", "sources", "backref"})
+_ALLOWED_ID = re.compile(rf"^(?:{HEADING_ID_PREFIX}[\w-]+|cite-\d+|source-\d+)$")
+_ALLOWED_HREF = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
+_ALLOWED_SRC = re.compile(r"^(?:data:image/(?:png|jpeg|gif|webp|svg\+xml)[;,]|(?![a-z][a-z0-9+.-]*:|/|\\)[^\\]*$)",
+                          re.IGNORECASE)
 
 
 @dataclass
@@ -57,24 +91,103 @@ class HtmlBody:
     """A sanitised HTML fragment and the headings it contains."""
 
     html: str
-    toc: list[dict[str, Any]] = field(default_factory=list)
+    toc: tuple[TocEntry, ...] = field(default_factory=tuple)
+
+
+# -- citations -----------------------------------------------------------------------
+
+
+class _CitationProcessor(InlineProcessor):
+    """``[^N]`` → a superscript link to Sources entry N; the first citation of N gets an id to come back to."""
+
+    def __init__(self, pattern: str, md: markdown.Markdown):
+        super().__init__(pattern, md)
+        self.first_seen: set[str] = set()
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+        number = str(int(m.group(1)))
+        sup = etree.Element("sup", {"class": "citation"})
+        if number not in self.first_seen:
+            self.first_seen.add(number)
+            sup.set("id", f"cite-{number}")
+        link = etree.SubElement(sup, "a", {"href": f"#source-{number}"})
+        link.text = number
+        return sup, m.start(0), m.end(0)
+
+
+_DEFINITION_LINE = re.compile(r"^\[\^(\d{1,9})\]:[ \t]?(.*)$")
+_DEFINITION_START = re.compile(r"\[\^\d{1,9}\]:")
+
+
+class _SourcesProcessor(BlockProcessor):
+    """Consecutive ``[^N]: text`` lines → one ``<ol class="sources">`` with ``<li id="source-N" value="N">``."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return bool(_DEFINITION_START.match(block))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        block = blocks.pop(0)
+        last = parent[-1] if len(parent) else None
+        if last is not None and last.tag == "ol" and last.get("class") == "sources":
+            sources = last
+        else:
+            sources = etree.SubElement(parent, "ol", {"class": "sources"})
+        entry: etree.Element | None = None
+        for line in block.split("\n"):
+            match = _DEFINITION_LINE.match(line)
+            if match:
+                number = str(int(match.group(1)))
+                entry = etree.SubElement(sources, "li", {"id": f"source-{number}", "value": number})
+                entry.text = match.group(2)
+                back = etree.SubElement(entry, "a", {"href": f"#cite-{number}", "class": "backref",
+                                                     "aria-label": f"Back to citation {number}"})
+                back.text = "↩"
+                back.tail = ""
+            elif entry is not None:
+                entry.text = f"{entry.text}\n{line.strip()}"
+
+
+class CitationExtension(Extension):
+    """Numbered citations and the Sources list, in linear time."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        # Before links (160) and references (170), after backslash escapes (180).
+        md.inlinePatterns.register(_CitationProcessor(r"\[\^(\d{1,9})\](?!:)", md), "citation", 175)
+        md.parser.blockprocessors.register(_SourcesProcessor(md.parser), "sources", 17)
+
+
+def new_converter() -> markdown.Markdown:
+    return markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, CitationExtension()],
+                             extension_configs=MARKDOWN_EXTENSION_CONFIGS, output_format="html")
 
 
 def markdown_to_html(text: str) -> HtmlBody:
-    converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS,
-                                  extension_configs=MARKDOWN_EXTENSION_CONFIGS,
-                                  output_format="html")
+    converter = new_converter()
     raw = converter.convert(text)
-    return HtmlBody(html=sanitise(raw), toc=list(getattr(converter, "toc_tokens", [])))
+    return HtmlBody(html=sanitise(raw), toc=toc_entries(list(getattr(converter, "toc_tokens", []))))
+
+
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if _ALLOWED_ID.match(value) else None
+    if attribute == "class":
+        kept = [name for name in value.split() if name in ALLOWED_CLASSES or name.startswith("house-")]
+        return " ".join(kept) or None
+    if attribute == "href":
+        return value if _ALLOWED_HREF.match(value.strip()) else None
+    if attribute == "src":
+        return value if _ALLOWED_SRC.match(value.strip()) and ".." not in value else None
+    return value
 
 
 def sanitise(html: str) -> str:
-    """Keep the structure Markdown produces; drop everything that could run or fetch."""
+    """Keep the structure Markdown produces; drop everything that could run, fetch or impersonate."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
@@ -82,10 +195,11 @@ def sanitise(html: str) -> str:
 
 
 def render_html(environment: jinja2.Environment, project: Project, briefing: Briefing,
-                generated: datetime.datetime, body: HtmlBody) -> str:
+                generated: datetime.datetime, markdown_body: RenderedMarkdown, body: HtmlBody) -> str:
     """The complete HTML document of ``briefing`` around an already-converted body."""
-    context = briefing_context(project, briefing, generated, standalone=False)
+    context: dict[str, Any] = dict(briefing_context(project, briefing, generated, standalone=False))
     context.update({
+        "cited_references": markdown_body.cited_references,
         "body": Markup(body.html),
         "toc": body.toc,
         "generator": f"briefings {__version__}",

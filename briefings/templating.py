@@ -5,36 +5,76 @@ Templates are looked up first in the project's ``templates/`` directory, then
 among the built-in templates shipped inside this package; the built-ins are
 also reachable as ``builtin/<name>`` so that an override can
 ``{% extends "builtin/briefing.md.j2" %}`` and replace a single block.
-Undefined names are errors (``StrictUndefined``), autoescaping is on for
-HTML templates only, and templates run in Jinja's sandbox, because house
-templates are shared between organisations.
 
-:func:`render_markdown` renders one briefing. Fact text is passed to
-templates as data, never compiled as a template, so ``{{ 7*7 }}`` in a fact
-stays as written. Template problems come back as :class:`TemplateProblem`,
-naming the template file and line.
+Templates are untrusted: house templates are shared between organisations.
+They run in a sandbox that lets them read only the data declared in
+:mod:`briefings.views` (plain, read-only values, never live objects) and call
+only the functions offered here; undefined names are errors; a project
+template is read only from inside the project. Every rendering runs under a
+time limit, a memory bound and an output-size bound, and recursion is caught,
+so a template that loops for ever, builds a huge string or extends itself
+ends with a located error, never a hang or a crash.
+
+:func:`render_markdown` renders one briefing and numbers its citations
+itself: ``cite(ids)`` marks a citation, the first rendering finds the order
+in which a reader meets the cited documents, and the second numbers them
+1, 2, 3… in that order, with ``cited_references`` in the same order. The
+result uses Markdown footnote syntax (``[^3]`` in the text, ``[^3]: …`` under
+Sources), which :mod:`briefings.html` turns into links. Fact text is data,
+never compiled as a template. Template problems come back as
+:class:`TemplateProblem`, naming the template file and line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import difflib
+import math
+import operator
+import os
 import re
+import stat
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.runtime import BlockReference, LoopContext
+from jinja2.utils import Cycler, Namespace
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from .errors import Problem, relative_path
-from .model import RELIABILITY_GRADES, Briefing, Fact, Figure, Project, Reference, Topic
+
+from . import limits
+from .errors import Problem, Severity, relative_path
+from .model import RELIABILITY_GRADES, Briefing, Project
+from .views import (
+    TEMPLATE_ATTRIBUTES,
+    FigureEntry,
+    FigureView,
+    ReferenceView,
+    TemplateContext,
+    TimelineEntry,
+    TopicView,
+    briefing_view,
+    reference_view,
+    settings_view,
+    topic_view,
+)
 
 BUILTIN_PREFIX = "builtin"
 BUILTIN_DIR = Path(__file__).parent / "templates"
 USER_TEMPLATES_DIR = "templates"
 DEFAULT_TEMPLATE = "briefing"
+
+#: Bounds on one template rendering (documented in the README under "Templates").
+TEMPLATE_SECONDS = 10.0
+TEMPLATE_MEMORY_BYTES = 1 << 30
+MAX_TEMPLATE_BYTES = 1 << 20
+MAX_OUTPUT_CHARS = 20_000_000
+#: Longest string or list a template may build with ``*`` or ``+``.
+MAX_SEQUENCE_LENGTH = 5_000_000
 
 
 class TemplateProblem(Exception):
@@ -45,14 +85,137 @@ class TemplateProblem(Exception):
         super().__init__(str(problem))
 
 
-def make_environment(project_root: Path) -> jinja2.Environment:
+# -- the template stack ------------------------------------------------------------
+
+
+class ProjectTemplateLoader(jinja2.BaseLoader):
+    """Loads ``templates/<name>`` from the project, and nothing from outside it.
+
+    A template (or ``templates/`` itself) that is a symlink resolving outside
+    the project, that is not a regular file, that is too large or that is not
+    UTF-8 is refused with a problem naming it.
+    """
+
+    def __init__(self, project_root: Path):
+        self.project_root = project_root
+        self.directory = project_root / USER_TEMPLATES_DIR
+
+    def _path(self, name: str) -> Path:
+        return self.directory.joinpath(*jinja2.loaders.split_template_path(name))
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = self._path(template)
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        shown = relative_path(path, self.project_root)
+        try:
+            resolved = path.resolve(strict=True)
+            inside = resolved.is_relative_to(self.project_root.resolve())
+        except (OSError, RuntimeError):
+            raise TemplateProblem(Problem(shown, None, "cannot read template: broken symlink or symlink loop")) from None
+        if not inside:
+            raise TemplateProblem(Problem(shown, None, "template resolves outside the project: refused"))
+        try:
+            descriptor = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as error:
+            raise TemplateProblem(Problem(shown, None, f"cannot read template: {error.strerror}")) from None
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise TemplateProblem(Problem(shown, None, "template is not a regular file"))
+            if status.st_size > MAX_TEMPLATE_BYTES:
+                raise TemplateProblem(Problem(shown, None, f"template is larger than {MAX_TEMPLATE_BYTES // 1024} KiB"))
+            with os.fdopen(descriptor, "rb", closefd=False) as handle:
+                raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+        finally:
+            os.close(descriptor)
+        try:
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw.count(b"\n", 0, error.start) + 1
+            raise TemplateProblem(Problem(shown, line, f"template is not valid UTF-8 (byte 0x{raw[error.start]:02x})"))
+        mtime = status.st_mtime_ns
+        return source, str(path), lambda: _mtime_or_none(path) == mtime
+
+    def list_templates(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(path.relative_to(self.directory).as_posix()
+                      for path in self.directory.rglob("*") if path.is_file() and not path.name.startswith("."))
+
+
+def _mtime_or_none(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _allowed_attributes(obj: object) -> frozenset[str] | None:
+    """The attributes templates may use on ``obj``; None means any public one (Jinja's own helpers)."""
+    for cls in type(obj).__mro__:
+        if cls in TEMPLATE_ATTRIBUTES:
+            return TEMPLATE_ATTRIBUTES[cls]
+    if isinstance(obj, Namespace):
+        return None  # {% set ns.x = … %}: its attributes are the template's own values
+    if isinstance(obj, LoopContext):
+        return frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
+                          "depth0", "previtem", "nextitem", "cycle", "changed"})
+    if isinstance(obj, Cycler):
+        return frozenset({"next", "current", "reset"})
+    if isinstance(obj, BlockReference):
+        return frozenset({"super"})
+    return frozenset()
+
+
+class BriefingSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, narrowed to the declared template interface.
+
+    Beyond Jinja's own rules (no underscored attributes, no mutation), an
+    attribute is readable only if :data:`briefings.views.TEMPLATE_ATTRIBUTES`
+    lists it for the object's type, and ``*``, ``**`` and ``+`` refuse results
+    too large to be a mistake worth waiting for.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        allowed = _allowed_attributes(obj)
+        return allowed is None or attr in allowed
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        allowed = sorted(_allowed_attributes(obj) or ())
+        hint = _did_you_mean(attribute, allowed)
+        available = f" (available: {', '.join(allowed)})" if allowed and not hint else ""
+        return self.undefined(
+            f"'{attribute}' of {type(obj).__name__} is not available to templates{hint}{available}",
+            obj=obj, name=attribute, exc=SecurityError)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "**" and isinstance(left, int) and isinstance(right, int):
+            if right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > 4096:
+                raise SecurityError(f"{left} ** {right} is too large a number")
+        elif operator_name == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
+                        and len(sequence) * count > MAX_SEQUENCE_LENGTH:
+                    raise SecurityError(f"repeating {len(sequence):,} items {count:,} times is too long")
+        elif operator_name == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) \
+                and len(left) + len(right) > MAX_SEQUENCE_LENGTH:
+            raise SecurityError("joining these would be too long")
+        return super().call_binop(context, operator_name, left, right)
+
+
+def make_environment(project_root: Path) -> BriefingSandbox:
     builtin = jinja2.FileSystemLoader(str(BUILTIN_DIR))
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(str(project_root / USER_TEMPLATES_DIR)),
+        ProjectTemplateLoader(project_root),
         jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}),
         builtin,
     ])
-    environment = ImmutableSandboxedEnvironment(
+    environment = BriefingSandbox(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2"),
@@ -61,6 +224,8 @@ def make_environment(project_root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # lipsum makes random text (unreproducible outputs) of any size asked for.
+    environment.globals.pop("lipsum", None)
     environment.filters.update({
         "longdate": format_long_date,
         "md_escape": escape_markdown,
@@ -81,12 +246,36 @@ def template_names(briefing: Briefing, extension: str) -> list[str]:
     return [chosen, default] if extension == "html" else [chosen]
 
 
-def render_template(environment: jinja2.Environment, names: list[str], context: dict[str, Any],
-                    project_root: Path) -> str:
-    """Render the first existing template of ``names``; turn failures into a located problem."""
+def available_templates(project_root: Path) -> list[str]:
+    """Names usable as a briefing's ``template:`` (those with a ``NAME.md.j2``), project and built-in."""
+    names = {name[: -len(".md.j2")] for name in ProjectTemplateLoader(project_root).list_templates()
+             if name.endswith(".md.j2")}
+    names.update(path.name[: -len(".md.j2")] for path in BUILTIN_DIR.glob("*.md.j2"))
+    return sorted(names)
+
+
+class _OutputTooLarge(Exception):
+    pass
+
+
+def render_template(environment: jinja2.Environment, names: list[str], context: TemplateContext | dict[str, Any],
+                    project_root: Path, *, seconds: float = TEMPLATE_SECONDS) -> str:
+    """Render the first existing template of ``names`` within the bounds; turn failures into a located problem."""
+    shown_name = names[0]
     try:
-        template = environment.select_template(names)
-        return template.render(context)
+        with limits.time_limit(seconds), limits.memory_limit(TEMPLATE_MEMORY_BYTES):
+            template = environment.select_template(names)
+            shown_name = _display_template_path(template.filename, template.name, project_root)
+            pieces: list[str] = []
+            size = 0
+            for piece in template.generate(dict(context)):
+                size += len(piece)
+                if size > MAX_OUTPUT_CHARS:
+                    raise _OutputTooLarge
+                pieces.append(piece)
+            return "".join(pieces)
+    except TemplateProblem:
+        raise
     except jinja2.TemplateSyntaxError as error:
         path = _display_template_path(error.filename, error.name, project_root)
         raise TemplateProblem(Problem(path, error.lineno, f"template syntax error: {error.message}")) from error
@@ -94,10 +283,24 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
         tried = " or ".join(str(name) for name in error.templates)
         raise TemplateProblem(Problem(USER_TEMPLATES_DIR, None, f"template not found: {tried}")) from error
     except jinja2.TemplateNotFound as error:
-        where, line = _template_frame(error, project_root)
+        where, line = _template_frame(error, project_root, shown_name)
         raise TemplateProblem(Problem(where, line, f"template not found: {error.name}")) from error
+    except limits.TimeLimitExceeded as error:
+        where, line = _template_frame(error, project_root, shown_name)
+        raise TemplateProblem(Problem(where, line, f"template rendering {error}: does a loop never end?")) from None
+    except MemoryError:
+        where, line = _template_frame(None, project_root, shown_name)
+        raise TemplateProblem(Problem(where, line, "template rendering needed more than "
+                                      f"{TEMPLATE_MEMORY_BYTES >> 20} MiB of memory (the limit)")) from None
+    except RecursionError as error:
+        where, line = _template_frame(error, project_root, shown_name)
+        raise TemplateProblem(Problem(where, line, "template recursion is too deep: does a template extend, "
+                                      "include, import or call itself?")) from None
+    except _OutputTooLarge:
+        raise TemplateProblem(Problem(shown_name, None, f"template output is longer than {MAX_OUTPUT_CHARS:,} "
+                                      "characters (the limit)")) from None
     except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as error:
-        where, line = _template_frame(error, project_root)
+        where, line = _template_frame(error, project_root, shown_name)
         message = error.message if isinstance(error, jinja2.TemplateError) and error.message else str(error)
         if isinstance(error, jinja2.UndefinedError):
             message = f"undefined variable: {message}"
@@ -106,13 +309,14 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
         raise TemplateProblem(Problem(where, line, message)) from error
 
 
-def _template_frame(error: BaseException, project_root: Path) -> tuple[str, int | None]:
+def _template_frame(error: BaseException | None, project_root: Path, fallback: str) -> tuple[str, int | None]:
     """Find the innermost template frame in the traceback (Jinja rewrites frames to template lines)."""
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        filename = frame.filename
-        if filename.endswith(".j2") or filename.endswith(".css") or filename.endswith(".html"):
-            return _display_template_path(filename, None, project_root), frame.lineno
-    return USER_TEMPLATES_DIR, None
+    if error is not None:
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            filename = frame.filename
+            if filename.endswith((".j2", ".css", ".html")):
+                return _display_template_path(filename, None, project_root), frame.lineno
+    return fallback, None
 
 
 def _display_template_path(filename: str | None, name: str | None, project_root: Path) -> str:
@@ -125,89 +329,134 @@ def _display_template_path(filename: str | None, name: str | None, project_root:
     return name or USER_TEMPLATES_DIR
 
 
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 # -- what templates see ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    date: datetime.date
-    topic: Topic
-    fact: Fact
+def briefing_context(project: Project, briefing: Briefing, generated: datetime.datetime, *, standalone: bool,
+                     numbers: dict[str, int] | None = None) -> TemplateContext:
+    """Everything a Markdown or HTML template may use, for one briefing, as plain data.
 
-
-@dataclass(frozen=True)
-class FigureEntry:
-    topic: Topic
-    figure: Figure
-
-
-def briefing_context(project: Project, briefing: Briefing, generated: datetime.datetime,
-                     *, standalone: bool) -> dict[str, Any]:
-    """Everything a Markdown or HTML template may use, for one briefing."""
-    cited = cited_references(project, briefing)
+    ``numbers`` maps reference ids to citation numbers; without it (the first
+    rendering) ``cite`` writes reference ids and ``cited_references`` lists
+    every reference the briefing's data cites.
+    """
+    topics = tuple(topic_view(topic) for topic in briefing.topics)
+    if numbers is None:
+        cited = tuple(reference_view(project.references[reference_id])
+                      for reference_id in _data_citation_order(topics))
+    else:
+        cited = tuple(reference_view(project.references[reference_id], number)
+                      for reference_id, number in sorted(numbers.items(), key=operator.itemgetter(1)))
+    numbers = numbers or {}
     return {
-        "briefing": briefing,
-        "topics": briefing.topics,
-        "multi_topic": len(briefing.topics) > 1,
-        "settings": project.settings,
-        "references": project.references,
+        "briefing": briefing_view(briefing, topics),
+        "topics": topics,
+        "multi_topic": len(topics) > 1,
+        "settings": settings_view(project.settings),
+        "references": {key: reference_view(reference, numbers.get(key))
+                       for key, reference in project.references.items()},
         "cited_references": cited,
-        "timeline": timeline(briefing),
-        "figures": [FigureEntry(topic, figure) for topic in briefing.topics for figure in topic.figures],
+        "timeline": timeline(topics),
+        "figures": tuple(FigureEntry(topic, figure) for topic in topics for figure in topic.figures),
         "generated": generated,
         "standalone": standalone,
-        "reliability_grades": RELIABILITY_GRADES,
-        "cite": citer(cited),
-        "source_note": source_note,
+        "reliability_grades": dict(RELIABILITY_GRADES),
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class RenderedMarkdown:
+    """A briefing's Markdown, the references it cites (numbered, in order), and warnings about it."""
+
+    text: str
+    cited_references: tuple[ReferenceView, ...]
+    warnings: tuple[Problem, ...] = ()
+
+
+_FIRST_PASS_CITATION = re.compile(r"\[\^([a-z0-9][a-z0-9-]*)\](?!:)")
+_CITATION = re.compile(r"\[\^(\d+)\](?!:)")
+_DEFINITION = re.compile(r"^\[\^(\d+)\]:", re.MULTILINE)
+
+
 def render_markdown(environment: jinja2.Environment, project: Project, briefing: Briefing,
-                    generated: datetime.datetime, *, standalone: bool = True) -> str:
-    """Render ``briefing`` to Markdown with its template (see :func:`template_names`)."""
+                    generated: datetime.datetime, *, standalone: bool = True) -> RenderedMarkdown:
+    """Render ``briefing`` to Markdown with its template, citations numbered in reading order."""
+    names = template_names(briefing, "md")
+    functions = {"source_note": source_note}
+
+    def first_pass_cite(sources: Sequence[str]) -> str:
+        return "".join(f"[^{source}]" for source in _known_sources(project, sources))
+
     context = briefing_context(project, briefing, generated, standalone=standalone)
-    text = render_template(environment, template_names(briefing, "md"), context, project.root)
+    draft = render_template(environment, names, {**context, **functions, "cite": first_pass_cite}, project.root)
+    order = dict.fromkeys(match for match in _FIRST_PASS_CITATION.findall(draft) if match in project.references)
+    numbers = {reference_id: number for number, reference_id in enumerate(order, start=1)}
+
+    def cite(sources: Sequence[str]) -> str:
+        cited = sorted({numbers[source] for source in _known_sources(project, sources) if source in numbers})
+        return "".join(f"[^{number}]" for number in cited)
+
+    context = briefing_context(project, briefing, generated, standalone=standalone, numbers=numbers)
+    text = render_template(environment, names, {**context, **functions, "cite": cite}, project.root)
     # Collapse the blank-line runs that block tags leave behind.
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    shown = _display_template_path(*_template_file(environment, names), project.root)
+    met = list(dict.fromkeys(int(number) for number in _CITATION.findall(text)))
+    if met != list(range(1, len(met) + 1)) or len(met) != len(numbers):
+        raise TemplateProblem(Problem(shown, None, "the template cited differently on its second rendering; "
+                                      "what it cites must not depend on citation numbers"))
+    defined = {int(number) for number in _DEFINITION.findall(text)}
+    by_number = {number: reference_id for reference_id, number in numbers.items()}
+    warnings = tuple(Problem(shown, None, f"briefing '{briefing.id}': citation [{number}] ('{by_number[number]}') "
+                             "has no entry under Sources: the template does not list cited_references",
+                             Severity.WARNING)
+                     for number in met if number not in defined)
+    return RenderedMarkdown(text=text, cited_references=context["cited_references"], warnings=warnings)
 
 
-def cited_references(project: Project, briefing: Briefing) -> list[Reference]:
-    """References the briefing cites, in the order of their first citation."""
-    # The order of the built-in template: all facts, then all figures.
+def _template_file(environment: jinja2.Environment, names: list[str]) -> tuple[str | None, str | None]:
+    template = environment.select_template(names)  # cached by now
+    return template.filename, template.name
+
+
+def _known_sources(project: Project, sources: Sequence[str]) -> list[str]:
+    """``cite``'s argument checked: a list of reference ids (a template bug otherwise)."""
+    if isinstance(sources, str) or not isinstance(sources, Sequence):
+        raise jinja2.TemplateRuntimeError("cite() takes a list of reference ids, e.g. cite(fact.sources)")
+    for source in sources:
+        if source not in project.references:
+            hint = _did_you_mean(str(source), list(project.references))
+            raise jinja2.TemplateRuntimeError(f"cite(): unknown reference '{source}'{hint}")
+    return list(sources)
+
+
+def _data_citation_order(topics: tuple[TopicView, ...]) -> list[str]:
+    """Every reference the data cites, facts first, then figures (before the template decides the order)."""
     order: dict[str, None] = {}
-    for topic in briefing.topics:
+    for topic in topics:
         for fact in topic.facts:
             order.update(dict.fromkeys(fact.sources))
-    for topic in briefing.topics:
+    for topic in topics:
         for figure in topic.figures:
             order.update(dict.fromkeys(figure.sources))
-    return [project.references[reference_id] for reference_id in order]
+    return list(order)
 
 
-def timeline(briefing: Briefing) -> list[TimelineEntry]:
+def timeline(topics: tuple[TopicView, ...]) -> tuple[TimelineEntry, ...]:
     entries = [TimelineEntry(fact.date, topic, fact)
-               for topic in briefing.topics for fact in topic.facts if fact.date is not None]
-    return sorted(entries, key=lambda entry: entry.date)  # stable: ties keep curated order
+               for topic in topics for fact in topic.facts if fact.date is not None]
+    return tuple(sorted(entries, key=lambda entry: entry.date))  # stable: ties keep curated order
 
 
-def citer(cited: list[Reference]) -> Callable[[list[str]], str]:
-    """The template function ``cite(ids)``: one Markdown footnote reference per source.
-
-    python-markdown numbers footnotes in the order the text first cites them;
-    listing a fact's sources in that same order makes its numbers ascend (1,3
-    rather than 3,1).
-    """
-    rank = {reference.id: index for index, reference in enumerate(cited)}
-
-    def cite(sources: list[str]) -> str:
-        ordered = sorted(sources, key=lambda source: rank.get(source, len(rank)))
-        return "".join(f"[^{source}]" for source in ordered)
-
-    return cite
-
-
-def source_note(reference: Reference) -> str:
-    """The footnote text for one reference: outlet, title, date, link, grade."""
+def source_note(reference: ReferenceView) -> str:
+    """The Sources entry for one reference: outlet, title, date, link, grade."""
+    if not isinstance(reference, ReferenceView):
+        raise jinja2.TemplateRuntimeError("source_note() takes a reference, e.g. source_note(reference)")
     title = escape_markdown(reference.title)
     # A title the curator supplied is bracketed, as in a library catalogue,
     # and is not quoted as if it were the document's own.
@@ -256,7 +505,7 @@ def format_number(value: object) -> str:
 _CURRENCY = "£$€¥"
 
 
-def format_figure_value(figure: Figure) -> str:
+def format_figure_value(figure: FigureView) -> str:
     """A figure's value with its unit placed as a reader expects: £2.3bn, 2.5% of GDP, 13 countries."""
     value = format_number(figure.value)
     unit = figure.unit

@@ -86,11 +86,14 @@ def test_markdown_outputs_cite_every_fact(example_build: Path) -> None:
     project = load_project(example_build)
     for briefing in project.briefings:
         text = (example_build / "output" / f"{briefing.id}.md").read_text(encoding="utf-8")
+        notes = {int(number): note for number, note in re.findall(r"^\[\^(\d+)\]: (.*)$", text, re.MULTILINE)}
+        assert sorted(notes) == list(range(1, len(notes) + 1))
         for topic in briefing.topics:
             for fact in topic.facts:
                 line = next(line for line in text.splitlines() if line.startswith("- " + fact.text))
-                cited = re.search(r"((?:\[\^[a-z0-9-]+\])+)$", line)
+                cited = re.search(r"((?:\[\^\d+\])+)$", line)
                 assert cited, f"{fact.id} has no citation"
-                assert sorted(re.findall(r"\[\^([a-z0-9-]+)\]", cited.group(1))) == sorted(fact.sources)
-        for reference_id in {s for t in briefing.topics for f in t.facts for s in f.sources}:
-            assert f"[^{reference_id}]: " in text
+                numbers = [int(number) for number in re.findall(r"\[\^(\d+)\]", cited.group(1))]
+                assert numbers == sorted(numbers)
+                cited_ids = {notes[number].split(",")[0] for number in numbers}
+                assert cited_ids == {project.references[source].outlet for source in fact.sources}

@@ -37,14 +37,13 @@ def test_html_document_carries_metadata_and_title_block(project: Path) -> None:
 
 def test_citations_are_numbered_links_to_the_sources_list(project: Path) -> None:
     html = build_html(project)
-    first = html.index('<a class="footnote-ref" href="#fn:alpha-report"')
-    assert html[first:first + 120].find(">1</a>") > 0
-    assert '<a class="footnote-ref" href="#fn:beta-wire" rel="noopener noreferrer">2</a>' in html
-    sources_heading = html.index('<h2 id="sources">Sources</h2>')
-    notes = html.index('<div class="footnote">')
+    assert ('<sup class="citation" id="cite-1"><a href="#source-1" rel="noopener noreferrer">1</a></sup>'
+            '<sup class="citation" id="cite-2"><a href="#source-2" rel="noopener noreferrer">2</a></sup>') in html
+    sources_heading = html.index('<h2 id="h-sources">Sources</h2>')
+    notes = html.index('<ol class="sources">')
     assert sources_heading < notes
-    assert '<li id="fn:alpha-report">' in html[notes:]
-    assert "Alpha News, “Alpha reports on the talks”, 23 June 2025." in html[notes:]
+    assert '<li id="source-1" value="1">Alpha News, “Alpha reports on the talks”, 23 June 2025.' in html[notes:]
+    assert '<li id="source-2" value="2">Beta Wire, “Beta wire copy”, 24 June 2025.' in html[notes:]
     assert '<a href="https://alpha.example/talks" rel="noopener noreferrer">https://alpha.example/talks</a>' in html
 
 
@@ -59,7 +58,7 @@ def test_quote_is_a_blockquote_with_attribution(project: Path) -> None:
 def test_figures_and_timeline_are_tables(project: Path) -> None:
     html = build_html(project)
     assert re.search(r"<td align=\"left\">Troops trained</td>\s*<td align=\"right\">50,000 troops</td>", html)
-    timeline = html[html.index('id="timeline"'):html.index('id="sources"')]
+    timeline = html[html.index('id="h-timeline"'):html.index('id="h-sources"')]
     assert "<td align=\"left\">23 June 2025</td>" in timeline
 
 
@@ -70,9 +69,9 @@ def test_contents_only_for_multi_topic_briefings(project: Path) -> None:
     write(project, "briefings.yaml", "briefings:\n  both:\n    title: Both\n    topics: [test-topic, other]\n")
     html = build_html(project)
     toc = html[html.index('<nav class="toc"'):html.index("</nav>")]
-    assert '<a href="#test-topic">Test topic</a>' in toc
-    assert '<a href="#other-topic">Other topic</a>' in toc
-    assert '<a href="#sources">Sources</a>' in toc
+    assert '<a href="#h-test-topic">Test topic</a>' in toc
+    assert '<a href="#h-other-topic">Other topic</a>' in toc
+    assert '<a href="#h-sources">Sources</a>' in toc
 
 
 @pytest.mark.parametrize("hostile", [
@@ -96,6 +95,9 @@ def test_active_content_never_reaches_html(hostile: str) -> None:
 
 
 def test_sanitiser_keeps_the_structure_markdown_produces() -> None:
-    html = sanitise('<h2 id="x">T</h2><table><tr><td align="right">1</td></tr></table>'
-                    '<sup id="fnref:a"><a class="footnote-ref" href="#fn:a">1</a></sup>')
-    assert '<h2 id="x">' in html and '<td align="right">' in html and 'href="#fn:a"' in html
+    html = sanitise('<h2 id="h-x">T</h2><table><tr><td align="right">1</td></tr></table>'
+                    '<sup class="citation" id="cite-1"><a href="#source-1">1</a></sup>'
+                    '<ol class="sources"><li id="source-1" value="1">S</li></ol>')
+    assert '<h2 id="h-x">' in html and '<td align="right">' in html
+    assert '<sup class="citation" id="cite-1"><a href="#source-1" rel="noopener noreferrer">1</a></sup>' in html
+    assert '<ol class="sources"><li id="source-1" value="1">S</li></ol>' in html

@@ -20,7 +20,7 @@ from .conftest import GENERATED, write
 def render(root: Path, briefing_id: str = "test-topic", *, standalone: bool = True) -> str:
     project = load_project(root, today=GENERATED.date())
     return render_markdown(make_environment(root), project, project.briefing(briefing_id), GENERATED,
-                           standalone=standalone)
+                           standalone=standalone).text
 
 
 def test_markdown_has_title_block_with_dates(project: Path) -> None:
@@ -32,13 +32,13 @@ def test_markdown_has_title_block_with_dates(project: Path) -> None:
 
 def test_every_fact_is_followed_by_a_footnote_per_source(project: Path) -> None:
     text = render(project)
-    assert "- The two leaders held talks in London.[^alpha-report]\n" in text
-    assert "- A second fact without a date, resting on two sources.[^alpha-report][^beta-wire]\n" in text
+    assert "- The two leaders held talks in London.[^1]\n" in text
+    assert "- A second fact without a date, resting on two sources.[^1][^2]\n" in text
 
 
 def test_quote_is_set_apart_with_speaker_and_source(project: Path) -> None:
     text = render(project)
-    assert "    > “an excellent meeting”\n    >\n    > — A. Speaker[^alpha-report]" in text
+    assert "    > “an excellent meeting”\n    >\n    > — A. Speaker[^1]" in text
 
 
 def test_sections_become_headings_in_curated_order(project: Path) -> None:
@@ -48,19 +48,19 @@ def test_sections_become_headings_in_curated_order(project: Path) -> None:
 
 def test_figures_table_and_timeline(project: Path) -> None:
     text = render(project)
-    assert "| Troops trained | 50,000 troops | [^alpha-report] |" in text
+    assert "| Troops trained | 50,000 troops | [^1] |" in text
     timeline = text[text.index("## Timeline"):text.index("## Sources")]
-    assert "| 23 June 2025 | The two leaders held talks in London.[^alpha-report] |" in timeline
+    assert "| 23 June 2025 | The two leaders held talks in London.[^1] |" in timeline
     assert "second fact" not in timeline  # undated facts stay out of the timeline
 
 
 def test_sources_define_each_cited_reference_once(project: Path) -> None:
     text = render(project)
     sources = text[text.index("## Sources"):]
-    assert sources.count("[^alpha-report]:") == 1
-    assert ("[^alpha-report]: Alpha News, “Alpha reports on the talks”, 23 June 2025. "
+    assert sources.count("[^1]:") == 1
+    assert ("[^1]: Alpha News, “Alpha reports on the talks”, 23 June 2025. "
             "<https://alpha.example/talks>. Reliability B (usually reliable).") in sources
-    assert "[^beta-wire]: Beta Wire, “Beta wire copy”, 24 June 2025. Reliability E (unreliable)." in sources
+    assert "[^2]: Beta Wire, “Beta wire copy”, 24 June 2025. Reliability E (unreliable)." in sources
 
 
 def test_body_for_html_has_no_title_block(project: Path) -> None:
@@ -73,7 +73,7 @@ def test_fact_text_is_data_not_template(project: Path) -> None:
     topic = (project / "sources/topics/test-topic.yaml")
     topic.write_text(topic.read_text().replace("held talks in London.", "held {{ 7*7 }} {% raw %} talks."))
     text = render(project)
-    assert "held {{ 7*7 }} {% raw %} talks.[^alpha-report]" in text
+    assert "held {{ 7*7 }} {% raw %} talks.[^1]" in text
 
 
 def test_project_template_overrides_builtin(project: Path) -> None:
@@ -94,7 +94,7 @@ def test_override_can_extend_the_builtin_and_replace_one_block(project: Path) ->
     text = render(project)
     assert "## Bottom line\n\nThe bottom line, first." in text
     assert "## Summary" not in text
-    assert "- The two leaders held talks in London.[^alpha-report]" in text  # the rest is inherited
+    assert "- The two leaders held talks in London.[^1]" in text  # the rest is inherited
 
 
 def test_named_template_from_briefings_yaml(project: Path) -> None:
@@ -148,4 +148,4 @@ def test_supplied_title_in_brackets_is_not_quoted(project: Path) -> None:
     references = project / "sources/references.yaml"
     references.write_text(references.read_text().replace("title: Beta wire copy", "title: \"[Untitled wire copy]\""))
     text = render(project)
-    assert "[^beta-wire]: Beta Wire, \\[Untitled wire copy\\], 24 June 2025." in text
+    assert "[^2]: Beta Wire, \\[Untitled wire copy\\], 24 June 2025." in text

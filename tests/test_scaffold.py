@@ -22,7 +22,7 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
     result = runner.invoke(main, ["build", "--project", str(target), "--format", "md"])
     assert result.exit_code == 0, result.output
     text = (target / "output/example-topic.md").read_text(encoding="utf-8")
-    assert "A fact in the curator's own words, with the date it happened.[^example-report]" in text
+    assert "A fact in the curator's own words, with the date it happened.[^1]" in text
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:
