@@ -112,7 +112,8 @@ def build(
     for warning in report.warnings:
         logger.warning("%s", warning)
     if strict and report.warnings:
-        raise ProblemsFound([Problem(w.path, w.line, f"{w.message} (--strict)") for w in report.warnings])
+        raise ProblemsFound([Problem(w.path, w.line, f"{w.message}{f' [{w.code}]' if w.code else ''} (--strict)")
+                             for w in report.warnings])
     report.outputs.sort(key=lambda output: (output.briefing_id, OUTPUT_FORMATS.index(output.format)))
     if write:
         for output in report.outputs:

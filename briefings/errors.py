@@ -7,10 +7,19 @@ before giving up, then raises :class:`ProblemsFound` with all of them, so a
 user fixes a whole run's worth of mistakes at once. The CLI prints each as
 ``path:LINE: message`` and exits 1; nothing else about them is shown unless
 ``--debug`` is given.
+
+A warning may carry a ``code`` (``low-reliability``, ``never-cited``, …):
+it is printed after the message, and it is what a project writes under
+``acknowledge:`` to accept that one warning for that one fact, reference or
+topic. Messages quote the user's values, so :meth:`Problem.__str__` shows
+control characters, terminal escape sequences, bidirectional controls and
+line breaks escaped (``\\x1b``, ``\\u202e``, ``\\n``): a message is always one
+line that means what it says.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +30,25 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+#: Characters never shown raw in a message: C0/C1 controls, DEL, the
+#: bidirectional controls and marks, and the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that could disguise or break a one-line message escaped."""
+    def escape(match: re.Match[str]) -> str:
+        character = match.group()
+        if character in _NAMED_ESCAPES:
+            return _NAMED_ESCAPES[character]
+        code = ord(character)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong in one place of a project."""
 
@@ -29,28 +56,31 @@ class Problem:
     line: int | None
     message: str
     severity: Severity = Severity.ERROR
+    #: For warnings that can be acknowledged: the name to acknowledge them by.
+    code: str | None = None
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         prefix = "warning: " if self.severity is Severity.WARNING else ""
-        return f"{where}: {prefix}{self.message}"
+        suffix = f" [{self.code}]" if self.code else ""
+        return printable(f"{where}: {prefix}{self.message}{suffix}")
+
+
+def sort_key(problem: Problem) -> tuple[str, int, str]:
+    return (problem.path, problem.line or 0, problem.message)
 
 
 class ProblemsFound(Exception):
     """Raised when a run found errors in the user's files; carries all of them."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(dict.fromkeys(problems), key=_sort_key)
+        self.problems = sorted(dict.fromkeys(problems), key=sort_key)
         super().__init__("\n".join(str(problem) for problem in self.problems))
-
-
-def _sort_key(problem: Problem) -> tuple[str, int, str]:
-    return (problem.path, problem.line or 0, problem.message)
 
 
 def relative_path(path: Path, root: Path) -> str:
     """Name ``path`` as the user knows it: relative to the project, with ``/``."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return path.as_posix()

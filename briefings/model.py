@@ -17,7 +17,9 @@ pydantic's internals.
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,8 +35,9 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import Problem, ProblemsFound, Severity
+from .errors import Problem, ProblemsFound, Severity, sort_key
 from .load import Location, YamlDocument, load_yaml
+from .markup import check_markdown
 
 SETTINGS_FILE = "briefings.yaml"
 REFERENCES_FILE = "sources/references.yaml"
@@ -55,8 +58,27 @@ RELIABILITY_GRADES: dict[str, str] = {
 #: Grades too weak for a fact to rest on alone without a warning.
 LOW_RELIABILITY = frozenset({"D", "E"})
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
-SLUG_HINT = "must be a slug (lowercase letters, digits, hyphens)"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_HINT = "must be a slug (lowercase letters, digits and single hyphens, e.g. 'nato-spending')"
+
+#: Warnings a project may acknowledge, with what each says, by where it is acknowledged.
+FACT_WARNINGS = {
+    "low-reliability": "the fact rests only on sources graded D or E",
+    "date-after-as-of": "the fact's date is after its topic's as_of",
+    "source-after-as-of": "a source the fact cites was published after its topic's as_of",
+}
+FIGURE_WARNINGS = {
+    "source-after-as-of": "a source the figure cites was published after its topic's as_of",
+}
+REFERENCE_WARNINGS = {
+    "never-cited": "no fact or figure cites the reference",
+    "accessed-before-published": "the reference's accessed date is before its published date",
+}
+TOPIC_WARNINGS = {
+    "review-overdue": "the topic is past its review_by date",
+    "as-of-in-future": "the topic's as_of date is in the future",
+}
+WARNING_CODES = {**FACT_WARNINGS, **FIGURE_WARNINGS, **REFERENCE_WARNINGS, **TOPIC_WARNINGS}
 
 
 def _reject_non_dates(value: Any) -> Any:
@@ -76,6 +98,7 @@ def _reject_bools(value: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Acknowledgements = dict[str, Text]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Date = Annotated[datetime.date, BeforeValidator(_reject_non_dates)]
 
@@ -107,6 +130,7 @@ class Reference(_Keyed):
     accessed: Date | None = None
     reliability: Literal["A", "B", "C", "D", "E", "F"] | None = None
     note: Text | None = None
+    acknowledge: Acknowledgements = {}
 
     @property
     def reliability_label(self) -> str | None:
@@ -125,6 +149,7 @@ class Fact(_Schema):
     date: Date | None = None
     section: Text = DEFAULT_SECTION
     quote: Quote | None = None
+    acknowledge: Acknowledgements = {}
 
 
 class Figure(_Schema):
@@ -132,6 +157,7 @@ class Figure(_Schema):
     value: Annotated[int | float | Text, BeforeValidator(_reject_bools)]
     unit: Text | None = None
     sources: Annotated[list[Slug], Field(min_length=1)]
+    acknowledge: Acknowledgements = {}
 
 
 class Topic(_Keyed):
@@ -142,6 +168,7 @@ class Topic(_Keyed):
     tags: list[Text] = []
     facts: Annotated[list[Fact], Field(min_length=1)]
     figures: list[Figure] = []
+    acknowledge: Acknowledgements = {}
 
     @property
     def sections(self) -> list[tuple[str, list[Fact]]]:
@@ -159,12 +186,20 @@ class BriefingSpec(_Keyed):
     schedule: Text | None = None
 
 
+class Limits(_Schema):
+    """Bounds on work driven by the project's own templates and stylesheets."""
+
+    template_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
+    pdf_seconds: Annotated[float, Field(gt=0, le=3600)] = 120.0
+
+
 class Settings(_Schema):
     title: Text | None = None
     author: Text | None = None
     classification: Text | None = None
     formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
+    limits: Limits = Limits()
 
 
 @dataclass(frozen=True)
@@ -192,6 +227,14 @@ class Briefing:
 
 
 @dataclass(frozen=True)
+class Acknowledged:
+    """A warning the project accepted, and the reason it gave."""
+
+    warning: Problem
+    reason: str
+
+
+@dataclass(frozen=True)
 class Project:
     root: Path
     settings: Settings
@@ -199,8 +242,12 @@ class Project:
     topics: dict[str, Topic]
     briefings: tuple[Briefing, ...]
     warnings: tuple[Problem, ...] = field(default=())
+    #: Warnings silenced by an ``acknowledge:`` entry, still counted in summaries.
+    acknowledged: tuple[Acknowledged, ...] = field(default=())
     #: For each briefing id, where it is declared (path and line), for later stages' messages.
     briefing_origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    #: For each briefing with a ``template:``, where that name is written.
+    template_origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def briefing(self, briefing_id: str) -> Briefing:
         for briefing in self.briefings:
@@ -210,7 +257,20 @@ class Project:
 
 
 def load_project(root: Path, *, today: datetime.date | None = None) -> Project:
-    """Load, validate and cross-check the project at ``root``."""
+    """Load, validate and cross-check the project at ``root``; raise :class:`ProblemsFound` on any error."""
+    project, problems = load_project_partially(root, today=today)
+    if problems:
+        raise ProblemsFound(problems)
+    return project
+
+
+def load_project_partially(root: Path, *, today: datetime.date | None = None) -> tuple[Project, list[Problem]]:
+    """The project as far as it is valid, and every error found.
+
+    Later stages use the valid part to look for their own problems (templates
+    that do not parse, say), so that one run reports data and template
+    problems together; nothing may be built from a project with errors.
+    """
     return _ProjectLoader(root, today or datetime.date.today()).load()
 
 
@@ -220,26 +280,29 @@ class _ProjectLoader:
         self.today = today
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.acknowledged: list[Acknowledged] = []
 
-    def load(self) -> Project:
+    def load(self) -> tuple[Project, list[Problem]]:
         if not self.root.is_dir():
-            raise ProblemsFound([Problem(str(self.root), None, "project directory does not exist")])
+            problem = Problem(str(self.root), None, "project directory does not exist")
+            return Project(self.root, Settings(), {}, {}, ()), [problem]
         settings, settings_doc = self._load_settings()
         references, references_doc = self._load_references()
         topics = self._load_topics()
-        self._check_citations(references, references_doc)
-        briefings, origins = self._assemble_briefings(settings, settings_doc, topics)
-        if self.problems:
-            raise ProblemsFound(self.problems)
-        return Project(
+        self._cross_check(references, references_doc)
+        briefings, origins, template_origins = self._assemble_briefings(settings, settings_doc, topics)
+        project = Project(
             root=self.root,
             settings=settings,
             references=references,
             topics=topics,
             briefings=tuple(briefings),
-            warnings=tuple(sorted(self.warnings)),
+            warnings=tuple(sorted(self.warnings, key=sort_key)),
+            acknowledged=tuple(sorted(self.acknowledged, key=lambda item: sort_key(item.warning))),
             briefing_origins=origins,
+            template_origins=template_origins,
         )
+        return project, self.problems
 
     # -- files -------------------------------------------------------------
 
@@ -259,7 +322,7 @@ class _ProjectLoader:
                 # data; one message per mistake is enough.
                 if any(loc[:length] in document.rejected for length in range(len(loc) + 1)):
                     continue
-                self.problems.append(document.problem(loc, _describe(detail, loc)))
+                self.problems.append(document.problem(loc, _describe(detail, loc, model, location, document.data)))
             return None
 
     def _load_settings(self) -> tuple[Settings, YamlDocument | None]:
@@ -323,40 +386,77 @@ class _ProjectLoader:
             self.topic_files[topic_id] = _TopicFile(document, topic)
         return {topic_id: entry.topic for topic_id, entry in self.topic_files.items() if entry.topic}
 
-    # -- cross-references ----------------------------------------------------
+    # -- cross-references and sanity checks ---------------------------------------
 
-    def _check_citations(self, references: dict[str, Reference], references_doc: YamlDocument | None) -> None:
+    def _cross_check(self, references: dict[str, Reference], references_doc: YamlDocument | None) -> None:
         cited: set[str] = set()
         for topic_id, entry in self.topic_files.items():
             document = entry.document
+            topic = entry.topic
             first_seen: dict[str, int | None] = {}
             for index, fact in entry.facts():
-                line = document.line_of(("facts", index, "id"))
+                location: Location = ("facts", index)
+                line = document.line_of((*location, "id"))
                 if fact.id in first_seen:
                     self.problems.append(document.problem(
-                        ("facts", index, "id"),
+                        (*location, "id"),
                         f"duplicate fact id '{fact.id}' (first used on line {first_seen[fact.id]})"))
                 else:
                     first_seen[fact.id] = line
-                self._check_sources(document, ("facts", index), fact.sources, references, cited)
+                self._check_markup(document, (*location, "text"), fact.text, "fact", f"fact '{fact.id}': ")
+                acknowledgements = _Acknowledgements(self, document, location, fact.acknowledge, FACT_WARNINGS,
+                                                     f"fact '{fact.id}'", "facts")
+                self._check_sources(document, location, fact.sources, references, cited)
                 if references and all(source in references for source in fact.sources):
                     grades = {references[source].reliability for source in fact.sources}
                     if grades <= LOW_RELIABILITY:
                         shown = ", ".join(sorted(grade or "" for grade in grades))
-                        self.warnings.append(_warning(
-                            document, ("facts", index, "sources"),
-                            f"fact '{fact.id}' rests only on low-reliability sources ({shown}): corroborate it"))
+                        acknowledgements.warn((*location, "sources"), "low-reliability",
+                            f"fact '{fact.id}' rests only on low-reliability sources ({shown}): corroborate it")
+                if topic is not None:
+                    if fact.date and fact.date > topic.as_of:
+                        acknowledgements.warn((*location, "date"), "date-after-as-of",
+                            f"fact '{fact.id}' is dated {fact.date.isoformat()}, after the topic's as_of "
+                            f"({topic.as_of.isoformat()}): is as_of out of date?")
+                    self._check_publication_dates(document, location, fact.sources, references, topic,
+                                                  acknowledgements, f"fact '{fact.id}'")
+                acknowledgements.report_unused()
             for index, figure in entry.figures():
-                self._check_sources(document, ("figures", index), figure.sources, references, cited)
-            topic = entry.topic
-            if topic and topic.review_by and topic.review_by < self.today:
-                self.warnings.append(_warning(document, ("review_by",),
-                    f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}"))
-        if references_doc is not None and self.topic_files and not self.problems:
-            for reference_id in references:
-                if reference_id not in cited:
-                    self.warnings.append(_warning(references_doc, (reference_id,),
-                                                  f"reference '{reference_id}' is never cited"))
+                location = ("figures", index)
+                acknowledgements = _Acknowledgements(self, document, location, figure.acknowledge, FIGURE_WARNINGS,
+                                                     f"figure '{figure.label}'", "figures")
+                self._check_sources(document, location, figure.sources, references, cited)
+                if topic is not None:
+                    self._check_publication_dates(document, location, figure.sources, references, topic,
+                                                  acknowledgements, f"figure '{figure.label}'")
+                acknowledgements.report_unused()
+            if topic is not None:
+                self._check_markup(document, ("summary",), topic.summary, "summary", "summary: ")
+                acknowledgements = _Acknowledgements(self, document, (), topic.acknowledge, TOPIC_WARNINGS,
+                                                     f"topic '{topic_id}'", "topics")
+                if topic.review_by and topic.review_by < self.today:
+                    acknowledgements.warn(("review_by",), "review-overdue",
+                        f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}")
+                if topic.as_of > self.today:
+                    acknowledgements.warn(("as_of",), "as-of-in-future",
+                        f"topic '{topic_id}' has as_of {topic.as_of.isoformat()}, which is in the future")
+                acknowledgements.report_unused()
+        if references_doc is None:
+            return
+        for reference_id, reference in references.items():
+            acknowledgements = _Acknowledgements(self, references_doc, (reference_id,), reference.acknowledge,
+                                                 REFERENCE_WARNINGS, f"reference '{reference_id}'", "references")
+            if reference.accessed and reference.accessed < reference.published:
+                acknowledgements.warn((reference_id, "accessed"), "accessed-before-published",
+                    f"reference '{reference_id}' was accessed ({reference.accessed.isoformat()}) before it was "
+                    f"published ({reference.published.isoformat()})")
+            if self.topic_files and not self.problems and reference_id not in cited:
+                acknowledgements.warn((reference_id,), "never-cited", f"reference '{reference_id}' is never cited")
+            acknowledgements.report_unused()
+
+    def _check_markup(self, document: YamlDocument, location: Location, text: str, kind: Any, label: str) -> None:
+        for message in check_markdown(text, kind):
+            self.problems.append(document.problem(location, label + message))
 
     def _check_sources(self, document: YamlDocument, location: Location, sources: list[str],
                        references: dict[str, Reference], cited: set[str]) -> None:
@@ -366,16 +466,28 @@ class _ProjectLoader:
                 if any(problem.path == REFERENCES_FILE for problem in self.problems):
                     continue  # the references file itself is broken: don't pile on
                 self.problems.append(document.problem((*location, "sources", position),
-                    f"unknown reference '{source}' (not in {REFERENCES_FILE})"))
+                    f"unknown reference '{source}'{_did_you_mean(source, references)} (not in {REFERENCES_FILE})"))
 
-    def _assemble_briefings(self, settings: Settings, document: YamlDocument | None,
-                            topics: dict[str, Topic]) -> tuple[list[Briefing], dict[str, tuple[str, int | None]]]:
+    def _check_publication_dates(self, document: YamlDocument, location: Location, sources: list[str],
+                                 references: dict[str, Reference], topic: Topic,
+                                 acknowledgements: _Acknowledgements, label: str) -> None:
+        for position, source in enumerate(sources):
+            reference = references.get(source)
+            if reference is not None and reference.published > topic.as_of:
+                acknowledgements.warn((*location, "sources", position), "source-after-as-of",
+                    f"{label} cites '{source}', published {reference.published.isoformat()}, after the topic's "
+                    f"as_of ({topic.as_of.isoformat()}): is as_of out of date?")
+
+    def _assemble_briefings(self, settings: Settings, document: YamlDocument | None, topics: dict[str, Topic]
+                            ) -> tuple[list[Briefing], dict[str, tuple[str, int | None]],
+                                       dict[str, tuple[str, int | None]]]:
         origins: dict[str, tuple[str, int | None]] = {}
+        template_origins: dict[str, tuple[str, int | None]] = {}
         if settings.briefings is None:
             briefings = [Briefing(id=topic.id, title=topic.title, topics=(topic,)) for topic in topics.values()]
             for topic_id in topics:
                 origins[topic_id] = (self.topic_files[topic_id].document.display_path, 1)
-            return briefings, origins
+            return briefings, origins, template_origins
         assert document is not None
         briefings = []
         for briefing_id, entry in settings.briefings.items():
@@ -384,6 +496,8 @@ class _ProjectLoader:
             if spec is None:
                 continue
             origins[briefing_id] = (document.display_path, document.line_of(location))
+            if spec.template is not None:
+                template_origins[briefing_id] = (document.display_path, document.line_of((*location, "template")))
             if spec.schedule is not None and not _is_cron(spec.schedule):
                 self.problems.append(document.problem((*location, "schedule"),
                     f"schedule '{spec.schedule}' is not a valid cron expression (e.g. \"0 6 * * 1-5\")"))
@@ -394,11 +508,54 @@ class _ProjectLoader:
                 elif topic_id not in self.topic_files:  # a broken topic file has been reported already
                     known = ", ".join(sorted(self.topic_files)) or "none"
                     self.problems.append(document.problem((*location, "topics", index),
-                        f"unknown topic '{topic_id}' in briefing '{briefing_id}' (topics: {known})"))
+                        f"unknown topic '{topic_id}' in briefing '{briefing_id}'"
+                        f"{_did_you_mean(topic_id, self.topic_files)} (topics: {known})"))
             if len(chosen) == len(spec.topics):
                 briefings.append(Briefing(id=briefing_id, title=spec.title, topics=tuple(chosen),
                                           template=spec.template, schedule=spec.schedule))
-        return briefings, origins
+        return briefings, origins, template_origins
+
+
+class _Acknowledgements:
+    """One fact's (figure's, topic's, reference's) ``acknowledge:`` entries, applied to its warnings."""
+
+    def __init__(self, loader: _ProjectLoader, document: YamlDocument, location: Location,
+                 entries: dict[str, str], applicable: dict[str, str], label: str, kind: str):
+        self.loader = loader
+        self.document = document
+        self.location = location
+        self.label = label
+        self.entries: dict[str, str] = {}
+        self.used: set[str] = set()
+        for code, reason in entries.items():
+            where = (*location, "acknowledge", code)
+            if code in applicable:
+                self.entries[code] = reason
+            elif code in WARNING_CODES:
+                loader.problems.append(document.problem(where,
+                    f"warning '{code}' cannot be acknowledged on {kind} (it is about "
+                    f"{WARNING_CODES[code].split(' ', 2)[1]}s); {kind} acknowledge: {', '.join(applicable)}"))
+            else:
+                loader.problems.append(document.problem(where,
+                    f"unknown warning '{code}'{_did_you_mean(code, applicable)} "
+                    f"({kind} acknowledge: {', '.join(applicable)})"))
+
+    def warn(self, location: Location, code: str, message: str) -> None:
+        warning = Problem(self.document.display_path, self.document.line_of(location), message,
+                          Severity.WARNING, code)
+        if code in self.entries:
+            self.used.add(code)
+            self.loader.acknowledged.append(Acknowledged(warning, self.entries[code]))
+        else:
+            self.loader.warnings.append(warning)
+
+    def report_unused(self) -> None:
+        for code in self.entries:
+            if code not in self.used:
+                self.loader.warnings.append(Problem(
+                    self.document.display_path, self.document.line_of((*self.location, "acknowledge", code)),
+                    f"{self.label} acknowledges '{code}', but that warning does not apply: remove the entry",
+                    Severity.WARNING))
 
 
 @dataclass
@@ -436,8 +593,45 @@ def _is_cron(expression: str) -> bool:
     return bool(croniter.is_valid(expression))
 
 
-def _warning(document: YamlDocument, location: Location, message: str) -> Problem:
-    return Problem(document.display_path, document.line_of(location), message, Severity.WARNING)
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1, cutoff=0.8)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: Location) -> list[str]:
+    """The field names of the model reached by ``loc`` inside ``model`` (for "did you mean")."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        current = _model_in(fields[part].annotation)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _fact_label(data: Any, loc: Location) -> str:
+    """"facts[1] (fact 'second-fact')" when ``loc`` is inside a fact whose id can be read."""
+    if len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int) and isinstance(data, dict):
+        facts = data.get("facts")
+        if isinstance(facts, list) and loc[1] < len(facts) and isinstance(facts[loc[1]], dict):
+            fact_id = facts[loc[1]].get("id")
+            if isinstance(fact_id, str) and fact_id:
+                return f" (fact '{fact_id}')"
+    return ""
 
 
 def _field_name(loc: Location) -> str:
@@ -450,18 +644,22 @@ def _field_name(loc: Location) -> str:
     return "".join(parts)
 
 
-def _describe(detail: Any, loc: Location) -> str:
+def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location, data: Any) -> str:
     """Turn one pydantic error into a sentence about the user's file."""
     kind = detail["type"]
-    field_name = _field_name(loc)
+    label = _fact_label(data, loc)
+    field_name = _field_name(loc) + (label if len(loc) == 2 else "")
+    if len(loc) > 2:
+        field_name = _field_name(loc[:2]) + label + _field_name(("", *loc[2:]))
     name = str(loc[-1]) if loc else "value"
     value = detail.get("input")
     message = str(detail.get("msg", ""))
-    parent = f"{_field_name(loc[:-1])}: " if len(loc) > 1 else ""
+    parent = f"{_field_name(loc[:-1])}{label}: " if len(loc) > 1 else ""
     if kind == "missing":
         return f"{parent}missing required field '{name}'"
     if kind == "extra_forbidden":
-        return f"{parent}unknown field '{name}'"
+        known = _fields_at(model, tuple(detail["loc"])[:-1])
+        return f"{parent}unknown field '{name}'{_did_you_mean(name, [k for k in known if k != 'id'])}"
     if "id_given" in message:
         return "'id' is not a field here: the id is the key (or the file name)"
     if "date_type" in message or kind.startswith("date_") or kind.startswith("datetime_"):

@@ -185,6 +185,14 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         allowed = _allowed_attributes(obj)
         return allowed is None or attr in allowed
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        value = super().getattr(obj, attribute)
+        if isinstance(value, jinja2.Undefined) and type(obj) in TEMPLATE_ATTRIBUTES:
+            allowed = sorted(TEMPLATE_ATTRIBUTES[type(obj)])
+            hint = _did_you_mean(attribute, allowed) or f" (it has: {', '.join(allowed)})"
+            return self.undefined(f"{type(obj).__name__} has no attribute '{attribute}'{hint}", obj=obj, name=attribute)
+        return value
+
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         allowed = sorted(_allowed_attributes(obj) or ())
         hint = _did_you_mean(attribute, allowed)
@@ -259,8 +267,9 @@ class _OutputTooLarge(Exception):
 
 
 def render_template(environment: jinja2.Environment, names: list[str], context: TemplateContext | dict[str, Any],
-                    project_root: Path, *, seconds: float = TEMPLATE_SECONDS) -> str:
+                    project_root: Path, *, seconds: float | None = None) -> str:
     """Render the first existing template of ``names`` within the bounds; turn failures into a located problem."""
+    seconds = seconds or TEMPLATE_SECONDS
     shown_name = names[0]
     try:
         with limits.time_limit(seconds), limits.memory_limit(TEMPLATE_MEMORY_BYTES):
@@ -330,7 +339,7 @@ def _display_template_path(filename: str | None, name: str | None, project_root:
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.8)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

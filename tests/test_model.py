@@ -247,10 +247,11 @@ def test_topic_past_review_by_gives_a_warning(project: Path) -> None:
     loaded = load_project(project, today=datetime.date(2099, 1, 2))
 
     assert loaded.warnings == (
-        Problem(TOPIC_FILE, line, "topic 'test-topic' was due for review on 2099-01-01", Severity.WARNING),
+        Problem(TOPIC_FILE, line, "topic 'test-topic' was due for review on 2099-01-01", Severity.WARNING,
+                "review-overdue"),
     )
     assert str(loaded.warnings[0]) == (
-        f"{TOPIC_FILE}:{line}: warning: topic 'test-topic' was due for review on 2099-01-01")
+        f"{TOPIC_FILE}:{line}: warning: topic 'test-topic' was due for review on 2099-01-01 [review-overdue]")
 
 
 @pytest.mark.parametrize("today", [datetime.date(2099, 1, 1), datetime.date(2098, 12, 31), TODAY])
@@ -270,7 +271,7 @@ unused-source:
 
     assert loaded.warnings == (
         Problem(REFERENCES_FILE, line_of(references, "unused-source:"),
-                "reference 'unused-source' is never cited", Severity.WARNING),
+                "reference 'unused-source' is never cited", Severity.WARNING, "never-cited"),
     )
     assert "unused-source" in loaded.references
 
@@ -293,7 +294,8 @@ def test_fact_on_low_reliability_sources_only_gives_a_warning(project: Path) -> 
 
     assert loaded.warnings == (
         Problem(TOPIC_FILE, line_of(topic, "sources: [beta-wire]"),
-                "fact 'second-fact' rests only on low-reliability sources (E): corroborate it", Severity.WARNING),
+                "fact 'second-fact' rests only on low-reliability sources (E): corroborate it", Severity.WARNING,
+                "low-reliability"),
     )
 
 

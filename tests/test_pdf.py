@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from briefings.build import build
+from briefings.errors import ProblemsFound
 from briefings.pdf import html_to_pdf
 
 from .conftest import GENERATED, write
@@ -82,11 +83,13 @@ def test_fetcher_refuses_files_outside_the_project_and_remote_hosts(tmp_path: Pa
     assert not any("inside.svg" in w for w in result.warnings)
 
 
-def test_image_in_fact_text_outside_project_is_a_warning_not_an_embed(project: Path) -> None:
+def test_image_in_fact_text_is_refused_before_anything_is_fetched(project: Path) -> None:
     topic = project / "sources/topics/test-topic.yaml"
     topic.write_text(topic.read_text().replace(
         "held talks in London.", "held talks in London. ![leak](file:///etc/hostname) ![up](../../x.png)"))
-    report = build(project, formats=["pdf"], generated=GENERATED)
-    messages = [problem.message for problem in report.warnings]
-    assert any("refused to fetch" in message for message in messages)
-    assert b"/Subtype /Image" not in report.outputs[0].data
+    with pytest.raises(ProblemsFound) as raised:
+        build(project, formats=["pdf"], generated=GENERATED)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "sources/topics/test-topic.yaml:10: fact 'talks-held': images are not allowed "
+        "(they would be fetched whenever the briefing is opened)"]
+    assert not (project / "output").exists()
