@@ -12,14 +12,34 @@ The pipeline stages live in their own modules, each usable alone:
 ``templating`` (Jinja → Markdown) → ``html`` (Markdown → sanitised HTML) →
 ``pdf`` (WeasyPrint), with ``build`` over them and ``cli`` on top.
 
+Importing the package is cheap: the names above are imported on first use,
+so that the command can catch Ctrl-C from its very first moment.
+
 Logging: warnings about the user's project (and anything WeasyPrint warns
 about while rendering it) go to the ``briefings`` logger at WARNING level.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .build import BuildReport, build  # noqa: E402
-from .errors import Problem, ProblemsFound  # noqa: E402
-from .model import Project, load_project  # noqa: E402
+if TYPE_CHECKING:
+    from .build import BuildReport, build
+    from .errors import Problem, ProblemsFound
+    from .model import Project, load_project
+
+_EXPORTS = {
+    "BuildReport": "build", "build": "build", "Problem": "errors", "ProblemsFound": "errors",
+    "Project": "model", "load_project": "model",
+}
 
 __all__ = ["BuildReport", "Problem", "ProblemsFound", "Project", "__version__", "build", "load_project"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'briefings' has no attribute '{name}'")

@@ -3,8 +3,11 @@
 Contract: each command calls the library and prints. Problems in the user's
 files are printed one per line as ``path:LINE: message`` on standard error,
 followed by a count, and the command exits 1. Nothing prints a traceback
-unless ``--debug`` is given; an unexpected internal failure says so in one
-line and exits 2.
+unless ``--debug`` is given. Exit codes: 0 success, 1 problems in the
+project, 2 a usage error (Click's), 70 an internal error (one line saying
+so), 130 interrupted (Ctrl-C: one line). Every value from the project is
+printed as plain text with control characters escaped: never as console
+markup, never as a terminal escape sequence.
 """
 
 from __future__ import annotations
@@ -19,16 +22,31 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .build import build as run_build
-from .errors import ProblemsFound, relative_path
+from .errors import ProblemsFound, printable, relative_path
 from .model import OUTPUT_FORMATS, load_project
 from .scaffold import ScaffoldError, create_project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_PROBLEMS = 1
+EXIT_INTERNAL_ERROR = 70
+EXIT_INTERRUPTED = 130
+
 stdout = Console(highlight=False)
+
+
+def say(*parts: str | Text) -> None:
+    """Print one line to standard output; ``str`` parts are the tool's own words, ``Text`` parts styled."""
+    stdout.print(Text.assemble(*parts))
+
+
+def plain(value: object) -> str:
+    """A value from the project, made safe to print: escaped, and never read as markup."""
+    return printable(str(value))
 
 
 def _echo_problems(problems: list[Any], what: str) -> None:
@@ -55,15 +73,20 @@ def handles_problems(what: str) -> Callable[[F], F]:
                 if debug:
                     raise
                 _echo_problems(error.problems, what)
-                sys.exit(1)
-            except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+                sys.exit(EXIT_PROBLEMS)
+            except KeyboardInterrupt:
+                if debug:
+                    raise
+                click.echo("briefings: interrupted", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+            except (click.exceptions.Exit, click.ClickException):
                 raise
             except Exception as error:  # noqa: BLE001 - the promise is: no traceback without --debug
                 if debug:
                     raise
-                click.echo(f"briefings: internal error: {type(error).__name__}: {error} "
+                click.echo(f"briefings: internal error: {type(error).__name__}: {printable(str(error))} "
                            "(run again with --debug for the traceback)", err=True)
-                sys.exit(2)
+                sys.exit(EXIT_INTERNAL_ERROR)
 
         wrapper = click.option("--debug", is_flag=True, help="Show tracebacks for failures.")(wrapper)
         return wrapper  # type: ignore[return-value]
@@ -101,25 +124,36 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
         click.echo(str(warning), err=True)
     if not quiet:
         for path in report.written:
-            stdout.print(f"[green]wrote[/green] {relative_path(path, project)}")
-        stdout.print(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), "
-                     f"{len(report.written)} file(s).")
+            say(Text("wrote", style="green"), " ", plain(relative_path(path, project)))
+        say(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), {len(report.written)} file(s)"
+            + _warning_counts(len(report.warnings), len(report.acknowledged)) + ".")
+
+
+def _warning_counts(warnings: int, acknowledged: int) -> str:
+    parts = [f"{warnings} warning(s)"] if warnings else []
+    if acknowledged:
+        parts.append(f"{acknowledged} acknowledged warning(s)")
+    return "".join(f", {part}" for part in parts)
 
 
 @main.command()
 @project_option
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (acknowledged ones never fail).")
+@click.option("--show-acknowledged", is_flag=True, help="Also list acknowledged warnings with their reasons.")
 @handles_problems("check")
-def check(project: Path, strict: bool) -> None:
+def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
     """Validate the project and render every template; write nothing."""
     report = run_build(project, formats=("md", "html"), write=False, strict=strict)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
+    if show_acknowledged:
+        for item in report.acknowledged:
+            click.echo(f"{item.warning} (acknowledged: {printable(item.reason)})", err=True)
     loaded = report.project
     facts = sum(len(topic.facts) for topic in loaded.topics.values())
-    stdout.print(f"[green]ok[/green]: {len(loaded.topics)} topic(s), {facts} fact(s), "
-                 f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
-                 + (f", {len(report.warnings)} warning(s)" if report.warnings else ""))
+    say(Text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
+        f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
+        + _warning_counts(len(report.warnings), len(report.acknowledged)))
 
 
 @main.command(name="list")
@@ -132,16 +166,21 @@ def list_(project: Path) -> None:
     for column in ("id", "title", "facts", "figures", "as of", "review by"):
         topics.add_column(column, no_wrap=column != "title")
     for topic in loaded.topics.values():
-        topics.add_row(topic.id, topic.title, str(len(topic.facts)), str(len(topic.figures)),
-                       topic.as_of.isoformat(), topic.review_by.isoformat() if topic.review_by else "")
+        topics.add_row(*_cells(topic.id, topic.title, len(topic.facts), len(topic.figures),
+                               topic.as_of.isoformat(), topic.review_by.isoformat() if topic.review_by else ""))
     briefings = Table(title="Briefings", title_justify="left")
     for column in ("id", "title", "topics", "as of", "template", "schedule"):
         briefings.add_column(column, no_wrap=column not in {"title", "topics"})
     for briefing in loaded.briefings:
-        briefings.add_row(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
-                          briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or "")
+        briefings.add_row(*_cells(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
+                                  briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""))
     stdout.print(topics)
     stdout.print(briefings)
+
+
+def _cells(*values: object) -> list[Text]:
+    # Text cells are never parsed as console markup: a title may contain "[/x]".
+    return [Text(plain(value)) for value in values]
 
 
 @main.command()
@@ -154,8 +193,8 @@ def init(directory: Path) -> None:
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from error
     for path in created:
-        stdout.print(f"[green]created[/green] {relative_path(path, directory)}")
-    stdout.print(f"Next: briefings build --project {directory}")
+        say(Text("created", style="green"), " ", plain(relative_path(path, directory)))
+    say(f"Next: briefings build --project {plain(directory)}")
 
 
 

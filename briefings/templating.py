@@ -178,6 +178,8 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
     """
 
     intercepted_binops = frozenset({"*", "**", "+"})
+    #: The time limit of one rendering (``limits.template_seconds`` in briefings.yaml).
+    template_seconds: float = TEMPLATE_SECONDS
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if not super().is_safe_attribute(obj, attr, value):
@@ -216,7 +218,7 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator_name, left, right)
 
 
-def make_environment(project_root: Path) -> BriefingSandbox:
+def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_SECONDS) -> BriefingSandbox:
     builtin = jinja2.FileSystemLoader(str(BUILTIN_DIR))
     loader = jinja2.ChoiceLoader([
         ProjectTemplateLoader(project_root),
@@ -232,6 +234,7 @@ def make_environment(project_root: Path) -> BriefingSandbox:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.template_seconds = template_seconds
     # lipsum makes random text (unreproducible outputs) of any size asked for.
     environment.globals.pop("lipsum", None)
     environment.filters.update({
@@ -269,7 +272,7 @@ class _OutputTooLarge(Exception):
 def render_template(environment: jinja2.Environment, names: list[str], context: TemplateContext | dict[str, Any],
                     project_root: Path, *, seconds: float | None = None) -> str:
     """Render the first existing template of ``names`` within the bounds; turn failures into a located problem."""
-    seconds = seconds or TEMPLATE_SECONDS
+    seconds = seconds or getattr(environment, "template_seconds", TEMPLATE_SECONDS)
     shown_name = names[0]
     try:
         with limits.time_limit(seconds), limits.memory_limit(TEMPLATE_MEMORY_BYTES):
