@@ -247,4 +247,4 @@ def _too_large(size: str, limit: int) -> str:
 
 
 def _mebibytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MiB"
+    return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"

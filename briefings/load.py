@@ -79,6 +79,7 @@ _PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:
 _INT_TAG = "tag:yaml.org,2002:int"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _REAL_BREAK = re.compile("\r\n|[\r\n]")
+_SEPARATORS = "\x85\u2028\u2029"  # line breaks to PyYAML, not to anyone reading the file
 _TOO_DEEP = f"nested too deeply: more than {MAX_NESTING} levels of lists and mappings"
 
 
@@ -167,9 +168,12 @@ class _LineMap:
         ends_with_break = text.endswith(("\n", "\r"))
         self.last_line = max(1, breaks + (0 if ends_with_break else 1))
         self._real: list[int] | None = None
-        if any(separator in text for separator in "\x85\u2028\u2029"):
+        self._separator_lines: dict[int, str] = {}
+        if any(separator in text for separator in _SEPARATORS):
             real = [1]
             for match in self._YAML_BREAK.finditer(text):
+                if match.group() in _SEPARATORS:
+                    self._separator_lines.setdefault(real[-1], match.group())
                 real.append(real[-1] + (match.group() in ("\r\n", "\r", "\n")))
             self._real = real
 
@@ -177,6 +181,10 @@ class _LineMap:
         """The real 1-based line of ``mark`` (PyYAML may put "end of stream" past the last line)."""
         line = mark.line + 1 if self._real is None else self._real[min(mark.line, len(self._real) - 1)]
         return min(line, self.last_line)
+
+    def separator_on(self, line: int) -> str | None:
+        """The first of U+0085, U+2028 and U+2029 on real line ``line``, if any."""
+        return self._separator_lines.get(line)
 
 
 def load_yaml(path: Path, root: Path) -> YamlDocument:
@@ -223,6 +231,10 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
         return fail(lines.line(error.mark), error.message)
     except yaml.MarkedYAMLError as error:
         line, message = _explain_syntax_error(error, text, lines)
+        separator = lines.separator_on(line) if line else None
+        if separator:
+            message += (f" (this line holds {describe_character(separator)}, which YAML reads as a line break: "
+                        "put the text in quotes)")
         return fail(line, f"YAML syntax error: {message}")
     except yaml.YAMLError as error:
         return fail(None, f"YAML error: {' '.join(str(error).split())}")
@@ -386,7 +398,7 @@ def _non_text_key(written: str, key: Any) -> str:
     elif isinstance(key, datetime.date):
         kind = "a date"
     else:
-        kind = f"a {type(key).__name__}"
+        kind = "binary data"  # !!binary: the only other scalar the safe loader builds
     if not written:
         return "mapping keys must be text: this key is empty"
     return f"mapping keys must be text: {written} is {kind}; put it in quotes"
