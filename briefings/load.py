@@ -1,27 +1,49 @@
 """Stage 1: read YAML files safely, keeping the line of every value.
 
 Contract: :func:`load_yaml` reads one file and returns a :class:`YamlDocument`:
-the plain Python data (dicts, lists, str, int, float, bool, None,
-:class:`datetime.date`) plus a map from each value's *location* (the tuple of
-keys and list indexes that reaches it, as pydantic reports it in ``loc``) to
-the 1-based line where it stands. Problems are collected, never raised one by
-one: a file that is not UTF-8, YAML that does not parse, a duplicate key in a
-mapping (PyYAML keeps the last one silently; we reject it) or an impossible
-date all come back in :attr:`YamlDocument.problems`. Only the safe subset of
-YAML is constructed: tags that would build Python objects are errors.
+the plain Python data (dicts with text keys, lists, str, int, float, bool,
+None, :class:`datetime.date`) plus a map from each value's *location* (the
+tuple of keys and list indexes that reaches it, as pydantic reports it in
+``loc``) to the 1-based line where it stands. Problems are collected, never
+raised: a file that cannot be read safely (see :mod:`briefings.files`), is not
+UTF-8 or does not parse, a duplicate key in a mapping (PyYAML keeps the last
+one silently; we reject it), a key that is not text, an impossible date, a
+number too long to be a number, or text holding control characters all come
+back in :attr:`YamlDocument.problems`, each as one line with the line of the
+file where it stands. Only the safe subset of YAML is constructed: tags that
+would build Python objects are errors.
+
+Hostile files are bounded: nesting deeper than :data:`MAX_NESTING` lists and
+mappings is refused while parsing, and aliases may not expand a file beyond
+:data:`ALIAS_EXPANSION_FACTOR` times its distinct values plus
+:data:`ALIAS_EXPANSION_ALLOWANCE` (a "billion laughs" file is refused before
+anything is built), so loading takes time proportional to the file's size.
 """
 
 from __future__ import annotations
 
+import bisect
+import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import Problem, relative_path
+from .errors import Problem
+from .files import FileProblem, describe_character, display_path, is_forbidden_character, read_project_file
 
 Location = tuple[str | int, ...]
+
+#: Lists and mappings nested deeper than this are refused (the schema needs about 6).
+MAX_NESTING = 50
+#: Whole numbers written with more digits than this are refused.
+MAX_NUMBER_DIGITS = 1000
+#: Aliases may expand a file to at most this many times its distinct values ...
+ALIAS_EXPANSION_FACTOR = 10
+#: ... plus this many.
+ALIAS_EXPANSION_ALLOWANCE = 10_000
 
 
 @dataclass
@@ -54,19 +76,124 @@ class YamlDocument:
 
 _REJECTED = object()  # what _scalar returns for a value it reported as a problem
 _PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_INT_TAG = "tag:yaml.org,2002:int"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_REAL_BREAK = re.compile("\r\n|[\r\n]")
+_SEPARATORS = "\x85\u2028\u2029"  # line breaks to PyYAML, not to anyone reading the file
+_TOO_DEEP = f"nested too deeply: more than {MAX_NESTING} levels of lists and mappings"
+
+
+class _Refused(Exception):
+    """A bound of this loader was exceeded at ``mark`` while composing."""
+
+    def __init__(self, message: str, mark: yaml.Mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
 
 
 class _NodeLoader(yaml.SafeLoader):
-    """SafeLoader used only to compose nodes and construct scalar values."""
+    """SafeLoader used only to compose nodes and construct scalar values.
+
+    While composing it measures what the constructor will later walk: for
+    each node, how many values it stands for once aliases are expanded, and
+    how many levels of lists and mappings it holds. That lets it refuse deep
+    nesting, recursive aliases and alias bombs before anything is built.
+    """
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.distinct_nodes = 0
+        self._open_collections = 0
+        self._expanded = 0  # values composed so far, counting each alias as everything it repeats
+        self._aliases: list[tuple[int, yaml.Mark]] = []  # (self._expanded after it, where) for each alias
+        self._extent: dict[yaml.Node, tuple[int, int]] = {}  # node -> (expanded size, nesting levels)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if node not in self._extent:
+                raise _Refused("an alias refers to the value that contains it: recursive data is not allowed",
+                               event.start_mark)
+            size, levels = self._extent[node]
+            if self._open_collections + levels > MAX_NESTING:
+                raise _Refused(_TOO_DEEP, event.start_mark)
+            self._expanded += size
+            self._aliases.append((self._expanded, event.start_mark))
+            return node
+        is_collection = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
+        if is_collection:
+            if self._open_collections == MAX_NESTING:
+                raise _Refused(_TOO_DEEP, event.start_mark)
+            self._open_collections += 1
+        before = self._expanded
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            if is_collection:
+                self._open_collections -= 1
+        self._expanded += 1
+        self.distinct_nodes += 1
+        levels = 1 + max((self._extent[child][1] for child in _children(node)), default=0) if is_collection else 0
+        self._extent[node] = (self._expanded - before, levels)
+        return node
+
+    def alias_bomb(self) -> yaml.Mark | None:
+        """Where aliases first took the file past its expansion budget, if they did."""
+        budget = ALIAS_EXPANSION_FACTOR * self.distinct_nodes + ALIAS_EXPANSION_ALLOWANCE
+        if self._expanded <= budget:
+            return None
+        first_over = bisect.bisect_right(self._aliases, budget, key=lambda alias: alias[0])
+        return self._aliases[min(first_over, len(self._aliases) - 1)][1]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value)
+
+
+class _LineMap:
+    """Turns PyYAML's line numbers into the file's real ones.
+
+    PyYAML also counts U+0085, U+2028 and U+2029 as line breaks; editors and
+    users count only ``\\n``, ``\\r\\n`` and a lone ``\\r``.
+    """
+
+    _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+    def __init__(self, text: str):
+        breaks = len(_REAL_BREAK.findall(text))
+        ends_with_break = text.endswith(("\n", "\r"))
+        self.last_line = max(1, breaks + (0 if ends_with_break else 1))
+        self._real: list[int] | None = None
+        self._separator_lines: dict[int, str] = {}
+        if any(separator in text for separator in _SEPARATORS):
+            real = [1]
+            for match in self._YAML_BREAK.finditer(text):
+                if match.group() in _SEPARATORS:
+                    self._separator_lines.setdefault(real[-1], match.group())
+                real.append(real[-1] + (match.group() in ("\r\n", "\r", "\n")))
+            self._real = real
+
+    def line(self, mark: yaml.Mark) -> int:
+        """The real 1-based line of ``mark`` (PyYAML may put "end of stream" past the last line)."""
+        line = mark.line + 1 if self._real is None else self._real[min(mark.line, len(self._real) - 1)]
+        return min(line, self.last_line)
+
+    def separator_on(self, line: int) -> str | None:
+        """The first of U+0085, U+2028 and U+2029 on real line ``line``, if any."""
+        return self._separator_lines.get(line)
 
 
 def load_yaml(path: Path, root: Path) -> YamlDocument:
     """Load ``path`` (reported relative to ``root``) without raising on bad input."""
-    document = YamlDocument(path=path, display_path=relative_path(path, root))
+    document = YamlDocument(path=path, display_path=display_path(path, root))
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        document.problems.append(Problem(document.display_path, None, f"cannot read file: {error.strerror}"))
+        raw = read_project_file(path, root)
+    except FileProblem as error:
+        document.problems.append(error.problem)
         return document
     try:
         text = raw.decode("utf-8")
@@ -79,38 +206,92 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
     if text.startswith("\ufeff"):
         text = text[1:]
 
-    loader = _NodeLoader(text)
+    lines = _LineMap(text)
+
+    def fail(line: int | None, message: str) -> YamlDocument:
+        document.problems.append(Problem(document.display_path, line, message))
+        return document
+
+    try:
+        loader = _NodeLoader(text)
+    except yaml.reader.ReaderError as error:
+        # PyYAML refuses control characters anywhere in the file before parsing.
+        line = len(_REAL_BREAK.findall(text, 0, error.position)) + 1
+        return fail(line, f"the file contains the control character {describe_character(chr(error.character))}: "
+                          "remove it")
     try:
         node = loader.get_single_node()
+        bomb = loader.alias_bomb()
+        if bomb is not None:
+            return fail(lines.line(bomb), "aliases (*name) repeat values too many times, as in an alias bomb: "
+                                          "use fewer aliases")
+        if node is not None:
+            document.data = _Constructor(loader, document, lines).construct(node, ())
+    except _Refused as error:
+        return fail(lines.line(error.mark), error.message)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        # PyYAML may place "end of stream" one line past the last one.
-        error_line = min(mark.line + 1, text.count("\n") + 1) if mark else None
-        message = error.problem or error.context or "invalid YAML"
-        if error.problem and error.context and error.context_mark and error.context_mark is not mark:
-            message += f" ({error.context} on line {error.context_mark.line + 1})"
-        document.problems.append(Problem(document.display_path, error_line, f"YAML syntax error: {message}"))
-        return document
+        line, message = _explain_syntax_error(error, text, lines)
+        separator = lines.separator_on(line) if line else None
+        if separator:
+            message += (f" (this line holds {describe_character(separator)}, which YAML reads as a line break: "
+                        "put the text in quotes)")
+        return fail(line, f"YAML syntax error: {message}")
     except yaml.YAMLError as error:
-        document.problems.append(Problem(document.display_path, None, f"YAML error: {error}"))
-        return document
+        return fail(None, f"YAML error: {' '.join(str(error).split())}")
+    except RecursionError:
+        # The bounds above should make this unreachable; never a traceback, though.
+        return fail(None, _TOO_DEEP)
     finally:
         loader.dispose()
-
-    if node is not None:
-        document.data = _Constructor(loader, document).construct(node, ())
     return document
+
+
+def _explain_syntax_error(error: yaml.MarkedYAMLError, text: str, lines: _LineMap) -> tuple[int | None, str]:
+    """Where a syntax error is and what to do about it, in plain words."""
+    problem = error.problem or ""
+    context = error.context or ""
+    where = error.problem_mark or error.context_mark
+    opened = error.context_mark or where
+    if problem.startswith("found character '\\t'"):
+        return lines.line(where), "a tab in the indentation: indent with spaces, not tabs"
+    if problem.startswith("found character"):
+        character = problem.split("'")[1]
+        return lines.line(where), f"a value cannot start with '{character}': put the value in quotes"
+    if problem == "mapping values are not allowed here":
+        return lines.line(where), "unexpected ': ' inside a value: put text containing ': ' in quotes"
+    if context == "while scanning a quoted scalar":
+        quote = text[opened.index]
+        return lines.line(opened), f"unclosed quote: this string opened with {quote} is never closed"
+    if context == "while scanning a double-quoted scalar":  # a bad escape sequence
+        return lines.line(where), ("a backslash in a \"double-quoted\" string starts an escape sequence: "
+                                   "write \\\\ for a backslash, or use 'single quotes'")
+    if problem == "could not find expected ':'":
+        return lines.line(opened), ("could not find the ':' after this key: write 'key: value', "
+                                    "or put the text in quotes")
+    if problem.startswith(("expected <block end>", "did not find expected")):
+        return lines.line(where), ("the indentation does not line up: indent the keys of one mapping, "
+                                   "and the items of one list, by the same number of spaces")
+    if context in ("while parsing a flow sequence", "while parsing a flow mapping"):
+        bracket, closing, kind = ("[", "]", "list") if "sequence" in context else ("{", "}", "mapping")
+        return lines.line(opened), f"the {kind} opened with '{bracket}' is never closed: add the missing '{closing}'"
+    if context == "expected a single document in the stream":
+        return lines.line(where), "a second document ('---') in the file: keep one document per file"
+    message = problem or context or "invalid YAML"
+    if problem and context and error.context_mark and error.context_mark is not where:
+        message += f" ({context} on line {lines.line(error.context_mark)})"
+    return (lines.line(where) if where else None), message
 
 
 class _Constructor:
     """Turns a composed node tree into plain data, recording lines and problems."""
 
-    def __init__(self, loader: _NodeLoader, document: YamlDocument):
+    def __init__(self, loader: _NodeLoader, document: YamlDocument, lines: _LineMap):
         self.loader = loader
         self.document = document
+        self.lines = lines
 
     def construct(self, node: yaml.Node, location: Location) -> Any:
-        self.document.lines.setdefault(location, node.start_mark.line + 1)
+        self.document.lines.setdefault(location, self.lines.line(node.start_mark))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTION_TAGS:
             # Only the safe constructor's scalars are built; a tagged collection
             # (!!python/object/apply, !!set, ...) is refused, never constructed.
@@ -127,19 +308,24 @@ class _Constructor:
             return None
         return value
 
-    def _mapping(self, node: yaml.MappingNode, location: Location, *, merged: bool = False) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        first_line: dict[Any, int] = {}
+    def _mapping(self, node: yaml.MappingNode, location: Location, *, merged: bool = False) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
         merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merges.append(value_node)
                 continue
-            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None or key is _REJECTED or isinstance(key, (list, dict)):
-                self._report(key_node, "mapping keys must be plain values")
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._report(key_node, "mapping keys must be text, not a list or mapping")
                 continue
-            line = key_node.start_mark.line + 1
+            key = self._scalar(key_node)
+            if key is _REJECTED:
+                continue  # reported by _scalar
+            if not isinstance(key, str):
+                self._report(key_node, _non_text_key(key_node.value, key))
+                continue
+            line = self.lines.line(key_node.start_mark)
             if key in first_line:
                 self._report(key_node, f"duplicate key '{key}' (first given on line {first_line[key]})")
                 continue
@@ -163,14 +349,22 @@ class _Constructor:
         return result
 
     def _scalar(self, node: yaml.Node) -> Any:
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as error:
-            message = f"unsupported YAML value: {error.problem}"
-        except ValueError:
-            # The timestamp resolver matched the shape of a date, but the
-            # calendar rejects it (2025-02-30).
-            message = f"invalid date '{node.value}'"
+        message = _refused_scalar(node)
+        if message is None:
+            try:
+                value = self.loader.construct_object(node, deep=True)
+            except yaml.constructor.ConstructorError as error:
+                message = f"unsupported YAML value: {error.problem}"
+            except ValueError:
+                # For a date, the resolver matched the shape (2025-02-30) but the calendar rejects it.
+                kind = "date" if node.tag == _TIMESTAMP_TAG else "number"
+                message = f"invalid {kind} '{node.value}'"
+            else:
+                forbidden = next((c for c in value if is_forbidden_character(c)), None) \
+                    if isinstance(value, str) else None
+                if forbidden is None:
+                    return value
+                message = f"text contains the control character {describe_character(forbidden)}: remove it"
         # PyYAML leaves a failed node marked as under construction; unmark it
         # so that an alias to the same node is reported the same way.
         self.loader.recursive_objects.pop(node, None)
@@ -178,6 +372,33 @@ class _Constructor:
         return _REJECTED
 
     def _report(self, node: yaml.Node, message: str) -> None:
-        problem = Problem(self.document.display_path, node.start_mark.line + 1, message)
+        problem = Problem(self.document.display_path, self.lines.line(node.start_mark), message)
         if problem not in self.document.problems:  # a node reached again through an alias
             self.document.problems.append(problem)
+
+
+def _refused_scalar(node: yaml.Node) -> str | None:
+    """Why a scalar must not be constructed at all, if it must not."""
+    if node.tag == _INT_TAG:
+        # Python refuses to convert over 4,300 decimal digits, and hexadecimal
+        # or sexagesimal forms would build numbers too large to print.
+        digits = len(re.sub(r"^[-+]?0[xXbB]|[^0-9a-fA-F]", "", node.value))
+        if digits > MAX_NUMBER_DIGITS:
+            return f"number too long: {digits} digits (the limit is {MAX_NUMBER_DIGITS})"
+    return None
+
+
+def _non_text_key(written: str, key: Any) -> str:
+    if key is None:
+        kind = "empty (null)"
+    elif isinstance(key, bool):
+        kind = "a true/false value"
+    elif isinstance(key, (int, float)):
+        kind = "a number"
+    elif isinstance(key, datetime.date):
+        kind = "a date"
+    else:
+        kind = "binary data"  # !!binary: the only other scalar the safe loader builds
+    if not written:
+        return "mapping keys must be text: this key is empty"
+    return f"mapping keys must be text: {written} is {kind}; put it in quotes"

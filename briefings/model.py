@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from .errors import Problem, ProblemsFound, Severity, sort_key
+from .files import list_topic_files
 from .load import Location, YamlDocument, load_yaml
 from .markup import check_markdown
 
@@ -327,7 +328,8 @@ class _ProjectLoader:
 
     def _load_settings(self) -> tuple[Settings, YamlDocument | None]:
         path = self.root / SETTINGS_FILE
-        if not path.exists():
+        # A broken or looping link is not "absent": reading it says what is wrong with it.
+        if not (path.exists() or path.is_symlink()):
             return Settings(), None
         document = self._read(path)
         data = {} if document.data is None else document.data
@@ -339,7 +341,7 @@ class _ProjectLoader:
 
     def _load_references(self) -> tuple[dict[str, Reference], YamlDocument | None]:
         path = self.root / REFERENCES_FILE
-        if not path.exists():
+        if not (path.exists() or path.is_symlink()):
             self.problems.append(Problem(REFERENCES_FILE, None,
                                          "file is missing: every project lists its references here"))
             return {}, None
@@ -360,9 +362,9 @@ class _ProjectLoader:
         return references, document
 
     def _load_topics(self) -> dict[str, Topic]:
-        directory = self.root / TOPICS_DIR
-        paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]) if directory.is_dir() else []
-        if not paths:
+        paths, problems = list_topic_files(self.root / TOPICS_DIR, self.root)
+        self.problems.extend(problems)
+        if not paths and not problems:
             self.problems.append(Problem(TOPICS_DIR, None, "no topics: add at least one <id>.yaml file"))
         self.topic_files: dict[str, _TopicFile] = {}
         for path in paths:

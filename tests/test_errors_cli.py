@@ -101,7 +101,7 @@ ONE_MISTAKE = [
         TOPIC_FILE,
         changed(TOPIC, "summary: The bottom line, first.", "summary: The bottom: line, first."),
         "summary:",
-        "YAML syntax error: mapping values are not allowed here",
+        "YAML syntax error: unexpected ': ' inside a value: put text containing ': ' in quotes",
         id="yaml-syntax-error",
     ),
     pytest.param(

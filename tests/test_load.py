@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from pathlib import Path
 
 import pytest
@@ -158,7 +159,9 @@ def test_yaml_syntax_error_is_reported_with_its_line(tmp_path: Path) -> None:
         other: fine
         """)
     assert document.data is None
-    assert messages(document) == ["sources/data.yaml:3: YAML syntax error: mapping values are not allowed here"]
+    assert messages(document) == [
+        "sources/data.yaml:3: YAML syntax error: unexpected ': ' inside a value: put text containing ': ' in quotes"
+    ]
 
 
 def test_tab_indentation_is_a_syntax_error(tmp_path: Path) -> None:
@@ -167,7 +170,7 @@ def test_tab_indentation_is_a_syntax_error(tmp_path: Path) -> None:
     problem = document.problems[0]
     assert problem.line == 3
     assert problem.message.startswith("YAML syntax error: ")
-    assert "'\\t'" in problem.message
+    assert problem.message == "YAML syntax error: a tab in the indentation: indent with spaces, not tabs"
 
 
 def test_unterminated_quote_points_at_where_the_quote_opens(tmp_path: Path) -> None:
@@ -353,3 +356,225 @@ def test_invalid_date_inside_a_merged_anchor_is_reported_once(tmp_path: Path) ->
           title: A report
         """)
     assert messages(document) == ["sources/data.yaml:2: invalid date '2025-02-30'"]
+
+
+# -- hostile files: bounded work ------------------------------------------------------------------
+
+
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """The "billion laughs": each level is a list of ``width`` aliases to the level before."""
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * width) + "]"]
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_at_once_at_the_alias_that_blew_the_budget(tmp_path: Path) -> None:
+    # Six levels stand for about 600,000 values: slow but finite if the bound regresses (the
+    # command-line test runs the full nine levels in a subprocess with a timeout).
+    started = time.perf_counter()
+    document = load(tmp_path, alias_bomb(levels=6))
+    assert time.perf_counter() - started < 1
+    assert document.data is None
+    # 22 distinct values allow 10,220; the first alias on line 5 brings the count to about 15,700.
+    assert messages(document) == [
+        "sources/data.yaml:5: aliases (*name) repeat values too many times, as in an alias bomb: use fewer aliases"
+    ]
+
+
+def test_many_legitimate_aliases_and_merges_are_within_the_budget(tmp_path: Path) -> None:
+    entries = "".join(f"r{n}:\n  <<: *base\n  title: Title {n}\n  same: *base\n" for n in range(3000))
+    document = load(tmp_path, "base: &base {outlet: A, published: 2025-01-01, reliability: B}\n" + entries)
+    assert document.problems == []
+    assert document.data["r2999"] == {"outlet": "A", "published": datetime.date(2025, 1, 1), "reliability": "B",
+                                      "title": "Title 2999", "same": document.data["base"]}
+    assert document.lines[("r2999", "title")] == 1 + 4 * 2999 + 3
+
+
+def nested_block_lists(depth: int) -> str:
+    return "".join("  " * level + "-\n" for level in range(depth - 1)) + "  " * (depth - 1) + "- x\n"
+
+
+def nested_block_mappings(depth: int) -> str:
+    return "".join("  " * level + f"k{level}:\n" for level in range(depth - 1)) + "  " * (depth - 1) + "k: x\n"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    pytest.param("x: " + "[" * 10_000 + "\n", 1, id="10000-flow-lists"),
+    pytest.param("x: " + "{a: " * 10_000 + "\n", 1, id="10000-flow-mappings"),
+    pytest.param(nested_block_lists(300), 51, id="300-block-lists"),
+    pytest.param(nested_block_mappings(300), 51, id="300-block-mappings"),
+])
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path: Path, text: str, line: int) -> None:
+    document = load(tmp_path, text)
+    assert messages(document) == [f"sources/data.yaml:{line}: nested too deeply: more than 50 levels of lists "
+                                  "and mappings"]
+
+
+def test_fifty_levels_of_nesting_are_fine(tmp_path: Path) -> None:
+    assert load(tmp_path, nested_block_lists(50)).problems == []
+    assert load(tmp_path, nested_block_mappings(50)).problems == []
+    assert load(tmp_path, "[" * 50 + "]" * 50 + "\n").problems == []
+
+
+def test_nesting_built_through_aliases_is_bounded_too(tmp_path: Path) -> None:
+    chain = "a0: &a0 " + "[" * 40 + "]" * 40 + "\n" + "".join(
+        f"a{n}: &a{n} " + "[" * 5 + f"*a{n - 1}" + "]" * 5 + "\n" for n in range(1, 4))
+    document = load(tmp_path, chain)
+    assert messages(document) == ["sources/data.yaml:3: nested too deeply: more than 50 levels of lists and mappings"]
+
+
+def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
+    document = load(tmp_path, "title: fine\nloop: &loop [a, *loop]\n")
+    assert messages(document) == [
+        "sources/data.yaml:2: an alias refers to the value that contains it: recursive data is not allowed"
+    ]
+
+
+@pytest.mark.parametrize(("written", "digits"), [
+    ("9" * 5000, 5000),
+    ("-" + "1" * 4301, 4301),
+    ("0x" + "f" * 1001, 1001),
+    ("1_000" * 300, 1200),
+])
+def test_a_number_too_long_is_refused_by_its_digits(tmp_path: Path, written: str, digits: int) -> None:
+    document = load(tmp_path, f"title: x\nvalue: {written}\n")
+    assert messages(document) == [f"sources/data.yaml:2: number too long: {digits} digits (the limit is 1000)"]
+    assert document.data == {"title": "x", "value": None}
+    assert document.rejected == {("value",)}
+
+
+def test_a_long_but_allowed_number_is_a_number(tmp_path: Path) -> None:
+    assert load(tmp_path, "value: " + "9" * 1000 + "\n").data == {"value": int("9" * 1000)}
+
+
+# -- line numbers past U+2028, U+2029 and NEL ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_do_not_shift_line_numbers(tmp_path: Path, separator: str) -> None:
+    document = load(tmp_path, f'a: "one{separator}two"\nlist: [x,{separator} y]\nb: 1\nb: 2\n')
+    assert messages(document) == ["sources/data.yaml:4: duplicate key 'b' (first given on line 3)"]
+    assert document.lines == {(): 1, ("a",): 1, ("list",): 2, ("list", 0): 2, ("list", 1): 2, ("b",): 3}
+
+
+def test_a_line_separator_in_an_unquoted_value_is_explained(tmp_path: Path) -> None:
+    document = load(tmp_path, "title: fine\ntext: one\u2028two\nother: x\n")
+    assert messages(document) == [
+        "sources/data.yaml:2: YAML syntax error: could not find the ':' after this key: write 'key: value', or put "
+        "the text in quotes (this line holds U+2028 (LINE SEPARATOR), which YAML reads as a line break: put the text "
+        "in quotes)"
+    ]
+
+
+def test_lone_carriage_returns_are_line_breaks(tmp_path: Path) -> None:
+    document = load(tmp_path, b'a: "x\xe2\x80\xa8y"\rb: 1\rb: 2\r')
+    assert messages(document) == ["sources/data.yaml:3: duplicate key 'b' (first given on line 2)"]
+
+
+# -- syntax errors in plain words ------------------------------------------------------------------------------
+
+SYNTAX_ERRORS = [
+    pytest.param("a: 1\nb:\n\tc: 2\n", 3, "a tab in the indentation: indent with spaces, not tabs", id="tab"),
+    pytest.param("title: fine\ntext: this: that\n", 2,
+                 "unexpected ': ' inside a value: put text containing ': ' in quotes", id="colon-in-value"),
+    pytest.param('title: fine\ntext: "never closed\nother: x\n\nmore: y\n', 2,
+                 'unclosed quote: this string opened with " is never closed', id="unclosed-double-quote"),
+    pytest.param("title: fine\ntext: 'never closed\nother: x\n", 2,
+                 "unclosed quote: this string opened with ' is never closed", id="unclosed-single-quote"),
+    pytest.param('path: "C:\\Users\\me"\n', 1,
+                 "a backslash in a \"double-quoted\" string starts an escape sequence: write \\\\ for a backslash, "
+                 "or use 'single quotes'", id="bad-escape"),
+    pytest.param("title: fine\nsummary\nas_of: 2025-01-01\n", 2,
+                 "could not find the ':' after this key: write 'key: value', or put the text in quotes",
+                 id="missing-colon"),
+    pytest.param("facts:\n  - id: x\n   text: y\n", 3,
+                 "the indentation does not line up: indent the keys of one mapping, and the items of one list, "
+                 "by the same number of spaces", id="misaligned-list-item"),
+    pytest.param("a:\n    b: 1\n  c: 2\n", 3,
+                 "the indentation does not line up: indent the keys of one mapping, and the items of one list, "
+                 "by the same number of spaces", id="misaligned-mapping"),
+    pytest.param("title: @handle\n", 1, "a value cannot start with '@': put the value in quotes", id="at-sign"),
+    pytest.param("title: `code`\n", 1, "a value cannot start with '`': put the value in quotes", id="backtick"),
+    pytest.param("tags: [a, b\nfacts: x\n", 1, "the list opened with '[' is never closed: add the missing ']'",
+                 id="unclosed-list"),
+    pytest.param("quote: {text: a, speaker: b\nfacts: x\n", 1,
+                 "the mapping opened with '{' is never closed: add the missing '}'", id="unclosed-mapping"),
+    pytest.param("a: 1\n---\nb: 2\n", 2, "a second document ('---') in the file: keep one document per file",
+                 id="two-documents"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), SYNTAX_ERRORS)
+def test_syntax_errors_are_explained_with_the_fix(tmp_path: Path, text: str, line: int, message: str) -> None:
+    document = load(tmp_path, text)
+    assert document.data is None
+    assert messages(document) == [f"sources/data.yaml:{line}: YAML syntax error: {message}"]
+
+
+def test_a_control_character_written_raw_in_the_file(tmp_path: Path) -> None:
+    document = load(tmp_path, "title: fine\ntext: ring \x07 the bell\n")
+    assert messages(document) == [
+        "sources/data.yaml:2: the file contains the control character U+0007 (BELL): remove it"
+    ]
+
+
+# -- keys and values ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("1", "mapping keys must be text: 1 is a number; put it in quotes"),
+    ("2.5", "mapping keys must be text: 2.5 is a number; put it in quotes"),
+    ("true", "mapping keys must be text: true is a true/false value; put it in quotes"),
+    ("null", "mapping keys must be text: null is empty (null); put it in quotes"),
+    ("2025-01-01", "mapping keys must be text: 2025-01-01 is a date; put it in quotes"),
+    ("[a, b]", "mapping keys must be text, not a list or mapping"),
+    ("!!binary aGVsbG8=", "mapping keys must be text: aGVsbG8= is binary data; put it in quotes"),
+])
+def test_mapping_keys_must_be_text(tmp_path: Path, key: str, message: str) -> None:
+    document = load(tmp_path, f"title: fine\n? {key}\n: value\n")
+    assert messages(document) == [f"sources/data.yaml:2: {message}"]
+    assert document.data == {"title": "fine"}
+
+
+def test_true_and_one_as_keys_are_two_problems_not_a_duplicate(tmp_path: Path) -> None:
+    document = load(tmp_path, "1: a\ntrue: b\n'1': c\n")
+    assert messages(document) == ["sources/data.yaml:1: mapping keys must be text: 1 is a number; put it in quotes",
+                                  "sources/data.yaml:2: mapping keys must be text: true is a true/false value; "
+                                  "put it in quotes"]
+    assert document.data == {"1": "c"}
+
+
+@pytest.mark.parametrize(("written", "described"), [
+    ('"\\e[31mred"', "U+001B (ESCAPE)"),
+    ('"\\x07"', "U+0007 (BELL)"),
+    ('"\\0"', "U+0000 (NULL)"),
+    ('"a\\rb"', "U+000D (CARRIAGE RETURN)"),
+    ('"\\x7f"', "U+007F (DELETE)"),
+    ('"\\x80"', "U+0080"),
+    ('"\\x9b"', "U+009B"),
+    ('"\\N"', "U+0085 (NEXT LINE)"),
+    ("abc\u202edef", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+    ('"\\u202a"', "U+202A (LEFT-TO-RIGHT EMBEDDING)"),
+    ("x\u2066y\u2069", "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+    ("'\u2069'", "U+2069 (POP DIRECTIONAL ISOLATE)"),
+])
+def test_control_characters_in_text_are_refused(tmp_path: Path, written: str, described: str) -> None:
+    document = load(tmp_path, f"title: fine\ntext: {written}\n")
+    assert messages(document) == [f"sources/data.yaml:2: text contains the control character {described}: remove it"]
+    assert document.data == {"title": "fine", "text": None}
+    assert document.rejected == {("text",)}
+
+
+def test_control_characters_in_keys_are_refused(tmp_path: Path) -> None:
+    document = load(tmp_path, "title: fine\n\u202etext: x\n")
+    assert messages(document) == [
+        "sources/data.yaml:2: text contains the control character U+202E (RIGHT-TO-LEFT OVERRIDE): remove it"
+    ]
+    assert document.data == {"title": "fine"}
+
+
+def test_tabs_newlines_and_line_separators_in_text_are_fine(tmp_path: Path) -> None:
+    document = load(tmp_path, 'text: "a\\tb\\nc\\Ld\\Pe"\nother: |\n  one\n  two\n')
+    assert document.problems == []
+    assert document.data == {"text": "a\tb\nc\u2028d\u2029e", "other": "one\ntwo\n"}

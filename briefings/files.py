@@ -1,0 +1,250 @@
+"""Reading a project's files without trusting them.
+
+Contract: :func:`read_project_file` returns the bytes of one regular file that
+lies inside the project, or raises :class:`FileProblem` carrying one
+:class:`~briefings.errors.Problem` (the path relative to the project, no line)
+that says in one line why it was refused. It never follows a symbolic link to
+a place outside the project, never blocks (a named pipe is refused, not
+opened for a blocking read), never reads a device, and never reads more than
+``max_bytes`` (:data:`MAX_FILE_BYTES` unless told otherwise).
+
+:func:`list_topic_files` lists the topic files of ``sources/topics`` (ignoring
+hidden files and editor leftovers) and :func:`check_project_dir` vets a
+directory such as ``templates/`` or ``output/`` before anything uses it; both
+report refusals as Problems instead of raising.
+
+Every path shown to the user is relative to the project, as the user wrote
+it (not resolved through links), with control characters in names escaped so
+that each problem stays on one line.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import Problem, relative_path
+
+#: The largest file the tool reads (5 MiB): hundreds of times a real topic
+#: file, small enough that a mistaken or hostile file cannot exhaust memory.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+TOPIC_SUFFIXES = (".yaml", ".yml")
+
+_READ_CHUNK = 1024 * 1024
+
+
+class FileProblem(Exception):
+    """Raised when a project file cannot or must not be read; carries the Problem."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def read_project_file(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The contents of ``path``, a regular file inside the project ``root``; see the module docstring."""
+    refuse = _refuser(path, root)
+    name_problem = _name_problem(_relative_text(path, root))
+    if name_problem:
+        raise refuse(name_problem)
+    real = _resolve_inside(path, root, refuse)
+    # stat before opening, so that a device or pipe is never even opened ...
+    try:
+        _require_regular(os.stat(real).st_mode, refuse)
+        descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileProblem:
+        raise
+    except OSError as error:
+        raise _os_problem(error, refuse) from None
+    try:
+        # ... and fstat after, because the file may have been replaced in between.
+        info = os.fstat(descriptor)
+        _require_regular(info.st_mode, refuse)
+        if info.st_size > max_bytes:
+            raise refuse(_too_large(_mebibytes(info.st_size), max_bytes))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:  # the file may grow while it is read
+            chunk = os.read(descriptor, min(_READ_CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            raise refuse(_too_large(f"more than {_mebibytes(max_bytes)}", max_bytes))
+        return b"".join(chunks)
+    except OSError as error:
+        raise _os_problem(error, refuse) from None
+    finally:
+        os.close(descriptor)
+
+
+def list_topic_files(directory: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """The ``*.yaml`` and ``*.yml`` entries of ``directory``, sorted by name, and any problem listing it.
+
+    Hidden names are skipped: they include editor lock and swap files
+    (``.#name.yaml``, ``.name.yaml.swp``); backups and autosaves
+    (``name.yaml~``, ``#name.yaml#``) do not end in ``.yaml``. Entries are
+    not vetted here: :func:`read_project_file` refuses what must not be read.
+    An absent directory has no files and no problem.
+    """
+    problem = check_project_dir(directory, root)
+    if problem is not None:
+        return [], [problem]
+    if not directory.exists():
+        return [], []
+    try:
+        names = os.listdir(directory)
+    except OSError as error:
+        return [], [_os_problem(error, _refuser(directory, root)).problem]
+    chosen = sorted(name for name in names if name.endswith(TOPIC_SUFFIXES) and not name.startswith("."))
+    return [directory / name for name in chosen], []
+
+
+def check_project_dir(path: Path, root: Path) -> Problem | None:
+    """None if ``path`` is absent or a directory inside the project, else the Problem with it."""
+    if not os.path.lexists(path):
+        return None
+    refuse = _refuser(path, root)
+    try:
+        real = _resolve_inside(path, root, refuse, what="directory")
+        if not real.is_dir():
+            raise refuse("is not a directory")
+    except FileProblem as error:
+        return error.problem
+    return None
+
+
+def display_path(path: Path, root: Path) -> str:
+    """``path`` as the user knows it: relative to ``root`` without resolving links, names escaped."""
+    return escape_name(_relative_text(path, root))
+
+
+def escape_name(name: str) -> str:
+    """``name`` with control and bidirectional characters (and undecodable bytes) written as escapes."""
+    return "".join(_escape(character) if _is_unsafe(character) else character for character in name)
+
+
+def describe_character(character: str) -> str:
+    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``: a character's code point, with its name when it has one."""
+    name = unicodedata.name(character, "") or _CONTROL_NAMES.get(ord(character), "")
+    code = f"U+{ord(character):04X}"
+    return f"{code} ({name})" if name else code
+
+
+def is_forbidden_character(character: str) -> bool:
+    """Whether ``character`` may not appear in a file name or in text: controls other than tab and
+    newline, and the bidirectional controls that make text display differently from what it says."""
+    code = ord(character)
+    return (code < 0x20 and character not in "\t\n") or 0x7F <= code <= 0x9F or code in _BIDI_CONTROLS
+
+
+# -- internals -------------------------------------------------------------------------------------
+
+_BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+# unicodedata has no names for C0 controls; these are their Unicode aliases.
+_CONTROL_NAMES = {
+    0x00: "NULL", 0x01: "START OF HEADING", 0x02: "START OF TEXT", 0x03: "END OF TEXT",
+    0x04: "END OF TRANSMISSION", 0x05: "ENQUIRY", 0x06: "ACKNOWLEDGE", 0x07: "BELL", 0x08: "BACKSPACE",
+    0x09: "CHARACTER TABULATION", 0x0A: "LINE FEED", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED",
+    0x0D: "CARRIAGE RETURN", 0x0E: "SHIFT OUT", 0x0F: "SHIFT IN", 0x10: "DATA LINK ESCAPE",
+    0x11: "DEVICE CONTROL ONE", 0x12: "DEVICE CONTROL TWO", 0x13: "DEVICE CONTROL THREE",
+    0x14: "DEVICE CONTROL FOUR", 0x15: "NEGATIVE ACKNOWLEDGE", 0x16: "SYNCHRONOUS IDLE",
+    0x17: "END OF TRANSMISSION BLOCK", 0x18: "CANCEL", 0x19: "END OF MEDIUM", 0x1A: "SUBSTITUTE",
+    0x1B: "ESCAPE", 0x1C: "FILE SEPARATOR", 0x1D: "GROUP SEPARATOR", 0x1E: "RECORD SEPARATOR",
+    0x1F: "UNIT SEPARATOR", 0x7F: "DELETE", 0x85: "NEXT LINE",
+}
+
+
+def _is_unsafe(character: str) -> bool:
+    # A lone surrogate is a byte of a name that is not UTF-8 (Python's surrogateescape).
+    return is_forbidden_character(character) or character in "\t\n" or 0xD800 <= ord(character) <= 0xDFFF
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return character.encode("unicode_escape").decode("ascii")
+
+
+def _name_problem(name: str) -> str | None:
+    for character in name:
+        if 0xDC80 <= ord(character) <= 0xDCFF:
+            return f"file name is not valid UTF-8 (byte 0x{ord(character) - 0xDC00:02x}): rename the file"
+        if _is_unsafe(character):
+            return f"file name contains the control character {describe_character(character)}: rename the file"
+    return None
+
+
+_Refuse = Callable[[str], FileProblem]
+
+
+def _refuser(path: Path, root: Path) -> _Refuse:
+    shown = display_path(path, root)
+    return lambda message: FileProblem(Problem(shown, None, message))
+
+
+def _relative_text(path: Path, root: Path) -> str:
+    for candidate, base in ((path, root), (Path(os.path.abspath(path)), Path(os.path.abspath(root)))):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return relative_path(path, root)
+
+
+def _resolve_inside(path: Path, root: Path, refuse: _Refuse, what: str = "file") -> Path:
+    """The real path of ``path``, which must be inside ``root``; a FileProblem otherwise."""
+    real_root = Path(os.path.realpath(root))
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:
+        # A broken link: say where it points only if that is inside the project.
+        if not Path(os.path.realpath(path)).is_relative_to(real_root):
+            raise refuse(f"is a symbolic link to a {what} outside the project: refused") from None
+        if os.path.islink(path):
+            raise refuse("is a broken symbolic link (what it points to does not exist)") from None
+        raise refuse(f"{what} does not exist") from None
+    except OSError as error:
+        raise _os_problem(error, refuse) from None
+    if not real.is_relative_to(real_root):
+        raise refuse(f"is a symbolic link to a {what} outside the project: refused")
+    return real
+
+
+def _require_regular(mode: int, refuse: _Refuse) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise refuse("is a directory, not a file")
+    if stat.S_ISFIFO(mode):
+        raise refuse("is a named pipe (FIFO), not a regular file: refused")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise refuse("is a device, not a regular file: refused")
+    if stat.S_ISSOCK(mode):
+        raise refuse("is a socket, not a regular file: refused")
+    raise refuse("is not a regular file: refused")
+
+
+def _os_problem(error: OSError, refuse: _Refuse) -> FileProblem:
+    if error.errno == errno.ELOOP:
+        return refuse("is a symbolic link loop")
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return refuse("cannot read file: permission denied")
+    reason = (error.strerror or type(error).__name__).lower()
+    return refuse(f"cannot read file: {reason}")
+
+
+def _too_large(size: str, limit: int) -> str:
+    return f"file is too large: {size} (the limit is {_mebibytes(limit)})"
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
