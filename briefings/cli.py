@@ -41,7 +41,7 @@ stdout = Console(highlight=False)
 
 def say(*parts: str | Text) -> None:
     """Print one line to standard output; ``str`` parts are the tool's own words, ``Text`` parts styled."""
-    stdout.print(Text.assemble(*parts))
+    stdout.print(Text.assemble(*parts), soft_wrap=True)
 
 
 def plain(value: object) -> str:
@@ -132,7 +132,7 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
 def _warning_counts(warnings: int, acknowledged: int) -> str:
     parts = [f"{warnings} warning(s)"] if warnings else []
     if acknowledged:
-        parts.append(f"{acknowledged} acknowledged warning(s)")
+        parts.append(f"{acknowledged} warning(s) acknowledged")
     return "".join(f", {part}" for part in parts)
 
 
@@ -148,7 +148,8 @@ def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
         click.echo(str(warning), err=True)
     if show_acknowledged:
         for item in report.acknowledged:
-            click.echo(f"{item.warning} (acknowledged: {printable(item.reason)})", err=True)
+            shown = str(item.warning).replace(": warning: ", ": acknowledged: ", 1)
+            click.echo(f"{shown}: {printable(item.reason)}", err=True)
     loaded = report.project
     facts = sum(len(topic.facts) for topic in loaded.topics.values())
     say(Text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "

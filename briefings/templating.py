@@ -34,9 +34,8 @@ import math
 import operator
 import os
 import re
-import stat
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import limits
 from .errors import Problem, Severity, relative_path
+from .files import FileProblem, display_path, read_project_file
 from .model import RELIABILITY_GRADES, Briefing, Project
 from .views import (
     TEMPLATE_ATTRIBUTES,
@@ -91,9 +91,9 @@ class TemplateProblem(Exception):
 class ProjectTemplateLoader(jinja2.BaseLoader):
     """Loads ``templates/<name>`` from the project, and nothing from outside it.
 
-    A template (or ``templates/`` itself) that is a symlink resolving outside
-    the project, that is not a regular file, that is too large or that is not
-    UTF-8 is refused with a problem naming it.
+    A template that is a symlink resolving outside the project, that is not a
+    regular file, that is too large or that is not UTF-8 is refused with a
+    problem naming it (through :func:`briefings.files.read_project_file`).
     """
 
     def __init__(self, project_root: Path):
@@ -107,34 +107,17 @@ class ProjectTemplateLoader(jinja2.BaseLoader):
         path = self._path(template)
         if not os.path.lexists(path):
             raise jinja2.TemplateNotFound(template)
-        shown = relative_path(path, self.project_root)
         try:
-            resolved = path.resolve(strict=True)
-            inside = resolved.is_relative_to(self.project_root.resolve())
-        except (OSError, RuntimeError):
-            raise TemplateProblem(Problem(shown, None, "cannot read template: broken symlink or symlink loop")) from None
-        if not inside:
-            raise TemplateProblem(Problem(shown, None, "template resolves outside the project: refused"))
-        try:
-            descriptor = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK)
-        except OSError as error:
-            raise TemplateProblem(Problem(shown, None, f"cannot read template: {error.strerror}")) from None
-        try:
-            status = os.fstat(descriptor)
-            if not stat.S_ISREG(status.st_mode):
-                raise TemplateProblem(Problem(shown, None, "template is not a regular file"))
-            if status.st_size > MAX_TEMPLATE_BYTES:
-                raise TemplateProblem(Problem(shown, None, f"template is larger than {MAX_TEMPLATE_BYTES // 1024} KiB"))
-            with os.fdopen(descriptor, "rb", closefd=False) as handle:
-                raw = handle.read(MAX_TEMPLATE_BYTES + 1)
-        finally:
-            os.close(descriptor)
+            raw = read_project_file(path, self.project_root, max_bytes=MAX_TEMPLATE_BYTES)
+        except FileProblem as error:
+            raise TemplateProblem(error.problem) from None
         try:
             source = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             line = raw.count(b"\n", 0, error.start) + 1
-            raise TemplateProblem(Problem(shown, line, f"template is not valid UTF-8 (byte 0x{raw[error.start]:02x})"))
-        mtime = status.st_mtime_ns
+            raise TemplateProblem(Problem(display_path(path, self.project_root), line,
+                                          f"template is not valid UTF-8 (byte 0x{raw[error.start]:02x})")) from None
+        mtime = _mtime_or_none(path)
         return source, str(path), lambda: _mtime_or_none(path) == mtime
 
     def list_templates(self) -> list[str]:
@@ -187,9 +170,14 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         allowed = _allowed_attributes(obj)
         return allowed is None or attr in allowed
 
+    def wrap_str_format(self, value: Any) -> None:
+        # Jinja hands out a sandboxed str.format; templates here get no methods
+        # beyond the declared ones, and the |format filter does the same job.
+        return None
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         value = super().getattr(obj, attribute)
-        if isinstance(value, jinja2.Undefined) and type(obj) in TEMPLATE_ATTRIBUTES:
+        if isinstance(value, jinja2.Undefined) and type(obj) in TEMPLATE_ATTRIBUTES and not hasattr(obj, attribute):
             allowed = sorted(TEMPLATE_ATTRIBUTES[type(obj)])
             hint = _did_you_mean(attribute, allowed) or f" (it has: {', '.join(allowed)})"
             return self.undefined(f"{type(obj).__name__} has no attribute '{attribute}'{hint}", obj=obj, name=attribute)
@@ -274,13 +262,15 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
     """Render the first existing template of ``names`` within the bounds; turn failures into a located problem."""
     seconds = seconds or getattr(environment, "template_seconds", TEMPLATE_SECONDS)
     shown_name = names[0]
+    stream: Iterator[str] | None = None
     try:
         with limits.time_limit(seconds), limits.memory_limit(TEMPLATE_MEMORY_BYTES):
             template = environment.select_template(names)
             shown_name = _display_template_path(template.filename, template.name, project_root)
             pieces: list[str] = []
             size = 0
-            for piece in template.generate(dict(context)):
+            stream = template.generate(dict(context))
+            for piece in stream:
                 size += len(piece)
                 if size > MAX_OUTPUT_CHARS:
                     raise _OutputTooLarge
@@ -299,6 +289,10 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
         raise TemplateProblem(Problem(where, line, f"template not found: {error.name}")) from error
     except limits.TimeLimitExceeded as error:
         where, line = _template_frame(error, project_root, shown_name)
+        if line is None and stream is not None:
+            # The alarm rang between two pieces of output: the template is
+            # paused where it yielded the last one.
+            where, line = _paused_at(stream, environment, project_root, where)
         raise TemplateProblem(Problem(where, line, f"template rendering {error}: does a loop never end?")) from None
     except MemoryError:
         where, line = _template_frame(None, project_root, shown_name)
@@ -329,6 +323,27 @@ def _template_frame(error: BaseException | None, project_root: Path, fallback: s
             if filename.endswith((".j2", ".css", ".html")):
                 return _display_template_path(filename, None, project_root), frame.lineno
     return fallback, None
+
+
+def _paused_at(stream: Iterator[str], environment: jinja2.Environment, project_root: Path,
+               fallback: str) -> tuple[str, int | None]:
+    """The template and line where a paused rendering stopped (the innermost generator of ``yield from``)."""
+    frame = None
+    generator: Any = stream
+    for _ in range(1000):  # bounded: one step per nested block, include or extends
+        if generator is None:
+            break
+        frame = getattr(generator, "gi_frame", None) or frame
+        generator = getattr(generator, "gi_yieldfrom", None)
+    name = frame.f_globals.get("name") if frame is not None else None
+    if not isinstance(name, str):
+        return fallback, None
+    try:
+        template = environment.get_template(name)
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return fallback, None
+    return (_display_template_path(template.filename, template.name, project_root),
+            template.get_corresponding_lineno(frame.f_lineno))
 
 
 def _display_template_path(filename: str | None, name: str | None, project_root: Path) -> str:
