@@ -1,23 +1,40 @@
 """The ``briefings`` command's entry point (also ``python -m briefings``).
 
-It imports the command only inside the guard, so that Ctrl-C at any moment,
-even while the libraries load, ends with one line and exit code 130 rather
-than a traceback (Click alone would print "Aborted!" and exit 1).
+Ctrl-C at any moment ends with one line, ``briefings: interrupted``, and exit
+code 130, never a traceback. While the libraries load there is nothing to
+clean up, so an interrupt then exits at once (Python would otherwise raise
+it inside whatever module is being imported, where some libraries wrap it in
+other errors); once the command runs, Ctrl-C raises KeyboardInterrupt as
+usual, so that the build's ``finally`` clauses remove their temporary files.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
+INTERRUPTED_MESSAGE = "briefings: interrupted"
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    os.write(2, f"{INTERRUPTED_MESSAGE}\n".encode())
+    os._exit(EXIT_INTERRUPTED)
+
+
+# Installed as this module loads, before anything heavy is imported.
+signal.signal(signal.SIGINT, _exit_now)
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, _exit_now)
+    import click
+
+    from .cli import main as command
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        import click
-
-        from .cli import main as command
-
         try:
             code = command.main(prog_name="briefings", standalone_mode=False)
         except click.exceptions.Abort:
@@ -27,7 +44,7 @@ def main() -> None:
             sys.exit(error.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
     except KeyboardInterrupt:
-        print("briefings: interrupted", file=sys.stderr)
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
 
 

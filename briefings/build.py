@@ -265,7 +265,11 @@ def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
             if os.path.lexists(target):
                 backup = _temporary_name(target)
                 os.link(target, backup, follow_symlinks=False)
-            os.replace(temporary, target)
+            try:
+                os.replace(temporary, target)
+            except BaseException:
+                _discard([backup] if backup else [])
+                raise
             moved.append((target, backup))
     except OSError as error:
         _roll_back(moved)

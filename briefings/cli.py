@@ -84,6 +84,9 @@ def handles_problems(what: str) -> Callable[[F], F]:
             except Exception as error:  # noqa: BLE001 - the promise is: no traceback without --debug
                 if debug:
                     raise
+                if _caused_by_interrupt(error):  # e.g. Ctrl-C inside a lazy import, wrapped by Python
+                    click.echo("briefings: interrupted", err=True)
+                    sys.exit(EXIT_INTERRUPTED)
                 click.echo(f"briefings: internal error: {type(error).__name__}: {printable(str(error))} "
                            "(run again with --debug for the traceback)", err=True)
                 sys.exit(EXIT_INTERNAL_ERROR)
@@ -92,6 +95,17 @@ def handles_problems(what: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _caused_by_interrupt(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    for _ in range(20):  # exception chains are short; a cycle must not loop
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 project_option = click.option(

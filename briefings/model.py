@@ -80,6 +80,8 @@ TOPIC_WARNINGS = {
     "as-of-in-future": "the topic's as_of date is in the future",
 }
 WARNING_CODES = {**FACT_WARNINGS, **FIGURE_WARNINGS, **REFERENCE_WARNINGS, **TOPIC_WARNINGS}
+_ACKNOWLEDGED_ON = {"facts": FACT_WARNINGS, "figures": FIGURE_WARNINGS, "references": REFERENCE_WARNINGS,
+                    "topics": TOPIC_WARNINGS}
 
 
 def _reject_non_dates(value: Any) -> Any:
@@ -534,9 +536,10 @@ class _Acknowledgements:
             if code in applicable:
                 self.entries[code] = reason
             elif code in WARNING_CODES:
+                places = " or ".join(place for place, codes in _ACKNOWLEDGED_ON.items() if code in codes)
                 loader.problems.append(document.problem(where,
-                    f"warning '{code}' cannot be acknowledged on {kind} (it is about "
-                    f"{WARNING_CODES[code].split(' ', 2)[1]}s); {kind} acknowledge: {', '.join(applicable)}"))
+                    f"warning '{code}' cannot be acknowledged on {kind}: acknowledge it on {places} "
+                    f"({kind} acknowledge: {', '.join(applicable)})"))
             else:
                 loader.problems.append(document.problem(where,
                     f"unknown warning '{code}'{_did_you_mean(code, applicable)} "
