@@ -27,6 +27,7 @@ from pathlib import Path
 from .errors import Problem, ProblemsFound, Severity
 from .html import markdown_to_html, render_html
 from .model import OUTPUT_FORMATS, SETTINGS_FILE, Briefing, Project, load_project
+from .pdf import DEFAULT_PDF_TIMEOUT  # cheap: pdf.py imports WeasyPrint only when it renders
 from .templating import TemplateProblem, make_environment, render_markdown
 
 logger = logging.getLogger("briefings")
@@ -66,6 +67,7 @@ def build(
     write: bool = True,
     strict: bool = False,
     generated: datetime.datetime | None = None,
+    pdf_timeout: float = DEFAULT_PDF_TIMEOUT,
 ) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring."""
     root = Path(root)
@@ -94,14 +96,21 @@ def build(
         raise ProblemsFound(list(problems))
 
     if "pdf" in wanted:
-        from .pdf import html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
+        from .pdf import PdfTimeout, html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
 
         for briefing in briefings:
-            result = html_to_pdf(html_documents[briefing.id], root)
-            report.outputs.append(_output(root, briefing, "pdf", result.data))
             path, line = project.briefing_origins.get(briefing.id, (SETTINGS_FILE, None))
+            try:
+                result = html_to_pdf(html_documents[briefing.id], root, timeout_seconds=pdf_timeout)
+            except PdfTimeout:
+                problems.add(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than {pdf_timeout:g} s "
+                                     "(the limit); look for a stylesheet or template that makes very many pages"))
+                continue
+            report.outputs.append(_output(root, briefing, "pdf", result.data))
             report.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
                                    for message in result.warnings)
+        if problems:
+            raise ProblemsFound(list(problems))
 
     for warning in report.warnings:
         logger.warning("%s", warning)
