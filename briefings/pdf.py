@@ -117,8 +117,8 @@ def _fetcher_class() -> type:
                 return self._refuse(url, "only files inside the project may be used")
             try:
                 mode = os.stat(path).st_mode
-            except FileNotFoundError:
-                mode = None  # urllib reports the missing file, as for any other.
+            except OSError:
+                mode = None  # missing or unreadable: urllib reports it, as for any other file.
             if mode is not None and not stat.S_ISREG(mode):
                 # Opening a FIFO blocks until someone writes to it, and a device
                 # such as /dev/zero never ends: neither may stall a build.
