@@ -217,7 +217,9 @@ def _within_time_limit(function: Callable[[], _T], seconds: float) -> _T:
     finished = False
 
     def on_alarm(signum: int, frame: Any) -> None:
-        if not finished:
+        # Raised inside a finalizer, the exception would be printed and
+        # ignored (and the finalizer cut short): wait for the next repeat.
+        if not finished and not _in_finalizer(frame):
             raise PdfTimeout(seconds)
 
     started = time.monotonic()
@@ -236,3 +238,11 @@ def _within_time_limit(function: Callable[[], _T], seconds: float) -> _T:
         if previous_delay > 0:
             remaining = max(previous_delay - (time.monotonic() - started), 1e-6)
             signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def _in_finalizer(frame: Any) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
