@@ -96,8 +96,12 @@ def build(
     write: bool = True,
     strict: bool = False,
     generated: datetime.datetime | None = None,
+    pdf_timeout: float | None = None,
 ) -> BuildReport:
-    """Build the briefings of the project at ``root``; see the module docstring."""
+    """Build the briefings of the project at ``root``; see the module docstring.
+
+    ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``.
+    """
     root = Path(root)
     generated = generated or generation_time()
     project, problems = load_project_partially(root, today=generated.date())
@@ -114,6 +118,7 @@ def build(
     template_warnings: dict[Problem, None] = {}
     html_documents: dict[str, str] = {}
     template_seconds = project.settings.limits.template_seconds
+    pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
     for briefing in briefings:
         try:
             if "md" in wanted:
@@ -143,14 +148,22 @@ def build(
     report.warnings.extend(template_warnings)
 
     if "pdf" in wanted:
-        from .pdf import html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
+        from .pdf import PdfTimeout, html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
 
         for briefing in briefings:
-            result = html_to_pdf(html_documents[briefing.id], root)
-            report.outputs.append(_output(root, briefing, "pdf", result.data))
             path, line = _origin(project, briefing)
+            try:
+                result = html_to_pdf(html_documents[briefing.id], root, timeout_seconds=pdf_seconds)
+            except PdfTimeout:
+                problems.append(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than "
+                                        f"{pdf_seconds:g} s (the limit); look for a stylesheet or template that "
+                                        "makes very many pages"))
+                continue
+            report.outputs.append(_output(root, briefing, "pdf", result.data))
             report.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
                                    for message in result.warnings)
+        if problems:
+            raise ProblemsFound(problems)
 
     for warning in report.warnings:
         logger.warning("%s", warning)

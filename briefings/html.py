@@ -58,7 +58,9 @@ def _heading_id(value: str, separator: str) -> str:
 MARKDOWN_EXTENSIONS: list[Any] = ["tables", "toc", "sane_lists", "smarty"]
 MARKDOWN_EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "toc": {"toc_depth": "2-3", "slugify": _heading_id},
-    "tables": {"use_align_attribute": True},
+    # Column alignment as style="text-align: …": the align attribute is obsolete
+    # in HTML5. The sanitiser keeps that one property and nothing else.
+    "tables": {"use_align_attribute": False},
 }
 
 ALLOWED_TAGS = {
@@ -71,12 +73,16 @@ ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang"},
     "a": {"href", "aria-label"},
     "img": {"src", "alt", "width", "height"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan", "scope"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan", "scope"},
     "ol": {"start"},
     "li": {"value"},
     "time": {"datetime"},
 }
+#: The only CSS property a ``style`` attribute keeps (table column alignment);
+#: nh3 drops every other declaration, so inline styles can neither hide text
+#: nor fetch anything.
+ALLOWED_STYLE_PROPERTIES = {"text-align"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "data"}
 #: Classes the body may carry: the ones this module makes; house templates may add ``house-*``.
 ALLOWED_CLASSES = frozenset({"citation", "sources", "backref"})
@@ -188,6 +194,7 @@ def sanitise(html: str) -> str:
         clean_content_tags={"script", "style"},
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_keep_attribute,
+        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

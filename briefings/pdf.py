@@ -5,26 +5,77 @@ WeasyPrint is imported here and only here, when a PDF is actually rendered,
 because importing it costs more than the rest of a build.
 
 Rendering reads nothing outside the project and contacts no host:
-:class:`ProjectURLFetcher` answers ``data:`` URLs and ``file:`` URLs whose
-resolved path lies inside the project directory (or among the built-in
-templates), and refuses everything else. Each refusal, and every warning
-WeasyPrint logs (a missing image, an unsupported CSS property), comes back in
-:attr:`PdfResult.warnings`, so the caller can report it and ``--strict`` can
-fail on it.
+:class:`ProjectURLFetcher` answers ``data:`` URLs and ``file:`` URLs naming a
+*regular file* whose resolved path lies inside the project directory (or
+among the built-in templates), and refuses everything else: other schemes,
+paths outside (also through symbolic links), directories, and FIFOs and
+device files, which could block the build or never end.
+
+The PDF names nothing of the machine that built it: before layout, every
+``href`` (on ``a``, ``area``, ``link``, ``base``…) that is not an ``http(s):``
+or ``mailto:`` URL or a same-document ``#fragment`` is removed, because
+WeasyPrint would otherwise resolve it against the project directory and write
+a ``file:`` link annotation (or embed an attachment) carrying the absolute
+path. Only ``<link rel="stylesheet">`` keeps its ``href``: it is fetched
+through the confined fetcher and leaves nothing in the PDF.
+
+Each refusal, each removed link and every warning WeasyPrint logs (a missing
+image, an unsupported CSS property) comes back in :attr:`PdfResult.warnings`,
+so the caller can report it and ``--strict`` can fail on it.
+
+Rendering is limited in time: a stylesheet or template that lays out an
+enormous number of pages, or anything else that runs longer than
+``timeout_seconds`` (default :data:`DEFAULT_PDF_TIMEOUT`, 120 s), raises
+:class:`PdfTimeout` instead of hanging. The limit is a ``SIGALRM`` timer, so it
+applies only when :func:`html_to_pdf` is called from the main thread of a
+platform with ``signal.setitimer`` (POSIX); from any other thread the
+rendering runs without a limit.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
+import signal
+import stat
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from .templating import BUILTIN_DIR
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a PDF may take to render before :class:`PdfTimeout` is raised.
+DEFAULT_PDF_TIMEOUT: float = 120.0
+
+#: Link schemes kept in the PDF; every other ``href`` is removed before layout.
+KEPT_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# Once the limit has passed, the alarm repeats at this interval: WeasyPrint
+# swallows exceptions in a few places (an SVG that fails to draw, a colour
+# profile that fails to load), and a swallowed PdfTimeout must come again.
+_REPEAT_SECONDS = 0.25
+
+# What HTML counts as whitespace around a URL, and what it deletes inside one
+# (the same rules WeasyPrint applies when it reads an href).
+_URL_WHITESPACE = " \t\n\f\r"
+_URL_DELETED = "\t\n\r"
+
+_T = TypeVar("_T")
+
+
+class PdfTimeout(Exception):
+    """Rendering a PDF took longer than its time limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"rendering the PDF took longer than {seconds:g} s")
 
 
 @dataclass
@@ -47,7 +98,7 @@ def _fetcher_class() -> type:
     import weasyprint
 
     class ProjectURLFetcher(weasyprint.URLFetcher):
-        """A URL fetcher that reads only files inside the allowed directories."""
+        """A URL fetcher that reads only regular files inside the allowed directories."""
 
         def __init__(self, allowed_roots: list[Path], refusals: list[str], **kwargs: Any):
             super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, **kwargs)
@@ -55,21 +106,73 @@ def _fetcher_class() -> type:
             self._refusals = refusals
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            scheme = urlsplit(url).scheme.lower()
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
             if scheme == "data":
                 return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
-                if any(path == root or root in path.parents for root in self._allowed_roots):
-                    return super().fetch(url, headers)
-            self._refusals.append(f"refused to fetch {url}: only files inside the project may be used")
+            if scheme != "file" or parts.netloc not in ("", "localhost"):
+                return self._refuse(url, "only files inside the project may be used")
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path == root or root in path.parents for root in self._allowed_roots):
+                return self._refuse(url, "only files inside the project may be used")
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                mode = None  # missing or unreadable: urllib reports it, as for any other file.
+            if mode is not None and not stat.S_ISREG(mode):
+                # Opening a FIFO blocks until someone writes to it, and a device
+                # such as /dev/zero never ends: neither may stall a build.
+                return self._refuse(url, "not a regular file")
+            # Open what was checked, not the original URL, which may still pass
+            # through a symbolic link.
+            return super().fetch(path.as_uri(), headers)
+
+        def _refuse(self, url: str, reason: str) -> Any:
+            self._refusals.append(f"refused to fetch {url}: {reason}")
             raise ValueError(f"refused to fetch {url}")
 
     return ProjectURLFetcher
 
 
-def html_to_pdf(html: str, project_root: Path) -> PdfResult:
-    """Render ``html`` (whose relative URLs resolve against ``project_root``) to PDF."""
+def _is_kept_link(href: str) -> bool:
+    href = href.strip(_URL_WHITESPACE)
+    for character in _URL_DELETED:
+        href = href.replace(character, "")
+    if href.startswith("#"):
+        # A bare "#" is not a fragment to WeasyPrint: it becomes a link to the base URL.
+        return len(href) > 1
+    try:
+        return urlsplit(href).scheme.lower() in KEPT_LINK_SCHEMES
+    except ValueError:
+        return False
+
+
+def _remove_local_links(root: Any) -> list[str]:
+    """Remove every href the PDF must not carry; return a warning for each."""
+    warnings = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        is_stylesheet = (element.tag == "link"
+                         and "stylesheet" in element.get("rel", "").lower().split())
+        for name in list(element.keys()):
+            if name != "href" and not name.endswith("}href"):  # also SVG's xlink:href
+                continue
+            href = element.get(name)
+            if (is_stylesheet and name == "href") or _is_kept_link(href):
+                continue
+            del element.attrib[name]
+            warnings.append(f"removed link to {href!r}: only http(s), mailto and #fragment links "
+                            "are kept in the PDF")
+    return warnings
+
+
+def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAULT_PDF_TIMEOUT) -> PdfResult:
+    """Render ``html`` (whose relative URLs resolve against ``project_root``) to PDF.
+
+    Raises :class:`PdfTimeout` when rendering takes longer than ``timeout_seconds``
+    (only when called from the main thread; see the module docstring).
+    """
     import weasyprint
 
     refusals: list[str] = []
@@ -80,12 +183,66 @@ def html_to_pdf(html: str, project_root: Path) -> PdfResult:
     # WeasyPrint's messages reach the user through PdfResult.warnings only.
     propagate, weasyprint_logger.propagate = weasyprint_logger.propagate, False
     base_url = project_root.resolve().as_uri() + "/"
-    try:
+
+    def render() -> tuple[bytes, list[str]]:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        data = document.write_pdf()
+        removed = _remove_local_links(document.etree_element)
+        # Parsing has already applied any <base href>; relative URLs must still
+        # resolve inside the project, so that the fetcher can judge them.
+        document.base_url = base_url
+        return document.write_pdf(), removed
+
+    try:
+        data, removed_links = _within_time_limit(render, timeout_seconds)
     finally:
         weasyprint_logger.removeHandler(handler)
         weasyprint_logger.propagate = propagate
     # A refused fetch is reported once, by the fetcher, not again by WeasyPrint.
-    messages = refusals + [message for message in handler.messages if "refused to fetch" not in message]
+    messages = refusals + removed_links + [message for message in handler.messages
+                                           if "refused to fetch" not in message]
     return PdfResult(data=data, warnings=[message.replace(base_url, "") for message in messages])
+
+
+def _within_time_limit(function: Callable[[], _T], seconds: float) -> _T:
+    """Call ``function``; raise :class:`PdfTimeout` in it once ``seconds`` have passed.
+
+    Signal handlers belong to the main thread only, so elsewhere ``function``
+    simply runs to the end. The previous SIGALRM handler and timer are restored
+    afterwards (the timer minus the time spent here), so a caller's own alarm
+    still fires.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return function()
+
+    finished = False
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        # Raised inside a finalizer, the exception would be printed and
+        # ignored (and the finalizer cut short): wait for the next repeat.
+        if not finished and not _in_finalizer(frame):
+            raise PdfTimeout(seconds)
+
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
+    try:
+        try:
+            return function()
+        finally:
+            # Set first: an alarm that arrives while the rest is undone must not raise.
+            finished = True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        # None: the previous handler was not installed from Python.
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
+        if previous_delay > 0:
+            remaining = max(previous_delay - (time.monotonic() - started), 1e-6)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def _in_finalizer(frame: Any) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False

@@ -57,9 +57,11 @@ def test_quote_is_a_blockquote_with_attribution(project: Path) -> None:
 
 def test_figures_and_timeline_are_tables(project: Path) -> None:
     html = build_html(project)
-    assert re.search(r"<td align=\"left\">Troops trained</td>\s*<td align=\"right\">50,000 troops</td>", html)
+    assert re.search(r'<td style="text-align:left">Troops trained</td>\s*'
+                     r'<td style="text-align:right">50,000 troops</td>', html)
     timeline = html[html.index('id="h-timeline"'):html.index('id="h-sources"')]
-    assert "<td align=\"left\">23 June 2025</td>" in timeline
+    assert '<td style="text-align:left">23 June 2025</td>' in timeline
+    assert " align=" not in html  # obsolete in HTML5
 
 
 def test_contents_only_for_multi_topic_briefings(project: Path) -> None:
@@ -95,9 +97,25 @@ def test_active_content_never_reaches_html(hostile: str) -> None:
 
 
 def test_sanitiser_keeps_the_structure_markdown_produces() -> None:
-    html = sanitise('<h2 id="h-x">T</h2><table><tr><td align="right">1</td></tr></table>'
+    html = sanitise('<h2 id="h-x">T</h2><table><tr><td style="text-align: right;">1</td></tr></table>'
                     '<sup class="citation" id="cite-1"><a href="#source-1">1</a></sup>'
                     '<ol class="sources"><li id="source-1" value="1">S</li></ol>')
-    assert '<h2 id="h-x">' in html and '<td align="right">' in html
+    assert '<h2 id="h-x">' in html and '<td style="text-align:right">' in html
     assert '<sup class="citation" id="cite-1"><a href="#source-1" rel="noopener noreferrer">1</a></sup>' in html
     assert '<ol class="sources"><li id="source-1" value="1">S</li></ol>' in html
+
+
+def test_sanitiser_keeps_only_text_align_in_table_cell_styles() -> None:
+    html = sanitise('<table><tr><td style="text-align: right; background: url(https://x.example/a.png);'
+                    ' display: none">1</td></tr></table><p style="color: red">x</p>')
+    assert '<td style="text-align:right">' in html
+    assert "url(" not in html and "display" not in html and "color" not in html
+
+
+def test_sanitiser_drops_ids_and_classes_the_page_gives_meaning_to() -> None:
+    html = sanitise('<p class="classification house-note" id="toc-heading">x</p>'
+                    '<a href="notes.html">rel</a><a href="file:///etc/passwd">file</a>'
+                    '<img src="https://tracker.example/p.gif"><img src="/etc/hostname"><img src="logo.png">')
+    assert '<p class="house-note">x</p>' in html
+    assert "notes.html" not in html and "file:" not in html
+    assert "tracker.example" not in html and "/etc/hostname" not in html and 'src="logo.png"' in html

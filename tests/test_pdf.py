@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from briefings.build import build
 from briefings.errors import ProblemsFound
-from briefings.pdf import html_to_pdf
+from briefings.pdf import PdfTimeout, html_to_pdf
 
 from .conftest import GENERATED, write
 from .pdftext import body_text, embedded_font_names, link_targets, pdftotext_pages, reader
+from .test_standards import decompressed, machine_traces
 
 
 @pytest.fixture
@@ -93,3 +101,129 @@ def test_image_in_fact_text_is_refused_before_anything_is_fetched(project: Path)
         "sources/topics/test-topic.yaml:10: fact 'talks-held': images are not allowed "
         "(they would be fetched whenever the briefing is opened)"]
     assert not (project / "output").exists()
+
+
+LINKING_TEMPLATE = """\
+    {% extends "builtin/briefing.html.j2" %}
+    {% block head_extra %}<link rel="attachment" href="notes.html">{% endblock %}
+    {% block colophon %}
+    <footer class="colophon"><p>
+    <a href="notes.html">notes</a> <a href="file:///etc/passwd">passwd</a> <a href="#">top</a>
+    <a href="">here</a> <a href="https://kept.example/">kept</a> <a href="mailto:unit@kept.example">mail</a>
+    <img src="map.png" alt="map" usemap="#m"><map name="m"><area href="../outside.html" alt="out"></map>
+    </p></footer>
+    {% endblock %}
+    """
+
+
+def test_pdf_keeps_only_web_mail_and_fragment_links(project: Path, tmp_path: Path) -> None:
+    write(project, "templates/briefing.html.j2", LINKING_TEMPLATE)
+    write(project, "notes.html", "<p>notes</p>")
+    report = build(project, generated=GENERATED)
+    messages = [problem.message for problem in report.warnings]
+    for href in ("notes.html", "file:///etc/passwd", "#", "", "../outside.html"):
+        assert (f"test-topic.pdf: removed link to {href!r}: only http(s), mailto and #fragment links "
+                "are kept in the PDF") in messages
+    pdf = project / "output/test-topic.pdf"
+    assert not machine_traces(decompressed(pdf, tmp_path), project, tmp_path)
+    uris, internal = link_targets(reader(pdf))
+    assert sorted(uris) == ["https://alpha.example/talks", "https://kept.example/", "mailto:unit@kept.example"]
+    assert internal >= 3  # citations still link to their sources
+    assert b"/EmbeddedFile" not in decompressed(pdf, tmp_path)
+    # The HTML keeps what the template author wrote, relative and not resolved.
+    assert not machine_traces((project / "output/test-topic.html").read_bytes().replace(b"file:///etc/passwd", b""),
+                              project, tmp_path)
+
+
+SPECIAL_FILES_SCRIPT = """\
+import json, sys
+from pathlib import Path
+from briefings.pdf import html_to_pdf
+html = ''.join(f'<img src="{name}" alt="">' for name in sys.argv[2:])
+result = html_to_pdf(html, Path(sys.argv[1]), timeout_seconds=600)
+print(json.dumps(result.warnings))
+"""
+
+
+def test_fifos_devices_directories_and_links_out_are_refused_without_blocking(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    os.mkfifo(root / "pipe.png")  # opening it would wait forever for a writer
+    (root / "folder.png").mkdir()
+    (root / "zero.png").symlink_to("/dev/zero")  # resolves outside the project
+    names = ["pipe.png", "folder.png", "zero.png"]
+    try:
+        os.mknod(root / "device.png", 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+        names.append("device.png")
+    except PermissionError:
+        pass  # only root may make device files; the other cases still run
+    # In a child process with a deadline (far below html_to_pdf's own limit):
+    # a regression must fail here, not hang the test run.
+    run = subprocess.run([sys.executable, "-c", SPECIAL_FILES_SCRIPT, str(root), *names],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    warnings = json.loads(run.stdout)
+    assert "refused to fetch pipe.png: not a regular file" in warnings
+    assert "refused to fetch folder.png: not a regular file" in warnings
+    assert "refused to fetch zero.png: only files inside the project may be used" in warnings
+    if "device.png" in names:
+        assert "refused to fetch device.png: not a regular file" in warnings
+
+
+def test_fifo_image_in_a_template_does_not_block_the_build(project: Path) -> None:
+    # (Fact text may not hold images at all; a house template may, e.g. a logo.)
+    os.mkfifo(project / "pipe.png")
+    write(project, "templates/briefing.html.j2", """\
+        {% extends "builtin/briefing.html.j2" %}
+        {% block masthead %}<p class="series"><img src="pipe.png" alt="logo"></p>{% endblock %}
+        """)
+    run = subprocess.run([sys.executable, "-m", "briefings",
+                          "build", "--project", str(project), "--format", "pdf"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "test-topic.pdf: refused to fetch pipe.png: not a regular file" in run.stdout + run.stderr
+    assert (project / "output/test-topic.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_rendering_that_takes_too_long_fails_the_build_and_keeps_old_outputs(project: Path) -> None:
+    build(project, generated=GENERATED)
+    before = {path.name: path.read_bytes() for path in (project / "output").iterdir()}
+    # Thousands of pages: far more than a second's work.
+    write(project, "templates/briefing.css", "p { break-after: page; }\n")
+    write(project, "templates/briefing.html.j2", """\
+        {% extends "builtin/briefing.html.j2" %}
+        {% block colophon %}{% for _ in range(20000) %}<p>page</p>{% endfor %}{% endblock %}
+        """)
+    with pytest.raises(ProblemsFound) as raised:
+        build(project, generated=GENERATED, pdf_timeout=1)
+    assert ("test-topic.pdf: rendering took longer than 1 s (the limit)" in str(raised.value))
+    after = {path.name: path.read_bytes() for path in (project / "output").iterdir()}
+    assert after == before
+
+
+def test_time_limit_restores_the_callers_alarm(tmp_path: Path) -> None:
+    def callers_handler(signum: int, frame: object) -> None:
+        raise AssertionError("the caller's alarm fired during the test")
+
+    previous = signal.signal(signal.SIGALRM, callers_handler)
+    signal.setitimer(signal.ITIMER_REAL, 100)
+    try:
+        with pytest.raises(PdfTimeout):
+            html_to_pdf("<style>p { break-after: page }</style>" + "<p>x</p>" * 20000, tmp_path,
+                        timeout_seconds=0.5)
+        assert html_to_pdf("<p>quick</p>", tmp_path, timeout_seconds=30).data.startswith(b"%PDF-")
+        assert signal.getsignal(signal.SIGALRM) is callers_handler
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 50 < remaining < 100
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_outside_the_main_thread_rendering_runs_without_a_time_limit(tmp_path: Path) -> None:
+    results: list[bytes] = []
+    thread = threading.Thread(target=lambda: results.append(
+        html_to_pdf("<p>x</p>", tmp_path, timeout_seconds=1e-6).data))
+    thread.start()
+    thread.join(timeout=60)
+    assert results and results[0].startswith(b"%PDF-")

@@ -1,0 +1,123 @@
+"""Standards the outputs meet, checked with the tools that define them.
+
+The example project is built once; then every HTML output goes through the
+W3C Nu HTML checker (vnu.jar, installed by .ci/setup into .venv/vnu), every
+PDF through ``qpdf --check`` and ``pdffonts``, and no output may name the
+machine that built it (a ``file:`` URL or an absolute path of the build).
+These tools are part of the test set-up: when one is missing the tests fail
+and say how to install it; they never skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from briefings.build import build
+
+from .conftest import GENERATED, REPO_ROOT
+
+VNU_JAR = Path(os.environ.get("VNU_JAR", REPO_ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"))
+
+# The Nu checker's CSS validator knows CSS for screens, not CSS Paged Media or
+# Generated Content for Paged Media, which the stylesheet uses for the PDF's
+# running headers, footers and bookmarks. Only complaints about exactly those
+# features are forgiven; any other CSS error fails.
+PAGED_MEDIA_CSS = [re.compile(pattern) for pattern in (
+    r"^CSS: “string-set”: Property “string-set” doesn't exist\.$",
+    r"^CSS: “bookmark-(level|label|state)”: Property “bookmark-(level|label|state)” doesn't exist\.$",
+    r"^CSS: “content”: “string\([a-z-]+\)” is not a “content” value\.$",
+    r"^CSS: .*“@(top|bottom|left|right)-[a-z-]+”",  # @page margin boxes
+)]
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is missing: run .ci/setup, which installs it")
+    return path
+
+
+@pytest.fixture(scope="module")
+def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output directory of a copy of the example project, built in all formats."""
+    root = tmp_path_factory.mktemp("standards") / "example"
+    root.mkdir()
+    for name in ("briefings.yaml", "sources", "templates"):
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.exists():
+            shutil.copy(source, root / name)
+    build(root, generated=GENERATED)
+    return root / "output"
+
+
+def test_html_outputs_are_valid_html5(example_outputs: Path) -> None:
+    java = require_tool("java")
+    if not VNU_JAR.is_file():
+        pytest.fail(f"the Nu HTML checker is missing ({VNU_JAR}): run .ci/setup, which installs it from npm")
+    pages = sorted(example_outputs.glob("*.html"))
+    assert pages
+    # One JVM for all files: the checker takes seconds to start. Not
+    # --errors-only: the checker reports obsolete markup (such as the align
+    # attribute) only as a warning, and that must fail too.
+    run = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", *map(str, pages)],
+                         capture_output=True, text=True, timeout=300)
+    try:
+        messages = json.loads(run.stderr)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"the Nu HTML checker failed to run (exit {run.returncode}):\n{run.stderr}{run.stdout}")
+    failures = [
+        f"{message.get('url', '').rsplit('/', 1)[-1]}:{message.get('lastLine', '?')}: "
+        f"{message['type']}: {message['message']}"
+        for message in messages
+        if (message["type"] != "info" or "obsolete" in message["message"])
+        and not any(pattern.search(message["message"]) for pattern in PAGED_MEDIA_CSS)
+    ]
+    assert not failures, "\n".join(failures)
+
+
+def test_pdfs_are_well_formed_and_embed_every_font(example_outputs: Path) -> None:
+    qpdf, pdffonts = require_tool("qpdf"), require_tool("pdffonts")
+    pdfs = sorted(example_outputs.glob("*.pdf"))
+    assert pdfs
+    for pdf in pdfs:
+        check = subprocess.run([qpdf, "--check", str(pdf)], capture_output=True, text=True)
+        assert check.returncode == 0, f"{pdf.name}: qpdf --check:\n{check.stdout}{check.stderr}"
+        listing = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True, check=True).stdout
+        header, _, *rows = listing.splitlines()
+        emb = header.index(" emb ") + 1  # columns are fixed-width; font names may contain spaces
+        assert rows, f"{pdf.name} uses no fonts?"
+        for row in rows:
+            assert row[emb:emb + 3] == "yes", f"{pdf.name}: font not embedded: {row}"
+
+
+def decompressed(pdf: Path, workdir: Path) -> bytes:
+    """The PDF with every stream uncompressed, so that a search sees all of it."""
+    qpdf = require_tool("qpdf")
+    plain = workdir / f"{pdf.stem}.qdf.pdf"
+    subprocess.run([qpdf, "--qdf", "--object-streams=disable", str(pdf), str(plain)], check=True)
+    return plain.read_bytes()
+
+
+def machine_traces(data: bytes, *paths: Path) -> list[str]:
+    """Which forbidden things ``data`` contains: ``file:`` URLs and the given absolute paths."""
+    needles = {"file:"} | {str(path) for path in paths} | {str(path.resolve()) for path in paths}
+    return sorted(needle for needle in needles if needle.encode("utf-8") in data)
+
+
+def test_no_output_names_the_machine_that_built_it(example_outputs: Path, tmp_path: Path) -> None:
+    root = example_outputs.parent
+    outputs = sorted(example_outputs.iterdir())
+    assert {path.suffix for path in outputs} == {".md", ".html", ".pdf"}
+    for path in outputs:
+        data = decompressed(path, tmp_path) if path.suffix == ".pdf" else path.read_bytes()
+        # root.parent.parent: the whole of pytest's temporary directory.
+        assert not machine_traces(data, root, root.parent.parent, REPO_ROOT), path.name
