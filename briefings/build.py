@@ -37,7 +37,7 @@ from pathlib import Path
 from . import limits
 from .errors import Problem, ProblemsFound, Severity, relative_path
 from .files import check_project_dir
-from .html import markdown_to_html, render_html
+from .html import markdown_to_html, remote_resources, render_html
 from .model import OUTPUT_FORMATS, SETTINGS_FILE, Acknowledged, Briefing, Project, load_project_partially
 from .templating import (
     USER_TEMPLATES_DIR,
@@ -139,6 +139,11 @@ def build(
                     continue
                 html_documents[briefing.id] = render_html(environment, project, briefing, generated,
                                                           body_markdown, body)
+                path, line = _origin(project, briefing)
+                template_warnings.update(dict.fromkeys(
+                    Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
+                            "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
+                    for url in remote_resources(html_documents[briefing.id])))
                 if "html" in wanted:
                     report.outputs.append(_output(root, briefing, "html", html_documents[briefing.id].encode("utf-8")))
         except TemplateProblem as error:
@@ -262,7 +267,8 @@ def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
     try:
         directory.mkdir(exist_ok=True)
     except OSError as error:
-        raise ProblemsFound([Problem(OUTPUT_DIR, None, f"cannot create the output directory: {error.strerror}")])
+        raise ProblemsFound([Problem(OUTPUT_DIR, None,
+                                     f"cannot create the output directory: {error.strerror}")]) from None
     remove_stale_temporaries(directory)
     staged: list[tuple[Path, Path]] = []
     moved: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)

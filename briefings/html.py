@@ -21,7 +21,9 @@ furniture (its classification banner, say).
 
 :func:`render_html` wraps the body in the HTML template
 (``briefing.html.j2``), which carries the stylesheet inline so that the file
-stands alone and prints as the PDF does.
+stands alone and prints as the PDF does. :func:`remote_resources` lists what
+a finished page would load from other hosts whenever it is opened (a house
+template's remote logo, say), so that the build can warn about it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import datetime
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import jinja2
@@ -199,6 +202,52 @@ def sanitise(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+_RESOURCE_ATTRIBUTES = {
+    "img": ("src", "srcset"), "script": ("src",), "iframe": ("src",), "frame": ("src",), "source": ("src", "srcset"),
+    "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "embed": ("src",), "object": ("data",),
+    "input": ("src",), "link": ("href",),
+}
+_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+_CSS_URL = re.compile(r"""(?:url\(\s*|@import\s+)['"]?((?:[a-z][a-z0-9+.-]*:)?//[^'")\s;]+)""", re.IGNORECASE)
+
+
+class _ResourceFinder(HTMLParser):
+    """Collects the URLs on other hosts that a browser would load on opening the page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = _RESOURCE_ATTRIBUTES.get(tag, ())
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in names:
+                candidates = [part.split()[0] for part in value.split(",") if part.strip()] \
+                    if name == "srcset" else [value]
+                self.urls += [url.strip() for url in candidates if _REMOTE.match(url)]
+            elif name == "style":
+                self.urls += _CSS_URL.findall(value)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.urls += _CSS_URL.findall(data)
+
+
+def remote_resources(html: str) -> list[str]:
+    """URLs on other hosts that the HTML document would load whenever it is opened (each once, in order)."""
+    finder = _ResourceFinder()
+    finder.feed(html)
+    finder.close()
+    return list(dict.fromkeys(finder.urls))
 
 
 def render_html(environment: jinja2.Environment, project: Project, briefing: Briefing,

@@ -20,8 +20,10 @@ import contextlib
 import resource
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 
 class TimeLimitExceeded(Exception):
@@ -32,24 +34,56 @@ class TimeLimitExceeded(Exception):
         super().__init__(f"took longer than {seconds:g} s (the limit)")
 
 
+# Once the limit has passed, the alarm repeats at this interval: libraries
+# swallow exceptions in a few places (WeasyPrint around an SVG that fails to
+# draw, say), and a swallowed TimeLimitExceeded must come again.
+_REPEAT_SECONDS = 0.25
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    if not seconds or threading.current_thread() is not threading.main_thread():
+    """Raise :class:`TimeLimitExceeded` in the block once ``seconds`` have passed (main thread only).
+
+    The previous SIGALRM handler and timer are restored afterwards (the timer
+    less the time spent here), so an enclosing limit still fires.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
         yield
         return
+    finished = False
 
-    def expire(signum: int, frame: object) -> None:
-        raise TimeLimitExceeded(seconds)
+    def expire(signum: int, frame: FrameType | None) -> None:
+        # Raised inside a finalizer, the exception would be printed and
+        # ignored (and the finalizer cut short): wait for the next repeat.
+        if not finished and not _in_finalizer(frame):
+            raise TimeLimitExceeded(seconds)
 
+    started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, expire)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
     try:
-        yield
+        try:
+            yield
+        finally:
+            finished = True  # an alarm that arrives while the rest is undone must not raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
-        if previous_delay:  # an outer limit keeps running
-            signal.setitimer(signal.ITIMER_REAL, previous_delay, previous_interval)
+        # None: the previous handler was not installed from Python.
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
+        if previous_delay > 0:
+            remaining = max(previous_delay - (time.monotonic() - started), 1e-6)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    for _ in range(10_000):  # bounded: a stack is never this deep
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _address_space_in_use() -> int | None:

@@ -46,7 +46,7 @@ _INLINE_TAGS = frozenset({"em", "strong", "code", "a", "br"})
 _BLOCK_TAGS = frozenset({"p", "ul", "ol", "li"})
 _LINK_TARGET = re.compile(r"^(?:https?://[^\s]+|mailto:[^\s]+)$", re.IGNORECASE)
 _ENTITY = re.compile(r"^&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});$")
-_EMPHASIS_RUN = re.compile(r"(?<!\\)(?:\*{%d,}|_{%d,})" % (MAX_EMPHASIS_RUN + 1, MAX_EMPHASIS_RUN + 1))
+_EMPHASIS_RUN = re.compile(rf"(?<!\\)(?:\*{{{MAX_EMPHASIS_RUN + 1},}}|_{{{MAX_EMPHASIS_RUN + 1},}})")
 
 _REFUSED_TAGS = {
     "img": "images are not allowed (they would be fetched whenever the briefing is opened)",

@@ -29,7 +29,7 @@ enormous number of pages, or anything else that runs longer than
 :class:`PdfTimeout` instead of hanging. The limit is a ``SIGALRM`` timer, so it
 applies only when :func:`html_to_pdf` is called from the main thread of a
 platform with ``signal.setitimer`` (POSIX); from any other thread the
-rendering runs without a limit.
+rendering runs without a limit (see :mod:`briefings.limits`).
 """
 
 from __future__ import annotations
@@ -37,16 +37,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import signal
 import stat
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import limits
 from .templating import BUILTIN_DIR
 
 logger = logging.getLogger(__name__)
@@ -57,25 +54,14 @@ DEFAULT_PDF_TIMEOUT: float = 120.0
 #: Link schemes kept in the PDF; every other ``href`` is removed before layout.
 KEPT_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
-# Once the limit has passed, the alarm repeats at this interval: WeasyPrint
-# swallows exceptions in a few places (an SVG that fails to draw, a colour
-# profile that fails to load), and a swallowed PdfTimeout must come again.
-_REPEAT_SECONDS = 0.25
-
 # What HTML counts as whitespace around a URL, and what it deletes inside one
 # (the same rules WeasyPrint applies when it reads an href).
 _URL_WHITESPACE = " \t\n\f\r"
 _URL_DELETED = "\t\n\r"
 
-_T = TypeVar("_T")
 
-
-class PdfTimeout(Exception):
+class PdfTimeout(limits.TimeLimitExceeded):
     """Rendering a PDF took longer than its time limit."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        super().__init__(f"rendering the PDF took longer than {seconds:g} s")
 
 
 @dataclass
@@ -193,7 +179,10 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
         return document.write_pdf(), removed
 
     try:
-        data, removed_links = _within_time_limit(render, timeout_seconds)
+        with limits.time_limit(timeout_seconds):
+            data, removed_links = render()
+    except limits.TimeLimitExceeded:
+        raise PdfTimeout(timeout_seconds) from None
     finally:
         weasyprint_logger.removeHandler(handler)
         weasyprint_logger.propagate = propagate
@@ -201,48 +190,3 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
     messages = refusals + removed_links + [message for message in handler.messages
                                            if "refused to fetch" not in message]
     return PdfResult(data=data, warnings=[message.replace(base_url, "") for message in messages])
-
-
-def _within_time_limit(function: Callable[[], _T], seconds: float) -> _T:
-    """Call ``function``; raise :class:`PdfTimeout` in it once ``seconds`` have passed.
-
-    Signal handlers belong to the main thread only, so elsewhere ``function``
-    simply runs to the end. The previous SIGALRM handler and timer are restored
-    afterwards (the timer minus the time spent here), so a caller's own alarm
-    still fires.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        return function()
-
-    finished = False
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        # Raised inside a finalizer, the exception would be printed and
-        # ignored (and the finalizer cut short): wait for the next repeat.
-        if not finished and not _in_finalizer(frame):
-            raise PdfTimeout(seconds)
-
-    started = time.monotonic()
-    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
-    try:
-        try:
-            return function()
-        finally:
-            # Set first: an alarm that arrives while the rest is undone must not raise.
-            finished = True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        # None: the previous handler was not installed from Python.
-        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
-        if previous_delay > 0:
-            remaining = max(previous_delay - (time.monotonic() - started), 1e-6)
-            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
-
-
-def _in_finalizer(frame: Any) -> bool:
-    while frame is not None:
-        if frame.f_code.co_name == "__del__":
-            return True
-        frame = frame.f_back
-    return False

@@ -41,9 +41,8 @@ from typing import Any
 
 import jinja2
 from jinja2.runtime import BlockReference, LoopContext
-from jinja2.utils import Cycler, Namespace
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-
+from jinja2.utils import Cycler, Namespace
 
 from . import limits
 from .errors import Problem, Severity, relative_path

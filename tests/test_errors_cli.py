@@ -335,7 +335,8 @@ def test_every_problem_in_every_file_is_reported_in_one_run(project: Path) -> No
         f"sources/references.yaml:{line_of(references, '2025-06-31')}: invalid date '2025-06-31'",
         "sources/topics/other-topic.yaml:1: missing required field 'as_of'",
         f"sources/topics/other-topic.yaml:{line_of(other, 'colour')}: facts[0] (fact 'a-fact'): unknown field 'colour'",
-        f"sources/topics/test-topic.yaml:{line_of(topic, 'text: 42')}: facts[0] (fact 'talks-held').text: expected text, got a number",
+        f"sources/topics/test-topic.yaml:{line_of(topic, 'text: 42')}: facts[0] (fact 'talks-held').text: "
+        "expected text, got a number",
         f"sources/topics/test-topic.yaml:{line_of(topic, 'date: 2025-06-22')}: duplicate key 'date' "
         f"(first given on line {line_of(topic, 'date: 2025-06-23')})",
     ]
@@ -417,7 +418,8 @@ def _break_template_for_second_briefing(root: Path) -> str:
 
 def _break_strict(root: Path) -> str:
     write(root, TOPIC_FILE, changed(TOPIC, "sources: [alpha-report, beta-wire]", "sources: [beta-wire]"))
-    return f"{TOPIC_FILE}:17: fact 'second-fact' rests only on low-reliability sources (E): corroborate it [low-reliability] (--strict)"
+    return (f"{TOPIC_FILE}:17: fact 'second-fact' rests only on low-reliability sources (E): corroborate it "
+            "[low-reliability] (--strict)")
 
 
 @pytest.mark.parametrize(("breaker", "extra"), [
