@@ -55,7 +55,7 @@ def main() -> None:
         environment = make_environment(ROOT)
         bodies = {b.id: render_markdown(environment, project, b, now, standalone=False) for b in project.briefings}
         t2 = time.perf_counter()
-        documents = {b.id: render_html(environment, project, b, now, markdown_to_html(bodies[b.id]))
+        documents = {b.id: render_html(environment, project, b, now, bodies[b.id], markdown_to_html(bodies[b.id].text))
                      for b in project.briefings}
         t3 = time.perf_counter()
         pdfs = [html_to_pdf(document, ROOT).data for document in documents.values()]

@@ -166,8 +166,16 @@ class CitationExtension(Extension):
 
 
 def new_converter() -> markdown.Markdown:
-    return markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, CitationExtension()],
-                             extension_configs=MARKDOWN_EXTENSION_CONFIGS, output_format="html")
+    converter = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, CitationExtension()],
+                                  extension_configs=MARKDOWN_EXTENSION_CONFIGS, output_format="html")
+    # smarty's own inline pass runs, by default, after the pretty-printer has
+    # given every element a newline tail; python-markdown then looks up each
+    # such element's position in its parent, which is quadratic in a list of
+    # thousands of facts. Run it before the pretty-printer instead.
+    smarty = converter.treeprocessors["smarty"]
+    converter.treeprocessors.deregister("smarty")
+    converter.treeprocessors.register(smarty, "smarty", 15)
+    return converter
 
 
 def markdown_to_html(text: str) -> HtmlBody:
