@@ -419,3 +419,37 @@ def test_unknown_or_misplaced_acknowledgements_are_errors(project: Path) -> None
     assert_failed_with(check(project), [f"{TOPIC_FILE}:{line_of(text, 'never-cited:')}: warning 'never-cited' "
                                          "cannot be acknowledged on facts: acknowledge it on references (facts "
                                          "acknowledge: low-reliability, date-after-as-of, source-after-as-of)"])
+
+
+# -- "did you mean", ids ---------------------------------------------------------------------------------------------
+
+
+def test_misspelt_names_get_the_nearest_valid_one(project: Path) -> None:
+    topic = write(project, TOPIC_FILE, changed(TOPIC, "sources: [alpha-report, beta-wire]",
+                                               "sources: [alpha-reprot, beta-wire]")).read_text()
+    settings = write(project, SETTINGS_FILE, """\
+        briefings:
+          weekly:
+            title: Weekly
+            topics: [test-topik]
+        """).read_text()
+    assert_failed_with(check(project), [
+        f"{SETTINGS_FILE}:{line_of(settings, 'test-topik')}: unknown topic 'test-topik' in briefing 'weekly' "
+        "(did you mean 'test-topic'?) (topics: test-topic)",
+        f"{TOPIC_FILE}:{line_of(topic, 'alpha-reprot')}: unknown reference 'alpha-reprot' (did you mean "
+        "'alpha-report'?) (not in sources/references.yaml)",
+    ])
+
+
+def test_unknown_briefing_in_only_suggests_the_nearest(project: Path) -> None:
+    result = invoke("build", "--project", str(project), "--only", "test-topc")
+    assert_failed_with(result, ["--only: unknown briefing 'test-topc' (did you mean 'test-topic'?) "
+                                "(briefings: test-topic)"], command="build")
+
+
+@pytest.mark.parametrize("fact_id", ["talks_held", "Talks-held", "talks--held", "-talks"])
+def test_ids_are_lowercase_words_joined_by_single_hyphens(project: Path, fact_id: str) -> None:
+    written = write(project, TOPIC_FILE, changed(TOPIC, "- id: talks-held", f"- id: '{fact_id}'")).read_text()
+    assert_failed_with(check(project), [
+        f"{TOPIC_FILE}:{line_of(written, f'- id: {fact_id!r}')}: facts[0] (fact '{fact_id}').id: '{fact_id}' must be "
+        "a slug (lowercase letters, digits and single hyphens, e.g. 'nato-spending')"])
