@@ -41,11 +41,19 @@ def main() -> None:
             raise KeyboardInterrupt from None
         except click.ClickException as error:
             error.show()
-            sys.exit(error.exit_code)
-        sys.exit(code if isinstance(code, int) else 0)
+            code = error.exit_code
     except KeyboardInterrupt:
         print(INTERRUPTED_MESSAGE, file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
+    except SystemExit as exit_request:
+        code = exit_request.code
+    if code == EXIT_INTERRUPTED:
+        # Exit at once: an interrupt that some library saw first may have left
+        # Python set to re-raise SIGINT at shutdown, turning 130 into a kill.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

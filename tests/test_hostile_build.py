@@ -248,7 +248,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(project: Path, monkeypatch: pytest
     assert result.stderr == "briefings: interrupted\n"
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6, 1.0])
 def test_ctrl_c_at_any_moment_never_shows_a_traceback(delay: float) -> None:
     # A real SIGINT to a real process: while Python imports the libraries, while it builds.
     # (Before the interpreter itself has started, the operating system's default applies.)
@@ -262,6 +262,8 @@ def test_ctrl_c_at_any_moment_never_shows_a_traceback(delay: float) -> None:
     stdout, stderr = process.communicate(timeout=60)
     if process.returncode == 0:
         pytest.skip("the build finished before the signal")  # a fast machine; the other delays still count
+    if process.returncode == -signal.SIGINT and not stderr:
+        pytest.skip("the signal came while the interpreter itself was starting")  # a slow machine
     assert "Traceback" not in stderr
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines() == ["briefings: interrupted"]

@@ -143,20 +143,27 @@ LIMITS = """\
 limits:
   template_seconds: 1
 """
+#: For the cases that must reach the memory or output bound first, however slow the machine.
+PATIENT = """\
+limits:
+  template_seconds: 60
+"""
 
 RUNAWAY = [
     pytest.param("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
                  1, "template rendering took longer than 1 s (the limit): does a loop never end?", id="endless-loop"),
     pytest.param('{% set ns = namespace(s="x") %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}'
                  "{{ ns.s }}", None, "template rendering needed more than 1024 MiB of memory (the limit)",
-                 id="doubling-string"),
+                 id="doubling-string", marks=pytest.mark.patient),
     pytest.param('{{ "x" * 10 ** 10 }}', 1, "template error: repeating 1 items 10,000,000,000 times is too long",
                  id="huge-repeat"),
     pytest.param("{{ 10 ** 100000 }}", 1, "template error: 10 ** 100000 is too large a number", id="huge-power"),
     pytest.param('{{ "x" | center(10 ** 10) }}', None,
-                 "template rendering needed more than 1024 MiB of memory (the limit)", id="huge-filter"),
+                 "template rendering needed more than 1024 MiB of memory (the limit)", id="huge-filter",
+                 marks=pytest.mark.patient),
     pytest.param('{% for i in range(100000) %}{{ "x" * 1000 }}{% endfor %}', None,
-                 "template output is longer than 20,000,000 characters (the limit)", id="huge-output"),
+                 "template output is longer than 20,000,000 characters (the limit)", id="huge-output",
+                 marks=pytest.mark.patient),
     pytest.param("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(1) }}", 1,
                  "template recursion is too deep: does a template extend, include, import or call itself?",
                  id="recursive-macro"),
@@ -171,12 +178,13 @@ RUNAWAY = [
 
 @pytest.mark.parametrize(("template", "line", "message"), RUNAWAY)
 def test_runaway_templates_end_with_a_located_error(project: Path, template: str, line: int | None,
-                                                    message: str) -> None:
-    write(project, "briefings.yaml", LIMITS)
+                                                    message: str, request: pytest.FixtureRequest) -> None:
+    patient = request.node.get_closest_marker("patient") is not None
+    write(project, "briefings.yaml", PATIENT if patient else LIMITS)
     write(project, TEMPLATE, template + "\n")
     started = time.monotonic()
     code, lines = check(project)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60
     where = TEMPLATE if line is None else f"{TEMPLATE}:{line}"
     assert (code, lines) == (1, [f"{where}: {message}", "check failed: 1 error."])
 
