@@ -113,7 +113,8 @@ class _CitationProcessor(InlineProcessor):
         super().__init__(pattern, md)
         self.first_seen: set[str] = set()
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+    def handleMatch(  # type: ignore[override]  # noqa: N802 - python-markdown's name and signature
+            self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
         number = str(int(m.group(1)))
         sup = etree.Element("sup", {"class": "citation"})
         if number not in self.first_seen:

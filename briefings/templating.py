@@ -334,8 +334,7 @@ def _paused_at(stream: Iterator[str], environment: jinja2.Environment, project_r
             break
         frame = getattr(generator, "gi_frame", None) or frame
         generator = getattr(generator, "gi_yieldfrom", None)
-    name = frame.f_globals.get("name") if frame is not None else None
-    if not isinstance(name, str):
+    if frame is None or not isinstance(name := frame.f_globals.get("name"), str):
         return fallback, None
     try:
         template = environment.get_template(name)
