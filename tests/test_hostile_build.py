@@ -118,6 +118,17 @@ def test_summary_lists_are_allowed_but_not_nested_deeply(project: Path) -> None:
     assert check(project).exit_code == 0
 
 
+def test_three_hundred_nested_lists_in_a_summary_are_refused_not_parsed(project: Path) -> None:
+    nested = "".join("  " + "    " * depth + "- level\n" for depth in range(300))
+    written = write(project, TOPIC_FILE, changed(TOPIC, "summary: The bottom line, first.",
+                                                 "summary: |\n" + nested)).read_text()
+    started = time.monotonic()
+    result = check(project)
+    assert time.monotonic() - started < 10
+    assert_failed_with(result, [f"{TOPIC_FILE}:{line_of(written, 'summary: |')}: summary: text is longer than "
+                                "20,000 characters"])
+
+
 def test_markdown_the_subset_allows_renders(project: Path) -> None:
     write(project, TOPIC_FILE, replace_fact_text(
         '"Talks with *emphasis*, **strength**, `code`, [a link](https://ok.example/a_b), '
