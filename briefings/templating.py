@@ -150,6 +150,57 @@ def _allowed_attributes(obj: object) -> frozenset[str] | None:
     return frozenset()
 
 
+@dataclasses.dataclass
+class DependencyTracker:
+    """What one rendering read: each template name looked up (with the file it found, or None),
+    and whether it read the project's whole ``references`` mapping."""
+
+    templates: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    uses_all_references: bool = False
+
+
+class TrackedReferences(dict[str, Any]):
+    """The ``references`` mapping given to templates, noting whether a template read it at all.
+
+    A template that lists every reference depends on all of them; one that
+    never touches the mapping depends only on the references its briefing cites.
+    """
+
+    used = False
+
+    def __getitem__(self, key: str) -> Any:
+        self.used = True
+        return super().__getitem__(key)
+
+    def __iter__(self) -> Any:
+        self.used = True
+        return super().__iter__()
+
+    def __contains__(self, key: object) -> bool:
+        self.used = True
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self.used = True
+        return super().__len__()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.used = True
+        return super().get(key, default)
+
+    def items(self) -> Any:
+        self.used = True
+        return super().items()
+
+    def keys(self) -> Any:
+        self.used = True
+        return super().keys()
+
+    def values(self) -> Any:
+        self.used = True
+        return super().values()
+
+
 class BriefingSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, narrowed to the declared template interface.
 
@@ -162,6 +213,22 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "+"})
     #: The time limit of one rendering (``limits.template_seconds`` in briefings.yaml).
     template_seconds: float = TEMPLATE_SECONDS
+    #: When set, every template lookup is recorded in it (for the incremental build).
+    tracker: DependencyTracker | None = None
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:  # noqa: A002 - Jinja's signature
+        # Every lookup (select_template, extends, include, import) passes here,
+        # cached or not. A name looked up but absent matters too: adding that
+        # file later changes what renders.
+        try:
+            template = super()._load_template(name, globals)
+        except jinja2.TemplateNotFound:
+            if self.tracker is not None:
+                self.tracker.templates.setdefault(name, None)
+            raise
+        if self.tracker is not None:
+            self.tracker.templates[name] = template.filename
+        return template
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if not super().is_safe_attribute(obj, attr, value):
@@ -187,7 +254,8 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         hint = _did_you_mean(attribute, allowed)
         available = f" (available: {', '.join(allowed)})" if allowed and not hint else ""
         return self.undefined(
-            f"'{attribute}' of {type(obj).__name__} is not available to templates{hint}{available}",
+            f"'{attribute}' of {'dict' if isinstance(obj, dict) else type(obj).__name__} is not available to "
+            f"templates{hint}{available}",
             obj=obj, name=attribute, exc=SecurityError)
 
     def call_binop(self, context: jinja2.runtime.Context, operator_name: str, left: Any, right: Any) -> Any:
@@ -274,6 +342,10 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
                 if size > MAX_OUTPUT_CHARS:
                     raise _OutputTooLarge
                 pieces.append(piece)
+            references = context.get("references")
+            tracker = getattr(environment, "tracker", None)
+            if tracker is not None and isinstance(references, TrackedReferences) and references.used:
+                tracker.uses_all_references = True
             return "".join(pieces)
     except TemplateProblem:
         raise
@@ -383,8 +455,8 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "topics": topics,
         "multi_topic": len(topics) > 1,
         "settings": settings_view(project.settings),
-        "references": {key: reference_view(reference, numbers.get(key))
-                       for key, reference in project.references.items()},
+        "references": TrackedReferences({key: reference_view(reference, numbers.get(key))
+                                         for key, reference in project.references.items()}),
         "cited_references": cited,
         "timeline": timeline(topics),
         "figures": tuple(FigureEntry(topic, figure) for topic in topics for figure in topic.figures),

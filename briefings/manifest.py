@@ -1,0 +1,158 @@
+"""The build manifest: what the last build wrote, and from what.
+
+Contract: :class:`Manifest` records, for every briefing the tool has built
+into ``output/``, the date it shows as "generated" and, for each format, the
+fingerprint of everything that determined that file's bytes, the files read
+to make it (templates, stylesheet, images, fonts, with their content
+hashes) and what the written file looked like (size, modification time,
+inode). :func:`load_manifest` never raises: a missing, unreadable, corrupt or
+foreign manifest (another format version, another tool version) comes back
+empty with a one-line ``notice`` saying why, which means "rebuild
+everything". :func:`save_manifest` writes it atomically; the build writes it
+last, after the outputs it describes, so a build killed at any moment leaves
+either the old manifest (and the next build finds the new outputs "edited"
+and renders them again) or the new one.
+
+The manifest is data, never code: it is JSON, read with ``json`` and checked
+field by field; a hand-made manifest can at worst make the tool skip or
+repeat a render, as deleting or touching the outputs themselves could.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+MANIFEST_NAME = ".briefings-manifest.json"
+MANIFEST_FORMAT = 1
+#: Libraries whose versions change output bytes; a change in any rebuilds everything they touch.
+RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "weasyprint", "pydyf", "tinyhtml5")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of briefings and the rendering libraries, without importing any of them."""
+    versions = {"briefings": __version__}
+    for name in RENDERING_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_digest(value: Any) -> str:
+    """A digest of JSON-able ``value`` that does not depend on dict order."""
+    return digest(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                             default=str).encode("utf-8"))
+
+
+def file_digest(path: Path) -> str | None:
+    """The content digest of a file, or None if it cannot be read (which is itself a state to compare)."""
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+@dataclass
+class FileState:
+    """How a written output looked, to notice a file edited or replaced by hand."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path, data: bytes) -> FileState:
+        status = path.stat()
+        return cls(size=status.st_size, mtime_ns=status.st_mtime_ns, inode=status.st_ino, sha256=digest(data))
+
+    def matches(self, path: Path) -> bool:
+        try:
+            status = path.lstat()
+        except OSError:
+            return False
+        return (status.st_size, status.st_mtime_ns, status.st_ino) == (self.size, self.mtime_ns, self.inode)
+
+
+@dataclass
+class OutputRecord:
+    """One written output: its inputs' fingerprint, the files it read, and the file as written."""
+
+    fingerprint: str
+    #: Files read to make it (templates, stylesheet, images…), relative to the project or ``builtin/…``.
+    reads: dict[str, str | None]
+    uses_all_references: bool
+    file: FileState
+
+
+@dataclass
+class BriefingRecord:
+    generated: str
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+
+
+@dataclass
+class Manifest:
+    versions: dict[str, str] = field(default_factory=library_versions)
+    briefings: dict[str, BriefingRecord] = field(default_factory=dict)
+    #: Why an existing manifest could not be used (printed once), or None.
+    notice: str | None = None
+
+    def to_json(self) -> str:
+        payload = {"format": MANIFEST_FORMAT, "versions": self.versions,
+                   "briefings": {key: asdict(record) for key, record in sorted(self.briefings.items())}}
+        return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_manifest(output_dir: Path) -> Manifest:
+    path = output_dir / MANIFEST_NAME
+    if not path.exists():
+        return Manifest()
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(payload, dict) or payload.get("format") != MANIFEST_FORMAT:
+            return Manifest(notice=f"output/{MANIFEST_NAME} is from another version of briefings: rebuilding everything")
+        return Manifest(versions={str(k): str(v) for k, v in dict(payload["versions"]).items()},
+                        briefings={str(key): _briefing_record(value)
+                                   for key, value in dict(payload["briefings"]).items()})
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return Manifest(notice=f"output/{MANIFEST_NAME} is unreadable or damaged: rebuilding everything")
+
+
+def _briefing_record(value: Any) -> BriefingRecord:
+    outputs = {}
+    for name, output in dict(value["outputs"]).items():
+        file = output["file"]
+        outputs[str(name)] = OutputRecord(
+            fingerprint=str(output["fingerprint"]),
+            reads={str(k): (None if v is None else str(v)) for k, v in dict(output["reads"]).items()},
+            uses_all_references=bool(output["uses_all_references"]),
+            file=FileState(size=int(file["size"]), mtime_ns=int(file["mtime_ns"]), inode=int(file["inode"]),
+                           sha256=str(file["sha256"])))
+    return BriefingRecord(generated=str(value["generated"]), outputs=outputs)
+
+
+def save_manifest(output_dir: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically (a temporary file moved into place)."""
+    from .build import TEMP_SUFFIX  # the build's own temporary-file naming, so a killed build's leftovers are swept
+
+    target = output_dir / MANIFEST_NAME
+    temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(manifest.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
