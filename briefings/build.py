@@ -1,26 +1,48 @@
-"""The build orchestrator: load → validate → Markdown → HTML → PDF → write.
+"""The build orchestrator: load → validate → plan → render → write → manifest.
 
 Contract: :func:`build` runs the whole pipeline over a project and returns a
-:class:`BuildReport`. Problems are gathered before anything is written: the
-project's data, every template of the project (syntax, encoding, location)
-and the briefings' named templates are checked together, so one run reports
-data and template problems at once; then every stage finishes for every
-briefing, and problems from all briefings are gathered into one
-:class:`~briefings.errors.ProblemsFound`.
+:class:`BuildReport`. Problems with the project's data, every template of the
+project (syntax, encoding, location), the briefings' named templates and
+``output/`` itself are gathered before anything is rendered and reported
+together; a project with such problems builds nothing.
 
-Writing is all or nothing. Every output is first written to a temporary file
-beside its target; only when all of them are written are they moved into
-place, and if any move fails the ones already moved are put back as they
-were. So a failed build leaves ``output/`` exactly as it was, and no reader
-ever sees a half-written briefing. Temporary files that a killed build left
-behind (``output/.NAME.*.briefings-tmp``) are removed by the next build;
+Builds are incremental. :mod:`briefings.manifest` records, for each output,
+a fingerprint of everything that determined its bytes: the briefing's entry,
+the settings it shows, its topics and the references it cites (as validated
+data, so a comment or re-indentation changes nothing), every template file
+looked up to render it (through ``extends``, ``include``, ``import`` and
+``builtin/``, and the project files that would have overridden them), every
+file WeasyPrint asked for while making its PDF, the versions of briefings and
+the rendering libraries, and the date it shows. An output is rendered again
+only when that fingerprint changed, when it is missing, or when it was edited
+or replaced since it was written; otherwise it is left alone, byte for byte
+and with its modification time. The date a briefing shows as "generated" is
+the date its content last changed (``SOURCE_DATE_EPOCH``, or the
+``generated`` argument, wins when given), so a build with nothing new on a
+later day changes nothing. ``force=True`` renders everything. Deciding that
+nothing changed imports no WeasyPrint.
+
+Briefings render in ``jobs`` worker processes (forked, so each inherits the
+loaded project; each imports WeasyPrint once for all the PDFs it makes).
+Output, messages and the manifest do not depend on ``jobs``. A problem in
+one briefing (a template error, a PDF over its time limit) is reported with
+its ``path:LINE`` and that briefing's outputs stay as they were, while the
+other briefings are written; the build then fails with exit 1.
+
+Writing is all or nothing per briefing: its outputs are written to temporary
+files and moved into place together, the ones already moved being put back
+if a later move fails. The manifest is written last, atomically. Temporary
+files that a killed build left behind (``output/.NAME.*.briefings-tmp``) are
+removed by the next build, and outputs of briefings that no longer exist are
+removed, but only files this tool wrote (as the manifest records them);
 nothing else in ``output/`` is touched.
 
 Warnings (topics past their review date, facts resting only on weak
 sources, anything WeasyPrint complains about) are returned in
 :attr:`BuildReport.warnings` and logged to the ``briefings`` logger; with
-``strict=True`` they fail the build like errors. Acknowledged warnings are in
-:attr:`BuildReport.acknowledged` and never fail it.
+``strict=True`` they fail the build like errors (a project's warnings before
+anything is rendered, a briefing's own when it renders). Acknowledged
+warnings are in :attr:`BuildReport.acknowledged` and never fail it.
 """
 
 from __future__ import annotations
@@ -28,30 +50,47 @@ from __future__ import annotations
 import datetime
 import difflib
 import logging
+import multiprocessing
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import limits
-from .errors import Problem, ProblemsFound, Severity, relative_path
-from .files import check_project_dir
-from .html import markdown_to_html, remote_resources, render_html
+from .errors import Problem, ProblemsFound, relative_path
+from .files import FileProblem, check_project_dir, read_project_file
+from .manifest import (
+    BriefingRecord,
+    FileState,
+    Manifest,
+    OutputRecord,
+    canonical_digest,
+    digest,
+    load_manifest,
+    save_manifest,
+)
 from .model import OUTPUT_FORMATS, SETTINGS_FILE, Acknowledged, Briefing, Project, load_project_partially
+from .render import RenderedBriefing, render_briefing
 from .templating import (
+    BUILTIN_DIR,
+    BUILTIN_PREFIX,
     USER_TEMPLATES_DIR,
     ProjectTemplateLoader,
     TemplateProblem,
     available_templates,
     make_environment,
-    render_markdown,
 )
 
 logger = logging.getLogger("briefings")
 
 OUTPUT_DIR = "output"
 TEMP_SUFFIX = ".briefings-tmp"
+
+#: Called as ``progress(done, total)`` while briefings render.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -69,13 +108,21 @@ class BuildReport:
     warnings: list[Problem] = field(default_factory=list)
     acknowledged: list[Acknowledged] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    #: Briefings rendered in this build, and those whose outputs were already up to date.
+    rendered: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    #: Outputs of briefings (or formats) no longer in the project, removed.
+    removed: list[Path] = field(default_factory=list)
+    #: Why the manifest of the last build could not be used, if it could not.
+    notice: str | None = None
+    seconds: float = 0.0
 
 
-def generation_time() -> datetime.datetime:
-    """Now, or ``SOURCE_DATE_EPOCH`` when set, so that builds can be reproduced."""
+def generation_time() -> datetime.datetime | None:
+    """``SOURCE_DATE_EPOCH`` when set (so that builds can be reproduced), else None: "now, if anything changed"."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:
-        return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        return None
     shown = epoch if len(epoch) <= 40 else epoch[:40] + "…"
     if not epoch.isascii() or not epoch.isdigit():
         raise ProblemsFound([Problem("SOURCE_DATE_EPOCH", None,
@@ -88,6 +135,18 @@ def generation_time() -> datetime.datetime:
                                      "for a date before the year 10000")]) from None
 
 
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def build(
     root: Path,
     *,
@@ -97,92 +156,276 @@ def build(
     strict: bool = False,
     generated: datetime.datetime | None = None,
     pdf_timeout: float | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
-    ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``.
+    ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``; ``write=False``
+    renders every selected briefing in memory and writes nothing (``check``).
     """
+    started = time.monotonic()
     root = Path(root)
-    generated = generated or generation_time()
-    project, problems = load_project_partially(root, today=generated.date())
+    fixed_time = generated or generation_time()
+    today = (fixed_time or _now()).date()
+    project, problems = load_project_partially(root, today=today)
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
     problems = [*problems, *check_templates(project)]
     if write:
         problems.extend(check_output_directory(root))
     if problems:
         raise ProblemsFound(problems)
+    if strict and project.warnings:
+        raise ProblemsFound([_strict(warning) for warning in project.warnings])
     report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged))
     briefings = select_briefings(project, only)
-    wanted = [name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats)]
-
-    template_warnings: dict[Problem, None] = {}
-    html_documents: dict[str, str] = {}
-    template_seconds = project.settings.limits.template_seconds
+    wanted = tuple(name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats))
     pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
-    for briefing in briefings:
-        try:
-            if "md" in wanted:
-                document = render_markdown(environment, project, briefing, generated, standalone=True)
-                report.outputs.append(_output(root, briefing, "md", document.text.encode("utf-8")))
-                template_warnings.update(dict.fromkeys(document.warnings))
-            if "html" in wanted or "pdf" in wanted:
-                body_markdown = render_markdown(environment, project, briefing, generated, standalone=False)
-                template_warnings.update(dict.fromkeys(body_markdown.warnings))
-                try:
-                    with limits.time_limit(template_seconds):
-                        body = markdown_to_html(body_markdown.text)
-                except (limits.TimeLimitExceeded, RecursionError) as error:
-                    path, line = _origin(project, briefing)
-                    reason = str(error) if isinstance(error, limits.TimeLimitExceeded) else "nests too deeply"
-                    problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
-                                            "when converted to HTML"))
-                    continue
-                html_documents[briefing.id] = render_html(environment, project, briefing, generated,
-                                                          body_markdown, body)
-                path, line = _origin(project, briefing)
-                template_warnings.update(dict.fromkeys(
-                    Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
-                            "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
-                    for url in remote_resources(html_documents[briefing.id])))
-                if "html" in wanted:
-                    report.outputs.append(_output(root, briefing, "html", html_documents[briefing.id].encode("utf-8")))
-        except TemplateProblem as error:
-            problems.append(error.problem)
-    if problems:
-        raise ProblemsFound(problems)
-    report.warnings.extend(template_warnings)
 
-    if "pdf" in wanted:
-        from .pdf import PdfTimeout, html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
+    output_dir = root / OUTPUT_DIR
+    manifest = load_manifest(output_dir) if write and not force else Manifest()
+    if write and not force and manifest.notice is None and manifest.briefings \
+            and manifest.versions != Manifest().versions:
+        manifest = Manifest(notice="briefings or a rendering library changed version since the last build: "
+                                   "rebuilding everything")
+    report.notice = manifest.notice
+    fingerprints = _Fingerprints(project)
+    plans = [_plan(briefing, wanted, manifest, fingerprints, fixed_time, output_dir, write) for briefing in briefings]
+    to_render = [plan for plan in plans if plan.formats]
+    report.up_to_date = [plan.briefing.id for plan in plans if not plan.formats]
 
-        for briefing in briefings:
-            path, line = _origin(project, briefing)
+    render_problems: list[Problem] = []
+    for plan, result in zip(to_render, _render_all(project, environment, to_render, pdf_seconds, jobs, progress),
+                            strict=True):
+        report.warnings.extend(warning for warning in result.warnings if warning not in report.warnings)
+        failed = list(result.problems)
+        if strict:
+            failed += [_strict(warning) for warning in result.warnings]
+        if failed:
+            render_problems.extend(failed)
+            continue
+        outputs = [_output(root, plan.briefing, name, data) for name, data in sorted(
+            result.outputs.items(), key=lambda item: OUTPUT_FORMATS.index(item[0]))]
+        report.outputs.extend(outputs)
+        report.rendered.append(plan.briefing.id)
+        if write:
             try:
-                result = html_to_pdf(html_documents[briefing.id], root, timeout_seconds=pdf_seconds)
-            except PdfTimeout:
-                problems.append(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than "
-                                        f"{pdf_seconds:g} s (the limit); look for a stylesheet or template that "
-                                        "makes very many pages"))
+                written = _write_briefing(root, plan, result, outputs, manifest, fingerprints)
+            except ProblemsFound as error:
+                render_problems.extend(error.problems)
                 continue
-            report.outputs.append(_output(root, briefing, "pdf", result.data))
-            report.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
-                                   for message in result.warnings)
-        if problems:
-            raise ProblemsFound(problems)
-
+            report.written.extend(written)
+    if write and output_dir.is_dir():  # absent only when nothing could be written at all
+        report.removed = _remove_stale(root, project, manifest)
+        save_manifest(output_dir, manifest)
+        remove_stale_temporaries(output_dir)
     for warning in report.warnings:
         logger.warning("%s", warning)
-    if strict and report.warnings:
-        raise ProblemsFound([Problem(w.path, w.line, f"{w.message}{f' [{w.code}]' if w.code else ''} (--strict)")
-                             for w in report.warnings])
-    report.outputs.sort(key=lambda output: (output.briefing_id, OUTPUT_FORMATS.index(output.format)))
-    if write:
-        report.written = write_outputs(root, report.outputs)
+    report.seconds = time.monotonic() - started
+    if render_problems:
+        raise ProblemsFound(render_problems)
     return report
 
 
-def _origin(project: Project, briefing: Briefing) -> tuple[str, int | None]:
-    return project.briefing_origins.get(briefing.id, (SETTINGS_FILE, None))
+def _strict(warning: Problem) -> Problem:
+    return Problem(warning.path, warning.line,
+                   f"{warning.message}{f' [{warning.code}]' if warning.code else ''} (--strict)")
+
+
+# -- what needs rendering ---------------------------------------------------------------------------------------
+
+
+class _Fingerprints:
+    """Digests of the project's data per briefing, and of the files outputs read, each computed once per build."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._files: dict[str, str | None] = {}
+        self.all_references = canonical_digest(
+            {key: _reference_data(reference) for key, reference in project.references.items()})
+        self.versions = Manifest().versions
+
+    def data(self, briefing: Briefing) -> str:
+        cited = {source for topic in briefing.topics
+                 for item in (*topic.facts, *topic.figures) for source in item.sources}
+        settings = self.project.settings
+        return canonical_digest({
+            "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
+                         "topics": [topic.id for topic in briefing.topics]},
+            "settings": {"title": settings.title, "author": settings.author,
+                         "classification": settings.classification, "formats": list(settings.formats)},
+            "topics": [_topic_data(topic) for topic in briefing.topics],
+            "references": {key: _reference_data(self.project.references[key]) for key in sorted(cited)},
+        })
+
+    def file(self, key: str) -> str | None:
+        """The digest of a file an output read (None: absent or unreadable), only ever inside the project."""
+        if key not in self._files:
+            self._files[key] = self._read(key)
+        return self._files[key]
+
+    def _read(self, key: str) -> str | None:
+        if key.startswith(f"{BUILTIN_PREFIX}/"):
+            base, relative = BUILTIN_DIR, key[len(BUILTIN_PREFIX) + 1:]
+        else:
+            base, relative = self.project.root, key
+        path = base / relative
+        if not os.path.lexists(path):
+            return None
+        try:
+            return digest(read_project_file(path, base))
+        except FileProblem:
+            return "unreadable"
+
+    def output(self, data: str, output_format: str, generated: str, reads: Iterable[str],
+               uses_all_references: bool) -> str:
+        libraries = ("jinja2", "markdown", "nh3") + (("weasyprint", "pydyf", "tinyhtml5")
+                                                      if output_format == "pdf" else ())
+        return canonical_digest({
+            "format": output_format, "data": data, "generated": generated,
+            "versions": {name: self.versions.get(name) for name in ("briefings", *libraries)},
+            "reads": {key: self.file(key) for key in sorted(reads)},
+            "references": self.all_references if uses_all_references else None,
+        })
+
+
+def _topic_data(topic: Any) -> Any:
+    # Acknowledgements change no output byte.
+    return topic.model_dump(mode="json", exclude={"acknowledge": True, "facts": {"__all__": {"acknowledge"}},
+                                                  "figures": {"__all__": {"acknowledge"}}})
+
+
+def _reference_data(reference: Any) -> Any:
+    return reference.model_dump(mode="json", exclude={"acknowledge"})
+
+
+@dataclass
+class _Plan:
+    briefing: Briefing
+    formats: tuple[str, ...]
+    generated: datetime.datetime
+    data: str
+
+
+def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, fingerprints: _Fingerprints,
+          fixed_time: datetime.datetime | None, output_dir: Path, write: bool) -> _Plan:
+    data = fingerprints.data(briefing)
+    record = manifest.briefings.get(briefing.id)
+    if not write or record is None:
+        return _Plan(briefing, wanted, fixed_time or _now(), data)
+
+    def inputs_unchanged(output_format: str, output: OutputRecord) -> bool:
+        shown = fixed_time.isoformat() if fixed_time else output.generated
+        return output.fingerprint == fingerprints.output(data, output_format, shown, output.reads,
+                                                         output.uses_all_references)
+
+    # If the inputs of any output changed, the content changed: every output then shows a new date.
+    if not all(inputs_unchanged(name, output) for name, output in record.outputs.items()):
+        return _Plan(briefing, wanted, fixed_time or _now(), data)
+    generated = fixed_time.isoformat() if fixed_time else record.generated
+    stale = tuple(name for name in wanted
+                  if name not in record.outputs or record.outputs[name].generated != generated
+                  or not record.outputs[name].file.matches(output_dir / f"{briefing.id}.{name}"))
+    return _Plan(briefing, stale, datetime.datetime.fromisoformat(generated), data)
+
+
+# -- rendering, here or in worker processes ---------------------------------------------------------------------
+
+_worker_state: dict[str, Any] = {}
+
+
+def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seconds: float, jobs: int | None,
+                progress: Progress | None) -> Iterator[RenderedBriefing]:
+    jobs = min(jobs or default_jobs(), len(plans))
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for done, plan in enumerate(plans, start=1):
+            yield render_briefing(project, environment, plan.briefing, plan.generated, plan.formats,
+                                  pdf_seconds=pdf_seconds)
+            if progress:
+                progress(done, len(plans))
+        return
+    if any("pdf" in plan.formats for plan in plans):
+        import weasyprint  # noqa: F401 - imported once here, inherited by every worker
+
+    # Workers are forked: they inherit the loaded project and templates, and get only indexes.
+    _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)
+    context = multiprocessing.get_context("fork")
+    results: dict[int, RenderedBriefing] = {}
+    pool = context.Pool(jobs, initializer=_ignore_interrupts)
+    try:
+        for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, range(len(plans))), start=1):
+            results[index] = result
+            if progress:
+                progress(done, len(plans))
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C or a failure: stop every worker now; nothing has been written yet
+        raise
+    finally:
+        pool.join()
+        _worker_state.clear()
+    for index in range(len(plans)):
+        yield results[index]
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; the build process alone decides what happens.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_in_worker(index: int) -> tuple[int, RenderedBriefing]:
+    plan: _Plan = _worker_state["plans"][index]
+    return index, render_briefing(_worker_state["project"], _worker_state["environment"], plan.briefing,
+                                  plan.generated, plan.formats, pdf_seconds=_worker_state["pdf_seconds"])
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
+
+
+def _write_briefing(root: Path, plan: _Plan, result: RenderedBriefing, outputs: list[Output], manifest: Manifest,
+                    fingerprints: _Fingerprints) -> list[Path]:
+    """Write one briefing's changed outputs (all or none of them) and record them in the manifest."""
+    generated = plan.generated.isoformat()
+    record = manifest.briefings.get(plan.briefing.id) or BriefingRecord(generated=generated)
+    record.generated = generated
+    changed = []
+    for output in outputs:
+        previous = record.outputs.get(output.format)
+        unchanged = previous is not None and previous.file.sha256 == digest(output.data) \
+            and previous.file.matches(output.path)
+        if not unchanged:
+            changed.append(output)
+    written = write_outputs(root, changed)
+    for output in outputs:
+        previous = record.outputs.get(output.format)
+        state = previous.file if output not in changed and previous else FileState.of(output.path, output.data)
+        reads = result.reads.get(output.format, set())
+        uses_all = result.uses_all_references.get(output.format, False)
+        record.outputs[output.format] = OutputRecord(
+            fingerprint=fingerprints.output(plan.data, output.format, generated, reads, uses_all),
+            generated=generated, reads={key: fingerprints.file(key) for key in sorted(reads)},
+            uses_all_references=uses_all, file=state)
+    manifest.briefings[plan.briefing.id] = record
+    return written
+
+
+def _remove_stale(root: Path, project: Project, manifest: Manifest) -> list[Path]:
+    """Remove outputs this tool wrote for briefings (or formats) the project no longer has."""
+    current = {briefing.id for briefing in project.briefings}
+    removed = []
+    for briefing_id, record in list(manifest.briefings.items()):
+        for output_format, output in list(record.outputs.items()):
+            if briefing_id in current and output_format in project.settings.formats:
+                continue
+            path = root / OUTPUT_DIR / f"{briefing_id}.{output_format}"
+            if output.file.matches(path):  # only what the tool itself wrote, as it wrote it
+                path.unlink()
+                removed.append(path)
+            del record.outputs[output_format]
+        if not record.outputs:
+            del manifest.briefings[briefing_id]
+    return removed
 
 
 def check_templates(project: Project) -> list[Problem]:

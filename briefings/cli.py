@@ -12,10 +12,11 @@ markup, never as a terminal escape sequence.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -129,18 +130,58 @@ def main(debug: bool) -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(OUTPUT_FORMATS),
               help="Build only this format (repeatable). Default: the project's formats.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--force", is_flag=True, help="Render everything, even what is up to date.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Render in N worker processes. Default: the number of CPUs available.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @handles_problems("build")
-def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, quiet: bool) -> None:
-    """Build briefings into output/."""
-    report = run_build(project, only=only, formats=formats, strict=strict)
+def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
+          jobs: int | None, quiet: bool) -> None:
+    """Build briefings into output/, rendering only what changed."""
+    with _progress_bar(enabled=not quiet) as progress:
+        report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
+                           progress=progress)
+    if report.notice:
+        click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
-    if not quiet:
-        for path in report.written:
-            say(Text("wrote", style="green"), " ", plain(relative_path(path, project)))
-        say(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), {len(report.written)} file(s)"
-            + _warning_counts(len(report.warnings), len(report.acknowledged)) + ".")
+    if quiet:
+        return
+    written = {path.name for path in report.written}
+    for briefing_id in sorted([*report.rendered, *report.up_to_date]):
+        if briefing_id in report.up_to_date:
+            say(Text("up to date", style="dim"), " ", plain(briefing_id))
+        else:
+            files = [output.format for output in report.outputs
+                     if output.briefing_id == briefing_id and output.path.name in written]
+            say(Text("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
+    for path in report.removed:
+        say(Text("removed", style="yellow"), " ", plain(relative_path(path, project)))
+    say(f"{len(report.rendered)} briefing(s) rendered, {len(report.up_to_date)} up to date; "
+        f"{len(report.written)} file(s) written" + (f", {len(report.removed)} removed" if report.removed else "")
+        + _warning_counts(len(report.warnings), len(report.acknowledged)) + f"; {report.seconds:.1f} s.")
+
+
+@contextlib.contextmanager
+def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on an interactive terminal when more than a few briefings render; nothing otherwise."""
+    if not enabled or not stdout.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=stdout, transient=True) as bar:
+        task = None
+
+        def update(done: int, total: int) -> None:
+            nonlocal task
+            if total <= 3:
+                return
+            if task is None:
+                task = bar.add_task("Rendering", total=total)
+            bar.update(task, completed=done)
+
+        yield update
 
 
 def _warning_counts(warnings: int, acknowledged: int) -> str:

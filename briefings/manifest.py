@@ -92,6 +92,8 @@ class OutputRecord:
     """One written output: its inputs' fingerprint, the files it read, and the file as written."""
 
     fingerprint: str
+    #: The "generated" date it shows (ISO 8601).
+    generated: str
     #: Files read to make it (templates, stylesheet, images…), relative to the project or ``builtin/…``.
     reads: dict[str, str | None]
     uses_all_references: bool
@@ -124,10 +126,11 @@ def load_manifest(output_dir: Path) -> Manifest:
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(payload, dict) or payload.get("format") != MANIFEST_FORMAT:
-            return Manifest(notice=f"output/{MANIFEST_NAME} is from another version of briefings: rebuilding everything")
-        return Manifest(versions={str(k): str(v) for k, v in dict(payload["versions"]).items()},
-                        briefings={str(key): _briefing_record(value)
-                                   for key, value in dict(payload["briefings"]).items()})
+            return Manifest(notice=f"output/{MANIFEST_NAME} is from another version of briefings: "
+                                   "rebuilding everything")
+        versions = {str(k): str(v) for k, v in dict(payload["versions"]).items()}
+        briefings = {str(key): _briefing_record(value) for key, value in dict(payload["briefings"]).items()}
+        return Manifest(versions=versions, briefings=briefings)
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
         return Manifest(notice=f"output/{MANIFEST_NAME} is unreadable or damaged: rebuilding everything")
 
@@ -138,6 +141,7 @@ def _briefing_record(value: Any) -> BriefingRecord:
         file = output["file"]
         outputs[str(name)] = OutputRecord(
             fingerprint=str(output["fingerprint"]),
+            generated=str(output["generated"]),
             reads={str(k): (None if v is None else str(v)) for k, v in dict(output["reads"]).items()},
             uses_all_references=bool(output["uses_all_references"]),
             file=FileState(size=int(file["size"]), mtime_ns=int(file["mtime_ns"]), inode=int(file["inode"]),
@@ -146,13 +150,19 @@ def _briefing_record(value: Any) -> BriefingRecord:
 
 
 def save_manifest(output_dir: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically (a temporary file moved into place)."""
+    """Write the manifest atomically (a temporary file moved into place), if it changed."""
     from .build import TEMP_SUFFIX  # the build's own temporary-file naming, so a killed build's leftovers are swept
 
     target = output_dir / MANIFEST_NAME
+    text = manifest.to_json()
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return  # unchanged: leave the file (and its modification time) alone
+    except (OSError, UnicodeDecodeError):
+        pass
     temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, target)

@@ -68,6 +68,9 @@ class PdfTimeout(limits.TimeLimitExceeded):
 class PdfResult:
     data: bytes
     warnings: list[str] = field(default_factory=list)
+    #: Every file inside the project (or the built-in templates) that rendering asked for, read or not:
+    #: what the incremental build must watch.
+    reads: list[Path] = field(default_factory=list)
 
 
 class _CollectingHandler(logging.Handler):
@@ -86,10 +89,11 @@ def _fetcher_class() -> type:
     class ProjectURLFetcher(weasyprint.URLFetcher):
         """A URL fetcher that reads only regular files inside the allowed directories."""
 
-        def __init__(self, allowed_roots: list[Path], refusals: list[str], **kwargs: Any):
+        def __init__(self, allowed_roots: list[Path], refusals: list[str], reads: list[Path], **kwargs: Any):
             super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, **kwargs)
             self._allowed_roots = [root.resolve() for root in allowed_roots]
             self._refusals = refusals
+            self._reads = reads
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
@@ -101,6 +105,8 @@ def _fetcher_class() -> type:
             path = Path(unquote(parts.path)).resolve()
             if not any(path == root or root in path.parents for root in self._allowed_roots):
                 return self._refuse(url, "only files inside the project may be used")
+            # The path as named (not resolved): re-pointing a symbolic link must count as a change.
+            self._reads.append(Path(os.path.normpath(unquote(parts.path))))
             try:
                 mode = os.stat(path).st_mode
             except OSError:
@@ -162,7 +168,8 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
     import weasyprint
 
     refusals: list[str] = []
-    fetcher = _fetcher_class()([project_root, BUILTIN_DIR], refusals)
+    reads: list[Path] = []
+    fetcher = _fetcher_class()([project_root, BUILTIN_DIR], refusals, reads)
     handler = _CollectingHandler()
     weasyprint_logger = logging.getLogger("weasyprint")
     weasyprint_logger.addHandler(handler)
@@ -189,4 +196,5 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
     # A refused fetch is reported once, by the fetcher, not again by WeasyPrint.
     messages = refusals + removed_links + [message for message in handler.messages
                                            if "refused to fetch" not in message]
-    return PdfResult(data=data, warnings=[message.replace(base_url, "") for message in messages])
+    return PdfResult(data=data, warnings=[message.replace(base_url, "") for message in messages],
+                     reads=list(dict.fromkeys(reads)))

@@ -422,18 +422,24 @@ def _break_strict(root: Path) -> str:
             "[low-reliability] (--strict)")
 
 
-@pytest.mark.parametrize(("breaker", "extra"), [
-    pytest.param(_break_yaml, (), id="yaml"),
-    pytest.param(_break_template_for_second_briefing, (), id="template"),
-    pytest.param(_break_strict, ("--strict",), id="strict-warning"),
+ALL_FILES = [".briefings-manifest.json", "test-topic.md", "zulu-topic.md"]
+
+
+@pytest.mark.parametrize(("breaker", "extra", "unchanged"), [
+    # A problem with the project's data stops everything before rendering.
+    pytest.param(_break_yaml, (), ALL_FILES, id="yaml"),
+    pytest.param(_break_strict, ("--strict",), ALL_FILES, id="strict-warning"),
+    # A problem rendering one briefing keeps that briefing's outputs; the other is written.
+    pytest.param(_break_template_for_second_briefing, (), ["zulu-topic.md"], id="template"),
 ])
-def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, extra: tuple[str, ...]) -> None:
+def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, extra: tuple[str, ...],
+                                                        unchanged: list[str]) -> None:
     write(project, "sources/topics/zulu-topic.yaml", SECOND_TOPIC)
     first = build_md(project)
     assert first.exit_code == 0, first.output
     output = project / "output"
     names = sorted(os.listdir(output))
-    assert names == ["test-topic.md", "zulu-topic.md"]
+    assert names == [".briefings-manifest.json", "test-topic.md", "zulu-topic.md"]
     before = {name: ((output / name).read_bytes(), (output / name).stat().st_mtime_ns) for name in names}
 
     expected_problem = breaker(project)
@@ -445,13 +451,15 @@ def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, 
     assert sorted(os.listdir(output)) == names  # nothing added, in particular no temporary files
     assert not [name for name in os.listdir(output) if name.endswith(".tmp")]
     after = {name: ((output / name).read_bytes(), (output / name).stat().st_mtime_ns) for name in names}
-    assert after == before
+    assert {name: after[name] for name in unchanged} == {name: before[name] for name in unchanged}
+    for name in set(names) - set(unchanged):
+        assert after[name] != before[name]
 
 
 def test_successful_build_leaves_no_temporary_files(project: Path) -> None:
     result = invoke("build", "--project", str(project), "--format", "md", "--format", "html")
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(project / "output")) == ["test-topic.html", "test-topic.md"]
+    assert sorted(os.listdir(project / "output")) == [".briefings-manifest.json", "test-topic.html", "test-topic.md"]
 
 
 # -- fact text is data, never template code or active content ------------------------------------------------

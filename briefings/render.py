@@ -1,0 +1,131 @@
+"""Rendering one briefing in the formats asked for, and recording what it read.
+
+Contract: :func:`render_briefing` renders one briefing of a loaded project to
+Markdown, HTML and/or PDF bytes at a given "generated" time, and returns a
+:class:`RenderedBriefing`: the bytes of each format, the warnings and the
+problems of this briefing alone (a template error, a PDF over its time
+limit), and, for each format, every file that went into it (each template
+looked up, found or not; every file WeasyPrint asked for) and whether a
+template read the project's whole ``references`` mapping. Nothing is
+written here. It runs in the build's own process or in a worker process
+(see :mod:`briefings.build`); either way the result is the same.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import limits
+from .errors import Problem, Severity
+from .html import markdown_to_html, remote_resources, render_html
+from .model import SETTINGS_FILE, Briefing, Project
+from .templating import (
+    BUILTIN_DIR,
+    BUILTIN_PREFIX,
+    USER_TEMPLATES_DIR,
+    DependencyTracker,
+    TemplateProblem,
+    render_markdown,
+)
+
+
+@dataclass
+class RenderedBriefing:
+    briefing_id: str
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: For each format: the files read to make it, as keys of :func:`read_key` (a template looked up
+    #: but absent is listed too), and whether the whole references mapping was used.
+    reads: dict[str, set[str]] = field(default_factory=dict)
+    uses_all_references: dict[str, bool] = field(default_factory=dict)
+
+
+def origin(project: Project, briefing: Briefing) -> tuple[str, int | None]:
+    """Where a briefing is declared, for messages about it."""
+    return project.briefing_origins.get(briefing.id, (SETTINGS_FILE, None))
+
+
+def template_read_keys(tracker: DependencyTracker) -> set[str]:
+    """The files a tracked rendering depended on: for each name looked up, the project's
+    ``templates/NAME`` (present or not: adding it later changes the result) and the built-in used."""
+    keys: set[str] = set()
+    for name, filename in tracker.templates.items():
+        if name.startswith(f"{BUILTIN_PREFIX}/"):
+            keys.add(name)
+            continue
+        keys.add(f"{USER_TEMPLATES_DIR}/{name}")
+        if filename is not None and Path(filename).resolve().is_relative_to(BUILTIN_DIR.resolve()):
+            keys.add(f"{BUILTIN_PREFIX}/{name}")
+    return keys
+
+
+def path_read_key(path: Path, project_root: Path) -> str:
+    """A file WeasyPrint asked for, named relative to the project (or as ``builtin/…``)."""
+    for base, prefix in ((project_root.resolve(), ""), (BUILTIN_DIR.resolve(), f"{BUILTIN_PREFIX}/")):
+        try:
+            return prefix + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def render_briefing(project: Project, environment: object, briefing: Briefing, generated: datetime.datetime,
+                    formats: tuple[str, ...], *, pdf_seconds: float) -> RenderedBriefing:
+    """Render ``briefing`` in ``formats`` (a subset of md, html, pdf); see the module docstring."""
+    result = RenderedBriefing(briefing.id)
+    path, line = origin(project, briefing)
+    tracker = DependencyTracker()
+    environment.tracker = tracker  # type: ignore[attr-defined]
+    try:
+        if "md" in formats:
+            document = render_markdown(environment, project, briefing, generated, standalone=True)  # type: ignore[arg-type]
+            result.outputs["md"] = document.text.encode("utf-8")
+            result.warnings.extend(document.warnings)
+            result.reads["md"] = template_read_keys(tracker)
+            result.uses_all_references["md"] = tracker.uses_all_references
+        if "html" in formats or "pdf" in formats:
+            tracker = environment.tracker = DependencyTracker()  # type: ignore[attr-defined]
+            body_markdown = render_markdown(environment, project, briefing, generated, standalone=False)  # type: ignore[arg-type]
+            result.warnings.extend(body_markdown.warnings)
+            try:
+                with limits.time_limit(project.settings.limits.template_seconds):
+                    body = markdown_to_html(body_markdown.text)
+            except (limits.TimeLimitExceeded, RecursionError) as error:
+                reason = str(error) if isinstance(error, limits.TimeLimitExceeded) else "nests too deeply"
+                result.problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
+                                               "when converted to HTML"))
+                return result
+            html = render_html(environment, project, briefing, generated, body_markdown, body)  # type: ignore[arg-type]
+            result.warnings.extend(
+                Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
+                        "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
+                for url in remote_resources(html))
+            html_reads = template_read_keys(tracker)
+            if "html" in formats:
+                result.outputs["html"] = html.encode("utf-8")
+                result.reads["html"] = html_reads
+                result.uses_all_references["html"] = tracker.uses_all_references
+            if "pdf" in formats:
+                from .pdf import PdfTimeout, html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
+
+                try:
+                    pdf = html_to_pdf(html, project.root, timeout_seconds=pdf_seconds)
+                except PdfTimeout:
+                    result.problems.append(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than "
+                                                   f"{pdf_seconds:g} s (the limit); look for a stylesheet or "
+                                                   "template that makes very many pages"))
+                    return result
+                result.outputs["pdf"] = pdf.data
+                result.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
+                                       for message in pdf.warnings)
+                result.reads["pdf"] = html_reads | {path_read_key(read, project.root) for read in pdf.reads}
+                result.uses_all_references["pdf"] = tracker.uses_all_references
+    except TemplateProblem as error:
+        result.problems.append(error.problem)
+    finally:
+        environment.tracker = None  # type: ignore[attr-defined]
+    result.warnings = list(dict.fromkeys(result.warnings))
+    return result
