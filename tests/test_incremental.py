@@ -1,0 +1,273 @@
+"""Incremental builds: exactly what changed is rendered again, and nothing else is touched."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefings import build as build_module
+from briefings.build import build
+from briefings.manifest import MANIFEST_NAME
+
+from .conftest import GENERATED, REFERENCES, TOPIC, write
+
+SETTINGS = """\
+briefings:
+  alpha:
+    title: Alpha only
+    topics: [alpha]
+  beta:
+    title: Beta only
+    topics: [beta]
+  both:
+    title: Alpha and beta
+    topics: [alpha, beta]
+  noted:
+    title: A house note on beta
+    topics: [beta]
+    template: note
+"""
+
+NOTE_TEMPLATE = """\
+{% extends "builtin/briefing.md.j2" %}
+{% block summary %}
+## In short
+
+{{ topics[0].summary }}
+
+{% endblock %}
+"""
+
+
+@pytest.fixture
+def multi(tmp_path: Path) -> Path:
+    root = tmp_path / "multi"
+    write(root, "sources/references.yaml", REFERENCES)
+    write(root, "sources/topics/alpha.yaml", TOPIC.replace("Test topic", "Alpha topic"))
+    write(root, "sources/topics/beta.yaml", TOPIC.replace("Test topic", "Beta topic"))
+    write(root, "briefings.yaml", SETTINGS)
+    write(root, "templates/note.md.j2", NOTE_TEMPLATE)
+    return root
+
+
+def state(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under output/, with its bytes and modification time."""
+    output = root / "output"
+    return {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(output.iterdir())}
+
+
+def changed_files(before: dict[str, tuple[bytes, int]], after: dict[str, tuple[bytes, int]]) -> set[str]:
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)} - {MANIFEST_NAME}
+
+
+def run(root: Path, **options: object) -> build_module.BuildReport:
+    return build(root, formats=options.pop("formats", ["md", "html"]), generated=options.pop("generated", GENERATED),
+                 jobs=options.pop("jobs", 1), **options)
+
+
+def test_a_second_build_with_no_change_renders_nothing_and_touches_nothing(multi: Path) -> None:
+    first = run(multi)
+    assert sorted(first.rendered) == ["alpha", "beta", "both", "noted"]
+    before = state(multi)
+
+    second = run(multi)
+
+    assert second.rendered == [] and sorted(second.up_to_date) == ["alpha", "beta", "both", "noted"]
+    assert second.written == []
+    assert state(multi) == before  # every byte and every modification time, the manifest's included
+
+
+def test_comments_and_reindentation_change_nothing(multi: Path) -> None:
+    run(multi)
+    before = state(multi)
+    topic = multi / "sources/topics/alpha.yaml"
+    topic.write_text("# A comment that changes nothing\n" + topic.read_text().replace("tags: [testing, talks]",
+                                                                                      "tags:\n  - testing\n  - talks"))
+    assert run(multi).rendered == []
+    assert state(multi) == before
+
+
+def test_changing_one_fact_renders_exactly_the_briefings_with_its_topic(multi: Path) -> None:
+    run(multi)
+    before = state(multi)
+    topic = multi / "sources/topics/alpha.yaml"
+    topic.write_text(topic.read_text().replace("held talks in London.", "held talks in Paris."))
+
+    report = run(multi)
+
+    assert sorted(report.rendered) == ["alpha", "both"]
+    assert changed_files(before, state(multi)) == {"alpha.md", "alpha.html", "both.md", "both.html"}
+
+
+def test_an_edit_keeping_size_and_modification_time_is_never_missed(multi: Path) -> None:
+    run(multi)
+    topic = multi / "sources/topics/beta.yaml"
+    status = topic.stat()
+    text = topic.read_text()
+    edited = text.replace("held talks in London.", "held talks in Lisbon.")
+    assert len(edited) == len(text)
+    topic.write_text(edited)
+    os.utime(topic, ns=(status.st_atime_ns, status.st_mtime_ns))  # same second, same size, same mtime
+
+    assert sorted(run(multi).rendered) == ["beta", "both", "noted"]
+
+
+def test_changing_a_template_renders_exactly_the_briefings_that_use_it(multi: Path) -> None:
+    run(multi)
+    before = state(multi)
+    write(multi, "templates/note.md.j2", NOTE_TEMPLATE.replace("In short", "Bottom line"))
+
+    report = run(multi)
+
+    assert report.rendered == ["noted"]
+    # The HTML body is made from the Markdown, so it changes too; no other briefing's files do.
+    assert changed_files(before, state(multi)) == {"noted.md", "noted.html"}
+    assert b"Bottom line" in (multi / "output/noted.md").read_bytes()
+
+
+def test_overriding_a_builtin_template_renders_every_briefing_that_used_the_builtin(multi: Path) -> None:
+    run(multi)
+    write(multi, "templates/briefing.html.j2", """\
+        {% extends "builtin/briefing.html.j2" %}
+        {% block colophon %}<footer class="colophon"><p>House colophon.</p></footer>{% endblock %}
+        """)
+    report = run(multi)
+    assert sorted(report.rendered) == ["alpha", "beta", "both", "noted"]  # note.html.j2 does not exist: it falls back
+    assert b"House colophon." in (multi / "output/noted.html").read_bytes()
+    assert b"House colophon." not in (multi / "output/noted.md").read_bytes()
+
+
+def test_changing_the_stylesheet_renders_the_html_and_pdf_not_the_markdown(multi: Path) -> None:
+    run(multi, formats=["md", "html"])
+    before = state(multi)
+    write(multi, "templates/briefing.css", "body { color: #111; }\n")
+    report = run(multi, formats=["md", "html"])
+    assert sorted(report.rendered) == ["alpha", "beta", "both", "noted"]
+    assert changed_files(before, state(multi)) == {f"{name}.html" for name in ("alpha", "beta", "both", "noted")}
+
+
+def test_changing_an_image_a_pdf_embeds_renders_that_pdf_again(project: Path) -> None:
+    write(project, "templates/briefing.html.j2", """\
+        {% extends "builtin/briefing.html.j2" %}
+        {% block masthead %}<p class="series"><img src="logo.png" alt="logo"></p>{% endblock %}
+        """)
+    logo = write(project, "logo.png", _png(0))
+    run(project, formats=["md", "html", "pdf"])
+    before = state(project)
+    assert run(project, formats=["md", "html", "pdf"]).rendered == []
+
+    logo.write_bytes(_png(255))
+    report = run(project, formats=["md", "html", "pdf"])
+
+    assert report.rendered == ["test-topic"]
+    assert changed_files(before, state(project)) == {"test-topic.pdf"}
+
+
+def _png(shade: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes([0, shade]))) \
+        + chunk(b"IEND", b"")
+
+
+def test_a_hand_edited_or_deleted_output_is_rendered_again(multi: Path) -> None:
+    run(multi)
+    original = (multi / "output/beta.md").read_bytes()
+    (multi / "output/beta.md").write_text("edited by hand\n")
+    (multi / "output/alpha.html").unlink()
+
+    report = run(multi)
+
+    assert sorted(report.rendered) == ["alpha", "beta"]
+    assert (multi / "output/beta.md").read_bytes() == original
+    assert (multi / "output/alpha.html").exists()
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"format": 99}', "", '{"format": 1, "versions": {}}', "[]"])
+def test_a_damaged_manifest_means_a_full_rebuild_with_a_notice(multi: Path, damage: str) -> None:
+    run(multi)
+    (multi / "output" / MANIFEST_NAME).write_text(damage)
+    report = run(multi)
+    assert sorted(report.rendered) == ["alpha", "beta", "both", "noted"]
+    assert report.notice is not None and report.notice.startswith(f"output/{MANIFEST_NAME} is")
+    assert json.loads((multi / "output" / MANIFEST_NAME).read_text())["format"] == 1
+    assert run(multi).rendered == []
+
+
+def test_force_renders_everything(multi: Path) -> None:
+    run(multi)
+    assert sorted(run(multi, force=True).rendered) == ["alpha", "beta", "both", "noted"]
+
+
+def test_the_generated_date_is_when_the_content_last_changed(multi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    day_one = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(build_module, "_now", lambda: day_one)
+    build(multi, formats=["md"], jobs=1)
+    assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()
+
+    monkeypatch.setattr(build_module, "_now", lambda: day_one + datetime.timedelta(days=5))
+    before = state(multi)
+    assert build(multi, formats=["md"], jobs=1).rendered == []
+    assert state(multi) == before
+
+    topic = multi / "sources/topics/alpha.yaml"
+    topic.write_text(topic.read_text().replace("held talks in London.", "held talks in Rome."))
+    build(multi, formats=["md"], jobs=1)
+    assert b"**Generated:** 7 March 2026" in (multi / "output/alpha.md").read_bytes()
+    assert b"**Generated:** 2 March 2026" in (multi / "output/beta.md").read_bytes()
+
+
+def test_outputs_of_a_removed_briefing_are_removed_and_nothing_else(multi: Path) -> None:
+    run(multi)
+    mine = write(multi, "output/my-notes.md", "the user's own file\n")
+    write(multi, "briefings.yaml", SETTINGS.split("  noted:")[0])
+    report = run(multi)
+    assert sorted(path.name for path in report.removed) == ["noted.html", "noted.md"]
+    assert not (multi / "output/noted.md").exists()
+    assert mine.read_text() == "the user's own file\n"
+
+
+def test_two_jobs_write_the_same_bytes_as_one(multi: Path, tmp_path: Path) -> None:
+    import shutil
+
+    twin = tmp_path / "twin"
+    shutil.copytree(multi, twin)
+    one = run(multi, jobs=1, formats=["md", "html", "pdf"])
+    two = run(twin, jobs=2, formats=["md", "html", "pdf"])
+    assert sorted(one.rendered) == sorted(two.rendered)
+    outputs = sorted(path.name for path in (multi / "output").iterdir() if not path.name.startswith("."))
+    assert outputs == sorted(path.name for path in (twin / "output").iterdir() if not path.name.startswith("."))
+    for name in outputs:
+        assert (multi / "output" / name).read_bytes() == (twin / "output" / name).read_bytes(), name
+
+
+def test_deciding_that_nothing_changed_does_not_import_weasyprint(multi: Path) -> None:
+    run(multi, formats=["md", "html", "pdf"])
+    script = ("import sys, datetime; from pathlib import Path; from briefings.build import build; "
+              f"report = build(Path({str(multi)!r}), formats=['md', 'html', 'pdf'], jobs=1, "
+              "generated=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)); "
+              "assert report.rendered == [], report.rendered; print('weasyprint' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_a_template_reading_every_reference_depends_on_every_reference(multi: Path) -> None:
+    write(multi, "templates/note.md.j2", "# {{ briefing.title }}\n{% for key in references %}- {{ key }}\n{% endfor %}")
+    run(multi)
+    references = multi / "sources/references.yaml"
+    references.write_text(references.read_text() + "gamma-note:\n  outlet: Gamma\n  title: Gamma\n"
+                          "  published: 2025-06-01\n  acknowledge:\n    never-cited: kept for later\n")
+    assert run(multi).rendered == ["noted"]
+    assert b"- gamma-note" in (multi / "output/noted.md").read_bytes()
