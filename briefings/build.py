@@ -354,7 +354,9 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
     results: dict[int, RenderedBriefing] = {}
     pool = context.Pool(jobs, initializer=_ignore_interrupts)
     try:
-        for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, range(len(plans))), start=1):
+        # Largest first, so that the longest render does not start last and leave the other workers idle.
+        order = sorted(range(len(plans)), key=lambda index: -_estimated_cost(plans[index]))
+        for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, order), start=1):
             results[index] = result
             if progress:
                 progress(done, len(plans))
@@ -367,6 +369,11 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
         _worker_state.clear()
     for index in range(len(plans)):
         yield results[index]
+
+
+def _estimated_cost(plan: _Plan) -> int:
+    items = sum(len(topic.facts) + len(topic.figures) for topic in plan.briefing.topics)
+    return items * (10 if "pdf" in plan.formats else 1)
 
 
 def _ignore_interrupts() -> None:
