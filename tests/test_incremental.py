@@ -59,6 +59,8 @@ def multi(tmp_path: Path) -> Path:
 def state(root: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under output/, with its bytes and modification time."""
     output = root / "output"
+    if not output.exists():
+        return {}
     return {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(output.iterdir())}
 
 
@@ -271,3 +273,71 @@ def test_a_template_reading_every_reference_depends_on_every_reference(multi: Pa
                           "  published: 2025-06-01\n  acknowledge:\n    never-cited: kept for later\n")
     assert run(multi).rendered == ["noted"]
     assert b"- gamma-note" in (multi / "output/noted.md").read_bytes()
+
+
+def _example_copy(tmp_path: Path, name: str) -> Path:
+    import shutil
+
+    repository = Path(__file__).resolve().parent.parent
+    root = tmp_path / name
+    root.mkdir()
+    for item in ("briefings.yaml", "sources", "templates"):
+        source = repository / item
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / item)
+    return root
+
+
+def _briefings(root: Path, *args: str, **popen: object) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "briefings", "build", "--project", str(root), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1767323045"}, **popen)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("delay", [0.8, 1.6])
+def test_ctrl_c_stops_the_workers_and_leaves_no_trace(tmp_path: Path, delay: float) -> None:
+    import signal
+    import time
+
+    root = _example_copy(tmp_path, "example")
+    assert _briefings(root, "--format", "md").wait(timeout=120) == 0
+    before = state(root)
+    process = _briefings(root, "--jobs", "2", "--force", "--format", "md", "--format", "pdf")
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    if process.returncode == 0:
+        pytest.skip("the build finished before the signal")
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["briefings: interrupted"]
+    assert state(root) == before  # no output, no temporary file, no manifest changed
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    assert children.stdout == ""
+
+
+def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    reference = _example_copy(tmp_path, "reference")
+    assert _briefings(reference, "--format", "md", "--format", "html").wait(timeout=120) == 0
+    expected = {name: data for name, (data, _) in state(reference).items() if name != MANIFEST_NAME}
+
+    root = _example_copy(tmp_path, "killed")
+    for delay in (0.15, 0.3, 0.45, 0.6, 0.8, 1.0):
+        process = _briefings(root, "--force", "--format", "md", "--format", "html", "--jobs", "2",
+                             start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)  # the build and its workers, at once
+        process.communicate(timeout=60)
+        for name, (data, _) in state(root).items():
+            if name == MANIFEST_NAME:
+                json.loads(data)
+            elif not name.endswith(".briefings-tmp"):
+                assert data == expected[name], f"{name} is not a complete output"
+    repair = _briefings(root, "--format", "md", "--format", "html")
+    assert repair.wait(timeout=120) == 0
+    after = {name: data for name, (data, _) in state(root).items() if name != MANIFEST_NAME}
+    assert after == expected
+    again = _briefings(root, "--format", "md", "--format", "html")
+    stdout, _ = again.communicate(timeout=120)
+    assert "0 briefing(s) rendered, 4 up to date" in stdout
