@@ -60,9 +60,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import ParseCache
 from .errors import Problem, ProblemsFound, relative_path
 from .files import FileProblem, check_project_dir, read_project_file
 from .manifest import (
+    STATE_DIR,
     BriefingRecord,
     FileState,
     Manifest,
@@ -169,11 +171,13 @@ def build(
     root = Path(root)
     fixed_time = generated or generation_time()
     today = (fixed_time or _now()).date()
-    project, problems = load_project_partially(root, today=today)
+    output_dir = root / OUTPUT_DIR
+    output_problems = check_output_directory(root) if write else []
+    # The parse cache lives in output/: used only once output/ is known to be ours.
+    cache = ParseCache(output_dir, root) if write and not output_problems else None
+    project, problems = load_project_partially(root, today=today, cache=cache)
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
-    problems = [*problems, *check_templates(project)]
-    if write:
-        problems.extend(check_output_directory(root))
+    problems = [*problems, *check_templates(project), *output_problems]
     if problems:
         raise ProblemsFound(problems)
     if strict and project.warnings:
@@ -183,8 +187,7 @@ def build(
     wanted = tuple(name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats))
     pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
 
-    output_dir = root / OUTPUT_DIR
-    manifest = load_manifest(output_dir) if write and not force else Manifest()
+    manifest = load_manifest(output_dir, root) if write and not force else Manifest()
     if write and not force and manifest.notice is None and manifest.briefings \
             and manifest.versions != Manifest().versions:
         manifest = Manifest(notice="briefings or a rendering library changed version since the last build: "
@@ -219,6 +222,8 @@ def build(
     if write and output_dir.is_dir():  # absent only when nothing could be written at all
         report.removed = _remove_stale(root, project, manifest)
         save_manifest(output_dir, manifest)
+        if cache is not None:
+            cache.save()
         remove_stale_temporaries(output_dir)
     for warning in report.warnings:
         logger.warning("%s", warning)
@@ -592,7 +597,7 @@ def _discard(paths: Iterable[Path]) -> None:
 
 
 def remove_stale_temporaries(directory: Path) -> None:
-    """Remove the temporary files a killed build left in ``directory`` (only ours, by their name)."""
-    for path in directory.glob(f".*{TEMP_SUFFIX}"):
+    """Remove the temporary files a killed build left in ``directory`` and its bookkeeping (only ours, by name)."""
+    for path in [*directory.glob(f".*{TEMP_SUFFIX}"), *(directory / STATE_DIR).glob(f".*{TEMP_SUFFIX}")]:
         if path.is_file() and not path.is_symlink():
             _discard([path])

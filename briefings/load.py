@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,8 @@ class YamlDocument:
     problems: list[Problem] = field(default_factory=list)
     #: Locations whose value was rejected here (and is None in ``data``).
     rejected: set[Location] = field(default_factory=set)
+    #: SHA-256 of the bytes parsed (None if the file could not be read), for the parse cache.
+    digest: str | None = None
 
     def line_of(self, location: Location) -> int | None:
         """The line of ``location``, or of its nearest enclosing value.
@@ -195,6 +198,7 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
     except FileProblem as error:
         document.problems.append(error.problem)
         return document
+    document.digest = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

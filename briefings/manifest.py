@@ -29,8 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .files import FileProblem, read_project_file
 
-MANIFEST_NAME = ".briefings-manifest.json"
+#: The directory in ``output/`` that holds the build's own bookkeeping (manifest, parse cache, lock).
+STATE_DIR = ".briefings"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_PATH = f"{STATE_DIR}/{MANIFEST_NAME}"
 MANIFEST_FORMAT = 1
 #: Libraries whose versions change output bytes; a change in any rebuilds everything they touch.
 RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "weasyprint", "pydyf", "tinyhtml5")
@@ -119,20 +123,21 @@ class Manifest:
         return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def load_manifest(output_dir: Path) -> Manifest:
-    path = output_dir / MANIFEST_NAME
-    if not path.exists():
+def load_manifest(output_dir: Path, root: Path) -> Manifest:
+    """The last build's manifest (read only if it is a regular file inside the project ``root``)."""
+    path = output_dir / STATE_DIR / MANIFEST_NAME
+    if not os.path.lexists(path):
         return Manifest()
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = json.loads(read_project_file(path, root))
         if not isinstance(payload, dict) or payload.get("format") != MANIFEST_FORMAT:
-            return Manifest(notice=f"output/{MANIFEST_NAME} is from another version of briefings: "
+            return Manifest(notice=f"output/{MANIFEST_PATH} is from another version of briefings: "
                                    "rebuilding everything")
         versions = {str(k): str(v) for k, v in dict(payload["versions"]).items()}
         briefings = {str(key): _briefing_record(value) for key, value in dict(payload["briefings"]).items()}
         return Manifest(versions=versions, briefings=briefings)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
-        return Manifest(notice=f"output/{MANIFEST_NAME} is unreadable or damaged: rebuilding everything")
+    except (FileProblem, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return Manifest(notice=f"output/{MANIFEST_PATH} is unreadable or damaged: rebuilding everything")
 
 
 def _briefing_record(value: Any) -> BriefingRecord:
@@ -153,7 +158,8 @@ def save_manifest(output_dir: Path, manifest: Manifest) -> None:
     """Write the manifest atomically (a temporary file moved into place), if it changed."""
     from .build import TEMP_SUFFIX  # the build's own temporary-file naming, so a killed build's leftovers are swept
 
-    target = output_dir / MANIFEST_NAME
+    target = output_dir / STATE_DIR / MANIFEST_NAME
+    target.parent.mkdir(exist_ok=True)
     text = manifest.to_json()
     try:
         if target.read_text(encoding="utf-8") == text:

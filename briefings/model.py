@@ -22,7 +22,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -39,6 +39,9 @@ from .errors import Problem, ProblemsFound, Severity, sort_key
 from .files import list_topic_files
 from .load import Location, YamlDocument, load_yaml
 from .markup import check_markdown
+
+if TYPE_CHECKING:
+    from .cache import ParseCache
 
 SETTINGS_FILE = "briefings.yaml"
 REFERENCES_FILE = "sources/references.yaml"
@@ -267,20 +270,23 @@ def load_project(root: Path, *, today: datetime.date | None = None) -> Project:
     return project
 
 
-def load_project_partially(root: Path, *, today: datetime.date | None = None) -> tuple[Project, list[Problem]]:
+def load_project_partially(root: Path, *, today: datetime.date | None = None,
+                           cache: ParseCache | None = None) -> tuple[Project, list[Problem]]:
     """The project as far as it is valid, and every error found.
 
     Later stages use the valid part to look for their own problems (templates
     that do not parse, say), so that one run reports data and template
     problems together; nothing may be built from a project with errors.
+    ``cache`` answers for files unchanged since the last build (see :mod:`briefings.cache`).
     """
-    return _ProjectLoader(root, today or datetime.date.today()).load()
+    return _ProjectLoader(root, today or datetime.date.today(), cache).load()
 
 
 class _ProjectLoader:
-    def __init__(self, root: Path, today: datetime.date):
+    def __init__(self, root: Path, today: datetime.date, cache: ParseCache | None = None):
         self.root = root
         self.today = today
+        self.cache = cache
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.acknowledged: list[Acknowledged] = []
@@ -310,7 +316,7 @@ class _ProjectLoader:
     # -- files -------------------------------------------------------------
 
     def _read(self, path: Path) -> YamlDocument:
-        document = load_yaml(path, self.root)
+        document = self.cache.load_yaml(path, self.root) if self.cache else load_yaml(path, self.root)
         self.problems.extend(document.problems)
         return document
 
@@ -459,7 +465,8 @@ class _ProjectLoader:
             acknowledgements.report_unused()
 
     def _check_markup(self, document: YamlDocument, location: Location, text: str, kind: Any, label: str) -> None:
-        for message in check_markdown(text, kind):
+        messages = self.cache.check_markdown(text, kind, check_markdown) if self.cache else check_markdown(text, kind)
+        for message in messages:
             self.problems.append(document.problem(location, label + message))
 
     def _check_sources(self, document: YamlDocument, location: Location, sources: list[str],

@@ -59,7 +59,9 @@ def assert_failed_with(result: Result, expected_lines: list[str], command: str =
 
 
 def files_under(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+    """Every file under ``root`` with its bytes, less the build's own bookkeeping (``output/.briefings/``)."""
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*"))
+            if path.is_file() and ".briefings" not in path.relative_to(root).parts}
 
 
 # -- one mistake, one line ---------------------------------------------------------------------------
@@ -422,7 +424,7 @@ def _break_strict(root: Path) -> str:
             "[low-reliability] (--strict)")
 
 
-ALL_FILES = [".briefings-manifest.json", "test-topic.md", "zulu-topic.md"]
+ALL_FILES = ["test-topic.md", "zulu-topic.md"]
 
 
 @pytest.mark.parametrize(("breaker", "extra", "unchanged"), [
@@ -438,8 +440,8 @@ def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, 
     first = build_md(project)
     assert first.exit_code == 0, first.output
     output = project / "output"
-    names = sorted(os.listdir(output))
-    assert names == [".briefings-manifest.json", "test-topic.md", "zulu-topic.md"]
+    names = sorted(name for name in os.listdir(output) if name != ".briefings")  # not the build's bookkeeping
+    assert names == ["test-topic.md", "zulu-topic.md"]
     before = {name: ((output / name).read_bytes(), (output / name).stat().st_mtime_ns) for name in names}
 
     expected_problem = breaker(project)
@@ -448,7 +450,7 @@ def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, 
     assert second.exit_code == 1, second.output
     assert "Traceback" not in second.output
     assert second.stderr.splitlines() == [expected_problem, "build failed: 1 error."]
-    assert sorted(os.listdir(output)) == names  # nothing added, in particular no temporary files
+    assert sorted(os.listdir(output)) == [".briefings", *names]  # nothing added, in particular no temporary files
     assert not [name for name in os.listdir(output) if name.endswith(".tmp")]
     after = {name: ((output / name).read_bytes(), (output / name).stat().st_mtime_ns) for name in names}
     assert {name: after[name] for name in unchanged} == {name: before[name] for name in unchanged}
@@ -459,7 +461,8 @@ def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, 
 def test_successful_build_leaves_no_temporary_files(project: Path) -> None:
     result = invoke("build", "--project", str(project), "--format", "md", "--format", "html")
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(project / "output")) == [".briefings-manifest.json", "test-topic.html", "test-topic.md"]
+    assert sorted(os.listdir(project / "output")) == [".briefings", "test-topic.html", "test-topic.md"]
+    assert sorted(os.listdir(project / "output/.briefings")) == ["cache.json", "manifest.json"]
 
 
 # -- fact text is data, never template code or active content ------------------------------------------------
