@@ -64,6 +64,7 @@ from .cache import ParseCache
 from .errors import Problem, ProblemsFound, relative_path
 from .files import FileProblem, check_project_dir, read_project_file
 from .manifest import (
+    MANIFEST_PATH,
     STATE_DIR,
     BriefingRecord,
     FileState,
@@ -221,7 +222,9 @@ def build(
             report.written.extend(written)
     if write and output_dir.is_dir():  # absent only when nothing could be written at all
         report.removed = _remove_stale(root, project, manifest)
-        save_manifest(output_dir, manifest)
+        if report.written or report.removed or report.rendered or manifest.notice or force \
+                or not (output_dir / MANIFEST_PATH).exists():
+            save_manifest(output_dir, manifest)  # (unchanged otherwise: a no-op build writes nothing)
         if cache is not None:
             cache.save()
         remove_stale_temporaries(output_dir)

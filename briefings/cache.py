@@ -28,7 +28,7 @@ from . import __version__
 from .errors import Problem, Severity
 from .files import FileProblem, display_path, read_project_file
 from .load import Location, YamlDocument, load_yaml
-from .manifest import STATE_DIR
+from .manifest import BOOKKEEPING_MAX_BYTES, STATE_DIR
 
 CACHE_NAME = "cache.json"
 CACHE_FORMAT = 1
@@ -42,11 +42,11 @@ class ParseCache:
         self._used_documents: dict[str, Any] = {}
         self._used_markup: dict[str, list[str]] = {}
         try:
-            payload = json.loads(read_project_file(self.path, root)) if self.path.exists() else {}
+            payload = json.loads(read_project_file(self.path, root, max_bytes=BOOKKEEPING_MAX_BYTES)) \
+                if self.path.exists() else {}
             if payload.get("format") == CACHE_FORMAT and payload.get("briefings") == __version__:
                 self._documents = dict(payload["documents"])
-                self._markup = {str(key): [str(message) for message in value]
-                                for key, value in dict(payload["markup"]).items()}
+                self._markup = dict(payload["markup"])  # each value checked when used
         except (FileProblem, OSError, ValueError, TypeError, KeyError, AttributeError):
             pass  # no cache, or not one we can use: parse everything
 
@@ -74,13 +74,16 @@ class ParseCache:
     def check_markdown(self, text: str, kind: str, check: Any) -> list[str]:
         key = hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
         messages = self._markup.get(key)
-        if messages is None:
+        if not (isinstance(messages, list) and all(isinstance(message, str) for message in messages)):
             messages = check(text, kind)
         self._used_markup[key] = list(messages)
         return list(messages)
 
     def save(self) -> None:
         """Write what this build used (nothing else: entries of deleted files go) atomically, if it changed."""
+        if self._used_documents.keys() == self._documents.keys() and self._used_markup.keys() == self._markup.keys() \
+                and all(self._used_documents[key] is self._documents[key] for key in self._documents):
+            return  # every answer came from the cache as it stands: nothing to write
         payload = {"format": CACHE_FORMAT, "briefings": __version__, "documents": self._used_documents,
                    "markup": self._used_markup}
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -121,13 +124,22 @@ def _plain(value: Any, location: list[str | int], dates: list[list[str | int]]) 
 
 
 def _decode(path: Path, shown: str, cached: dict[str, Any]) -> YamlDocument:
-    data = copy.deepcopy(cached["data"])  # the cached entry stays JSON, to be saved again
+    # The cached entry stays JSON, to be saved again: only the containers on the
+    # way to a date are copied before the date is put in (nothing mutates the rest).
+    holder = [cached["data"]]
+    copied: set[int] = set()
     for location in cached["dates"]:
-        *parents, last = location
-        container = data
-        for step in parents:
-            container = container[step]
-        container[last] = datetime.date.fromisoformat(container[last])
+        container: Any = holder
+        key: Any = 0
+        for step in location:
+            child = container[key]
+            if id(child) not in copied:
+                child = copy.copy(child)
+                copied.add(id(child))
+                container[key] = child
+            container, key = child, step
+        container[key] = datetime.date.fromisoformat(container[key])
+    data = holder[0]
     lines: dict[Location, int] = {tuple(location): int(line) for location, line in cached["lines"]}
     problems = [Problem(str(where), None if line is None else int(line), str(message), Severity(severity),
                         None if code is None else str(code))

@@ -35,6 +35,8 @@ from .files import FileProblem, read_project_file
 STATE_DIR = ".briefings"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_PATH = f"{STATE_DIR}/{MANIFEST_NAME}"
+#: The bookkeeping grows with the project (about 1.5 KB per briefing, 8 KB per topic): a generous bound.
+BOOKKEEPING_MAX_BYTES = 1 << 30
 MANIFEST_FORMAT = 1
 #: Libraries whose versions change output bytes; a change in any rebuilds everything they touch.
 RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "weasyprint", "pydyf", "tinyhtml5")
@@ -129,7 +131,7 @@ def load_manifest(output_dir: Path, root: Path) -> Manifest:
     if not os.path.lexists(path):
         return Manifest()
     try:
-        payload = json.loads(read_project_file(path, root))
+        payload = json.loads(read_project_file(path, root, max_bytes=BOOKKEEPING_MAX_BYTES))
         if not isinstance(payload, dict) or payload.get("format") != MANIFEST_FORMAT:
             return Manifest(notice=f"output/{MANIFEST_PATH} is from another version of briefings: "
                                    "rebuilding everything")

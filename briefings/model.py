@@ -136,7 +136,7 @@ class Reference(_Keyed):
     accessed: Date | None = None
     reliability: Literal["A", "B", "C", "D", "E", "F"] | None = None
     note: Text | None = None
-    acknowledge: Acknowledgements = {}
+    acknowledge: Acknowledgements = Field(default_factory=dict)
 
     @property
     def reliability_label(self) -> str | None:
@@ -155,7 +155,7 @@ class Fact(_Schema):
     date: Date | None = None
     section: Text = DEFAULT_SECTION
     quote: Quote | None = None
-    acknowledge: Acknowledgements = {}
+    acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
 class Figure(_Schema):
@@ -163,7 +163,7 @@ class Figure(_Schema):
     value: Annotated[int | float | Text, BeforeValidator(_reject_bools)]
     unit: Text | None = None
     sources: Annotated[list[Slug], Field(min_length=1)]
-    acknowledge: Acknowledgements = {}
+    acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
 class Topic(_Keyed):
@@ -171,10 +171,10 @@ class Topic(_Keyed):
     summary: Text
     as_of: Date
     review_by: Date | None = None
-    tags: list[Text] = []
+    tags: list[Text] = Field(default_factory=list)
     facts: Annotated[list[Fact], Field(min_length=1)]
-    figures: list[Figure] = []
-    acknowledge: Acknowledgements = {}
+    figures: list[Figure] = Field(default_factory=list)
+    acknowledge: Acknowledgements = Field(default_factory=dict)
 
     @property
     def sections(self) -> list[tuple[str, list[Fact]]]:
