@@ -16,6 +16,12 @@ ever sees a half-written briefing. Temporary files that a killed build left
 behind (``output/.NAME.*.briefings-tmp``) are removed by the next build;
 nothing else in ``output/`` is touched.
 
+A build that writes holds the project's lock, ``output/.briefings.lock``
+(:mod:`briefings.lock`), from the check of ``output/`` to the end of
+writing, so two builds of one project never render and write at once (when
+``output/`` does not exist yet, from just before writing, so that a failed
+build still leaves no trace); the lock file is never one of the outputs.
+
 Warnings (topics past their review date, facts resting only on weak
 sources, anything WeasyPrint complains about) are returned in
 :attr:`BuildReport.warnings` and logged to the ``briefings`` logger; with
@@ -30,7 +36,7 @@ import difflib
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +44,7 @@ from . import limits
 from .errors import Problem, ProblemsFound, Severity, relative_path
 from .files import check_project_dir
 from .html import markdown_to_html, remote_resources, render_html
+from .lock import DEFAULT_WAIT, BuildLock
 from .model import OUTPUT_FORMATS, SETTINGS_FILE, Acknowledged, Briefing, Project, load_project_partially
 from .templating import (
     USER_TEMPLATES_DIR,
@@ -97,12 +104,33 @@ def build(
     strict: bool = False,
     generated: datetime.datetime | None = None,
     pdf_timeout: float | None = None,
+    wait: float = DEFAULT_WAIT,
+    on_wait: Callable[[], None] | None = None,
 ) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
-    ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``.
+    ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``. A build
+    that writes holds the project's lock (:mod:`briefings.lock`), waiting up
+    to ``wait`` seconds for another build and calling ``on_wait`` once if it
+    has to.
     """
     root = Path(root)
+    with BuildLock(root, wait, on_wait=on_wait) as lock:  # released however the build ends
+        return _build(root, only=only, formats=formats, write=write, strict=strict, generated=generated,
+                      pdf_timeout=pdf_timeout, lock=lock)
+
+
+def _build(
+    root: Path,
+    *,
+    only: Sequence[str],
+    formats: Sequence[str],
+    write: bool,
+    strict: bool,
+    generated: datetime.datetime | None,
+    pdf_timeout: float | None,
+    lock: BuildLock,
+) -> BuildReport:
     generated = generated or generation_time()
     project, problems = load_project_partially(root, today=generated.date())
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
@@ -111,6 +139,8 @@ def build(
         problems.extend(check_output_directory(root))
     if problems:
         raise ProblemsFound(problems)
+    if write:
+        lock.take(create=False)  # only now that output/, where the lock lives, has been checked
     report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged))
     briefings = select_briefings(project, only)
     wanted = [name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats)]
@@ -177,6 +207,7 @@ def build(
                              for w in report.warnings])
     report.outputs.sort(key=lambda output: (output.briefing_id, OUTPUT_FORMATS.index(output.format)))
     if write:
+        lock.take()
         report.written = write_outputs(root, report.outputs)
     return report
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from rich.text import Text
 from . import __version__
 from .build import build as run_build
 from .errors import ProblemsFound, printable, relative_path
+from .lock import DEFAULT_WAIT, waiting_message
 from .model import OUTPUT_FORMATS, load_project
 from .scaffold import ScaffoldError, create_project
 
@@ -108,6 +110,12 @@ def _caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
+def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value < 0:  # float() also reads "inf" and "nan"
+        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
+    return value
+
+
 project_option = click.option(
     "--project", "-p", "project", default=".", show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -130,10 +138,14 @@ def main(debug: bool) -> None:
               help="Build only this format (repeatable). Default: the project's formats.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
+              help="How long to wait for another build of this project to finish (0: fail at once).")
 @handles_problems("build")
-def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, quiet: bool) -> None:
+def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, quiet: bool,
+          wait: float) -> None:
     """Build briefings into output/."""
-    report = run_build(project, only=only, formats=formats, strict=strict)
+    report = run_build(project, only=only, formats=formats, strict=strict, wait=wait,
+                       on_wait=lambda: click.echo(waiting_message(wait), err=True))
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     if not quiet:

@@ -433,7 +433,7 @@ def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, 
     assert first.exit_code == 0, first.output
     output = project / "output"
     names = sorted(os.listdir(output))
-    assert names == ["test-topic.md", "zulu-topic.md"]
+    assert names == [".briefings.lock", "test-topic.md", "zulu-topic.md"]  # the lock stays, and is reused
     before = {name: ((output / name).read_bytes(), (output / name).stat().st_mtime_ns) for name in names}
 
     expected_problem = breaker(project)
@@ -451,7 +451,7 @@ def test_failed_build_leaves_previous_outputs_untouched(project: Path, breaker, 
 def test_successful_build_leaves_no_temporary_files(project: Path) -> None:
     result = invoke("build", "--project", str(project), "--format", "md", "--format", "html")
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(project / "output")) == ["test-topic.html", "test-topic.md"]
+    assert sorted(os.listdir(project / "output")) == [".briefings.lock", "test-topic.html", "test-topic.md"]
 
 
 # -- fact text is data, never template code or active content ------------------------------------------------
