@@ -46,6 +46,7 @@ from .files import check_project_dir
 from .html import markdown_to_html, remote_resources, render_html
 from .lock import DEFAULT_WAIT, BuildLock
 from .model import OUTPUT_FORMATS, SETTINGS_FILE, Acknowledged, Briefing, Project, load_project_partially
+from .shard import select_shard
 from .templating import (
     USER_TEMPLATES_DIR,
     ProjectTemplateLoader,
@@ -106,18 +107,20 @@ def build(
     pdf_timeout: float | None = None,
     wait: float = DEFAULT_WAIT,
     on_wait: Callable[[], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
     ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``. A build
     that writes holds the project's lock (:mod:`briefings.lock`), waiting up
     to ``wait`` seconds for another build and calling ``on_wait`` once if it
-    has to.
+    has to. ``shard=(K, N)`` builds only the K-th of N slices of the
+    selected briefings (:mod:`briefings.shard`).
     """
     root = Path(root)
     with BuildLock(root, wait, on_wait=on_wait) as lock:  # released however the build ends
         return _build(root, only=only, formats=formats, write=write, strict=strict, generated=generated,
-                      pdf_timeout=pdf_timeout, lock=lock)
+                      pdf_timeout=pdf_timeout, lock=lock, shard=shard)
 
 
 def _build(
@@ -130,6 +133,7 @@ def _build(
     generated: datetime.datetime | None,
     pdf_timeout: float | None,
     lock: BuildLock,
+    shard: tuple[int, int] | None,
 ) -> BuildReport:
     generated = generated or generation_time()
     project, problems = load_project_partially(root, today=generated.date())
@@ -142,7 +146,7 @@ def _build(
     if write:
         lock.take(create=False)  # only now that output/, where the lock lives, has been checked
     report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged))
-    briefings = select_briefings(project, only)
+    briefings = select_shard(select_briefings(project, only), shard)
     wanted = [name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats)]
 
     template_warnings: dict[Problem, None] = {}

@@ -30,6 +30,7 @@ from .build import build as run_build
 from .errors import ProblemsFound, printable, relative_path
 from .lock import DEFAULT_WAIT, waiting_message
 from .model import OUTPUT_FORMATS, load_project
+from .shard import parse_shard
 from .scaffold import ScaffoldError, create_project
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,6 +117,13 @@ def _seconds(context: click.Context, parameter: click.Parameter, value: float) -
     return value
 
 
+def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    try:
+        return None if value is None else parse_shard(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 project_option = click.option(
     "--project", "-p", "project", default=".", show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -140,15 +148,22 @@ def main(debug: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
               help="How long to wait for another build of this project to finish (0: fail at once).")
+@click.option("--shard", metavar="K/N", callback=_shard,
+              help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
 @handles_problems("build")
 def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, quiet: bool,
-          wait: float) -> None:
+          wait: float, shard: tuple[int, int] | None) -> None:
     """Build briefings into output/."""
-    report = run_build(project, only=only, formats=formats, strict=strict, wait=wait,
+    report = run_build(project, only=only, formats=formats, strict=strict, wait=wait, shard=shard,
                        on_wait=lambda: click.echo(waiting_message(wait), err=True))
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     if not quiet:
+        if shard is not None:
+            selected = len(set(only)) or len(report.project.briefings)
+            built = len({o.briefing_id for o in report.outputs})
+            say(f"Shard {shard[0]}/{shard[1]}: " + (f"{built} of {selected} briefing(s)." if built else
+                f"empty ({selected} briefing(s) over {shard[1]} shards leave none for it); nothing to build."))
         for path in report.written:
             say(Text("wrote", style="green"), " ", plain(relative_path(path, project)))
         say(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), {len(report.written)} file(s)"
