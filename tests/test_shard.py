@@ -10,10 +10,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from briefings.shard import parse_shard, shard
 
-from .conftest import write
+from .conftest import REPO_ROOT, write
 from .test_errors_cli import invoke
 
 ID_SETS = [
@@ -201,3 +202,41 @@ def test_shard_order_in_briefings_yaml_does_not_matter(seven_briefings: Path, tm
     assert first.exit_code == second.exit_code == 0
     assert sorted(path.name for path in (seven_briefings / "output").iterdir()) == names
 
+
+# -- docs/sharding.md stays true ---------------------------------------------------------------------------------
+
+
+def _blocks(language: str) -> list[str]:
+    text = (REPO_ROOT / "docs" / "sharding.md").read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_the_documented_workflow_builds_every_shard_and_merges_them() -> None:
+    (workflow_text,) = _blocks("yaml")
+    workflow = yaml.safe_load(workflow_text)
+    jobs = workflow["jobs"]
+    shards = jobs["build"]["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1))
+    runs = [step.get("run", "") for step in jobs["build"]["steps"]]
+    assert "bash .ci/setup" in runs
+    assert f".venv/bin/briefings build --strict --shard ${{{{ matrix.shard }}}}/{len(shards)}" in runs
+    uses = {step.get("uses", "").split("@")[0]: step for step in jobs["build"]["steps"]}
+    assert "ref" not in uses["actions/checkout"].get("with", {})  # the default: the same commit for every shard
+    assert uses["actions/upload-artifact"]["with"]["path"] == "output/"
+    download = jobs["merge"]["steps"][0]
+    assert jobs["merge"]["needs"] == "build"
+    assert download["uses"].startswith("actions/download-artifact@")
+    assert download["with"] == {"pattern": "briefings-shard-*", "path": "output", "merge-multiple": True}
+
+
+def test_the_documented_shell_is_valid_shell() -> None:
+    for block in _blocks("sh"):
+        result = subprocess.run(["bash", "-n"], input=block, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+
+
+def test_the_readme_links_the_sharding_recipe() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = readme[readme.index("## Commands"):readme.index("## The data contract")]
+    assert "(docs/sharding.md)" in commands
+    assert "--wait SECONDS" in commands and "--shard K/N" in commands
