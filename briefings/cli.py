@@ -30,8 +30,8 @@ from .build import build as run_build
 from .errors import ProblemsFound, printable, relative_path
 from .lock import DEFAULT_WAIT, waiting_message
 from .model import OUTPUT_FORMATS, load_project
-from .shard import parse_shard
 from .scaffold import ScaffoldError, create_project
+from .shard import parse_shard
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,9 +2,8 @@
 
 Contract: :func:`project_lock` is a context manager held by every command
 that writes (``build``, through :class:`BuildLock`; ``check`` and ``list``
-never lock). Inside it, no
-other build of the same project is inside it too, whichever process or
-terminal started it. A second build that finds the lock taken calls
+never lock). While one build is inside it, no other build of the same
+project is, whichever process or terminal started it. A second build that finds the lock taken calls
 ``on_wait`` once (the CLI prints one line) and waits up to ``wait_seconds``
 for it; ``wait_seconds=0`` means fail at once. When the wait runs out it
 raises :class:`~briefings.errors.ProblemsFound` with one problem::
