@@ -63,6 +63,7 @@ from typing import Any
 from .cache import ParseCache
 from .errors import Problem, ProblemsFound, relative_path
 from .files import FileProblem, check_project_dir, read_project_file
+from .lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
 from .manifest import (
     MANIFEST_PATH,
     STATE_DIR,
@@ -77,6 +78,7 @@ from .manifest import (
 )
 from .model import OUTPUT_FORMATS, SETTINGS_FILE, Acknowledged, Briefing, Project, load_project_partially
 from .render import RenderedBriefing, render_briefing
+from .shard import select_shard
 from .templating import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
@@ -162,18 +164,36 @@ def build(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    wait: float = DEFAULT_WAIT,
+    on_wait: Callable[[], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
     ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``; ``write=False``
     renders every selected briefing in memory and writes nothing (``check``).
+    A build that writes holds the project's lock (:mod:`briefings.lock`),
+    waiting up to ``wait`` seconds for another build and calling ``on_wait``
+    once if it has to. ``shard=(K, N)`` builds only the K-th of N slices of
+    the selected briefings (:mod:`briefings.shard`).
     """
+    with BuildLock(Path(root), wait, on_wait=on_wait) as lock:  # released however the build ends
+        return _build(Path(root), only=only, formats=formats, write=write, strict=strict, generated=generated,
+                      pdf_timeout=pdf_timeout, force=force, jobs=jobs, progress=progress, lock=lock, shard=shard)
+
+
+def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bool, strict: bool,
+           generated: datetime.datetime | None, pdf_timeout: float | None, force: bool, jobs: int | None,
+           progress: Progress | None, lock: BuildLock, shard: tuple[int, int] | None) -> BuildReport:
     started = time.monotonic()
-    root = Path(root)
     fixed_time = generated or generation_time()
     today = (fixed_time or _now()).date()
     output_dir = root / OUTPUT_DIR
     output_problems = check_output_directory(root) if write else []
+    if write and not output_problems:
+        # Before reading the last build's manifest and cache, so that they are not changing underfoot;
+        # while output/ does not exist there is nothing to read (and a failed build must not create it).
+        lock.take(create=False)
     # The parse cache lives in output/: used only once output/ is known to be ours.
     cache = ParseCache(output_dir, root) if write and not output_problems else None
     project, problems = load_project_partially(root, today=today, cache=cache)
@@ -184,7 +204,7 @@ def build(
     if strict and project.warnings:
         raise ProblemsFound([_strict(warning) for warning in project.warnings])
     report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged))
-    briefings = select_briefings(project, only)
+    briefings = select_shard(select_briefings(project, only), shard)
     wanted = tuple(name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats))
     pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
 
@@ -214,6 +234,7 @@ def build(
         report.outputs.extend(outputs)
         report.rendered.append(plan.briefing.id)
         if write:
+            lock.take()  # (already held unless output/ did not exist when the build began)
             try:
                 written = _write_briefing(root, plan, result, outputs, manifest, fingerprints)
             except ProblemsFound as error:
@@ -360,7 +381,7 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
     _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)
     context = multiprocessing.get_context("fork")
     results: dict[int, RenderedBriefing] = {}
-    pool = context.Pool(jobs, initializer=_ignore_interrupts)
+    pool = context.Pool(jobs, initializer=_prepare_worker)
     try:
         # Largest first, so that the longest render does not start last and leave the other workers idle.
         order = sorted(range(len(plans)), key=lambda index: -_estimated_cost(plans[index]))
@@ -384,9 +405,24 @@ def _estimated_cost(plan: _Plan) -> int:
     return items * (10 if "pdf" in plan.formats else 1)
 
 
-def _ignore_interrupts() -> None:
+def _prepare_worker() -> None:
     # Ctrl-C reaches the whole process group; the build process alone decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The build's lock must end with the build: let go of the inherited lock file, and end
+    # with the parent if it is killed (Linux), rather than live on as an orphan.
+    forget_inherited_locks()
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: an orphaned worker still ends when its work queue closes
 
 
 def _render_in_worker(index: int) -> tuple[int, RenderedBriefing]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,8 +29,10 @@ from rich.text import Text
 from . import __version__
 from .build import build as run_build
 from .errors import ProblemsFound, printable, relative_path
+from .lock import DEFAULT_WAIT, waiting_message
 from .model import OUTPUT_FORMATS, load_project
 from .scaffold import ScaffoldError, create_project
+from .shard import parse_shard
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,6 +112,19 @@ def _caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
+def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value < 0:  # float() also reads "inf" and "nan"
+        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
+    return value
+
+
+def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    try:
+        return None if value is None else parse_shard(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 project_option = click.option(
     "--project", "-p", "project", default=".", show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -134,19 +150,29 @@ def main(debug: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Render in N worker processes. Default: the number of CPUs available.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
+              help="How long to wait for another build of this project to finish (0: fail at once).")
+@click.option("--shard", metavar="K/N", callback=_shard,
+              help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
 @handles_problems("build")
 def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
-          jobs: int | None, quiet: bool) -> None:
+          jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None) -> None:
     """Build briefings into output/, rendering only what changed."""
     with _progress_bar(enabled=not quiet) as progress:
         report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
-                           progress=progress)
+                           progress=progress, wait=wait, shard=shard,
+                           on_wait=lambda: click.echo(waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     if quiet:
         return
+    if shard is not None:
+        selected = len(set(only)) or len(report.project.briefings)
+        built = len(report.rendered) + len(report.up_to_date)
+        say(f"Shard {shard[0]}/{shard[1]}: " + (f"{built} of {selected} briefing(s)." if built else
+            f"empty ({selected} briefing(s) over {shard[1]} shards leave none for it); nothing to build."))
     written = {path.name for path in report.written}
     for briefing_id in sorted([*report.rendered, *report.up_to_date]):
         if briefing_id in report.up_to_date:
