@@ -276,8 +276,8 @@ class _Fingerprints:
         self.versions = Manifest().versions
 
     def data(self, briefing: Briefing) -> str:
-        cited = {source for topic in briefing.topics
-                 for item in (*topic.facts, *topic.figures) for source in item.sources}
+        cited = {source for topic in briefing.topics for fact in topic.facts for source in fact.sources}
+        cited |= {source for topic in briefing.topics for figure in topic.figures for source in figure.sources}
         settings = self.project.settings
         return canonical_digest({
             "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,

@@ -99,7 +99,7 @@ def project_lock(root: Path, wait_seconds: float = DEFAULT_WAIT, *,
                 raise _still_running(wait_seconds)
     except OSError as error:
         # A symbolic link or a directory in the lock's place, or no permission: ours to report, not to follow.
-        reason = _IN_ITS_PLACE.get(error.errno, error.strerror or str(error))
+        reason = _IN_ITS_PLACE.get(error.errno or 0, error.strerror or str(error))
         raise ProblemsFound([Problem(LOCK_PATH, None, f"cannot take the build lock: {reason}")]) from None
     try:
         _held_descriptors.add(_descriptor(lock))

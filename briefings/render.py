@@ -25,6 +25,7 @@ from .templating import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
     USER_TEMPLATES_DIR,
+    BriefingSandbox,
     DependencyTracker,
     TemplateProblem,
     render_markdown,
@@ -72,23 +73,23 @@ def path_read_key(path: Path, project_root: Path) -> str:
     return path.as_posix()
 
 
-def render_briefing(project: Project, environment: object, briefing: Briefing, generated: datetime.datetime,
+def render_briefing(project: Project, environment: BriefingSandbox, briefing: Briefing, generated: datetime.datetime,
                     formats: tuple[str, ...], *, pdf_seconds: float) -> RenderedBriefing:
     """Render ``briefing`` in ``formats`` (a subset of md, html, pdf); see the module docstring."""
     result = RenderedBriefing(briefing.id)
     path, line = origin(project, briefing)
     tracker = DependencyTracker()
-    environment.tracker = tracker  # type: ignore[attr-defined]
+    environment.tracker = tracker
     try:
         if "md" in formats:
-            document = render_markdown(environment, project, briefing, generated, standalone=True)  # type: ignore[arg-type]
+            document = render_markdown(environment, project, briefing, generated, standalone=True)
             result.outputs["md"] = document.text.encode("utf-8")
             result.warnings.extend(document.warnings)
             result.reads["md"] = template_read_keys(tracker)
             result.uses_all_references["md"] = tracker.uses_all_references
         if "html" in formats or "pdf" in formats:
-            tracker = environment.tracker = DependencyTracker()  # type: ignore[attr-defined]
-            body_markdown = render_markdown(environment, project, briefing, generated, standalone=False)  # type: ignore[arg-type]
+            tracker = environment.tracker = DependencyTracker()
+            body_markdown = render_markdown(environment, project, briefing, generated, standalone=False)
             result.warnings.extend(body_markdown.warnings)
             try:
                 with limits.time_limit(project.settings.limits.template_seconds):
@@ -98,7 +99,7 @@ def render_briefing(project: Project, environment: object, briefing: Briefing, g
                 result.problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
                                                "when converted to HTML"))
                 return result
-            html = render_html(environment, project, briefing, generated, body_markdown, body)  # type: ignore[arg-type]
+            html = render_html(environment, project, briefing, generated, body_markdown, body)
             result.warnings.extend(
                 Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
                         "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
@@ -126,6 +127,6 @@ def render_briefing(project: Project, environment: object, briefing: Briefing, g
     except TemplateProblem as error:
         result.problems.append(error.problem)
     finally:
-        environment.tracker = None  # type: ignore[attr-defined]
+        environment.tracker = None
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
