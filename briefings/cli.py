@@ -8,27 +8,40 @@ project, 2 a usage error (Click's), 70 an internal error (one line saying
 so), 130 interrupted (Ctrl-C: one line). Every value from the project is
 printed as plain text with control characters escaped: never as console
 markup, never as a terminal escape sequence.
+
+Start-up is kept short: the pipeline (the model and pydantic, Jinja,
+python-markdown, and WeasyPrint through the build) and Rich are imported
+only by the commands that use them, so ``--version`` and ``--help`` load
+little more than Click. While a command imports them, Ctrl-C exits at once
+with the one line, as while the command itself loads (see
+:mod:`briefings.__main__`).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
+import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from . import __version__
-from .build import build as run_build
 from .errors import ProblemsFound, printable, relative_path
-from .model import OUTPUT_FORMATS, load_project
-from .scaffold import ScaffoldError, create_project
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from .build import BuildReport
+    from .model import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,12 +49,64 @@ EXIT_PROBLEMS = 1
 EXIT_INTERNAL_ERROR = 70
 EXIT_INTERRUPTED = 130
 
-stdout = Console(highlight=False)
+#: :data:`briefings.model.OUTPUT_FORMATS`, written out so that ``--help`` need
+#: not import the model (tests/test_errors_cli.py checks that the two agree).
+OUTPUT_FORMATS = ("md", "html", "pdf")
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    os.write(2, b"briefings: interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def _interrupt_exits_at_once() -> Iterator[None]:
+    """While libraries load there is nothing to clean up: Ctrl-C ends the process at once."""
+    try:
+        previous = signal.signal(signal.SIGINT, _exit_at_once)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def _load(module: str) -> ModuleType:
+    """Import ``briefings.<module>`` (and what it needs) on first use."""
+    with _interrupt_exits_at_once():
+        return importlib.import_module(f".{module}", __package__)
+
+
+def run_build(root: Path, **options: Any) -> BuildReport:
+    """:func:`briefings.build.build`, imported on first use."""
+    return _load("build").build(root, **options)  # type: ignore[no-any-return]
+
+
+def load_project(root: Path) -> Project:
+    """:func:`briefings.model.load_project`, imported on first use."""
+    return _load("model").load_project(root)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _stdout() -> Console:
+    with _interrupt_exits_at_once():
+        from rich.console import Console
+    return Console(highlight=False)
+
+
+def _text(*args: Any, **kwargs: Any) -> Text:
+    with _interrupt_exits_at_once():
+        from rich.text import Text
+    return Text(*args, **kwargs)
 
 
 def say(*parts: str | Text) -> None:
     """Print one line to standard output; ``str`` parts are the tool's own words, ``Text`` parts styled."""
-    stdout.print(Text.assemble(*parts), soft_wrap=True)
+    from rich.text import Text
+
+    _stdout().print(Text.assemble(*parts), soft_wrap=True)
 
 
 def plain(value: object) -> str:
@@ -138,7 +203,7 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
         click.echo(str(warning), err=True)
     if not quiet:
         for path in report.written:
-            say(Text("wrote", style="green"), " ", plain(relative_path(path, project)))
+            say(_text("wrote", style="green"), " ", plain(relative_path(path, project)))
         say(f"Built {len({o.briefing_id for o in report.outputs})} briefing(s), {len(report.written)} file(s)"
             + _warning_counts(len(report.warnings), len(report.acknowledged)) + ".")
 
@@ -166,7 +231,7 @@ def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
             click.echo(f"{shown}: {printable(item.reason)}", err=True)
     loaded = report.project
     facts = sum(len(topic.facts) for topic in loaded.topics.values())
-    say(Text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
+    say(_text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
         f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
         + _warning_counts(len(report.warnings), len(report.acknowledged)))
 
@@ -177,6 +242,8 @@ def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
 def list_(project: Path) -> None:
     """List topics and briefings with their as-of dates."""
     loaded = load_project(project)
+    with _interrupt_exits_at_once():
+        from rich.table import Table
     topics = Table(title="Topics", title_justify="left")
     for column in ("id", "title", "facts", "figures", "as of", "review by"):
         topics.add_column(column, no_wrap=column != "title")
@@ -189,13 +256,13 @@ def list_(project: Path) -> None:
     for briefing in loaded.briefings:
         briefings.add_row(*_cells(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
                                   briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""))
-    stdout.print(topics)
-    stdout.print(briefings)
+    _stdout().print(topics)
+    _stdout().print(briefings)
 
 
 def _cells(*values: object) -> list[Text]:
     # Text cells are never parsed as console markup: a title may contain "[/x]".
-    return [Text(plain(value)) for value in values]
+    return [_text(plain(value)) for value in values]
 
 
 @main.command()
@@ -203,12 +270,14 @@ def _cells(*values: object) -> list[Text]:
 @handles_problems("init")
 def init(directory: Path) -> None:
     """Create a new briefing project in DIRECTORY, with one sample topic."""
+    from .scaffold import ScaffoldError, create_project
+
     try:
         created = create_project(directory)
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from error
     for path in created:
-        say(Text("created", style="green"), " ", plain(relative_path(path, directory)))
+        say(_text("created", style="green"), " ", plain(relative_path(path, directory)))
     say(f"Next: briefings build --project {plain(directory)}")
 
 
