@@ -8,31 +8,41 @@ project, 2 a usage error (Click's), 70 an internal error (one line saying
 so), 130 interrupted (Ctrl-C: one line). Every value from the project is
 printed as plain text with control characters escaped: never as console
 markup, never as a terminal escape sequence.
+
+Start-up is kept short: the pipeline (the model and pydantic, Jinja,
+python-markdown, and WeasyPrint through the build) and Rich are imported
+only by the commands that use them, so ``--version`` and ``--help`` load
+little more than Click. While a command imports them, Ctrl-C exits at once
+with the one line, as while the command itself loads (see
+:mod:`briefings.__main__`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import importlib
 import logging
 import math
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from . import __version__
-from .build import build as run_build
 from .errors import ProblemsFound, printable, relative_path
-from .lock import DEFAULT_WAIT, waiting_message
-from .model import OUTPUT_FORMATS, load_project
-from .scaffold import ScaffoldError, create_project
-from .shard import parse_shard
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from .build import BuildReport
+    from .model import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,12 +50,66 @@ EXIT_PROBLEMS = 1
 EXIT_INTERNAL_ERROR = 70
 EXIT_INTERRUPTED = 130
 
-stdout = Console(highlight=False)
+#: :data:`briefings.model.OUTPUT_FORMATS`, written out so that ``--help`` need
+#: not import the model (tests/test_errors_cli.py checks that the two agree).
+OUTPUT_FORMATS = ("md", "html", "pdf")
+#: :data:`briefings.lock.DEFAULT_WAIT`, written out for the same reason (tests/test_startup.py).
+DEFAULT_WAIT = 300.0
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    os.write(2, b"briefings: interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def _interrupt_exits_at_once() -> Iterator[None]:
+    """While libraries load there is nothing to clean up: Ctrl-C ends the process at once."""
+    try:
+        previous = signal.signal(signal.SIGINT, _exit_at_once)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def _load(module: str) -> ModuleType:
+    """Import ``briefings.<module>`` (and what it needs) on first use."""
+    with _interrupt_exits_at_once():
+        return importlib.import_module(f".{module}", __package__)
+
+
+def run_build(root: Path, **options: Any) -> BuildReport:
+    """:func:`briefings.build.build`, imported on first use."""
+    return _load("build").build(root, **options)  # type: ignore[no-any-return]
+
+
+def load_project(root: Path) -> Project:
+    """:func:`briefings.model.load_project`, imported on first use."""
+    return _load("model").load_project(root)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _stdout() -> Console:
+    with _interrupt_exits_at_once():
+        from rich.console import Console
+    return Console(highlight=False)
+
+
+def _text(*args: Any, **kwargs: Any) -> Text:
+    with _interrupt_exits_at_once():
+        from rich.text import Text
+    return Text(*args, **kwargs)
 
 
 def say(*parts: str | Text) -> None:
     """Print one line to standard output; ``str`` parts are the tool's own words, ``Text`` parts styled."""
-    stdout.print(Text.assemble(*parts), soft_wrap=True)
+    from rich.text import Text
+
+    _stdout().print(Text.assemble(*parts), soft_wrap=True)
 
 
 def plain(value: object) -> str:
@@ -120,7 +184,7 @@ def _seconds(context: click.Context, parameter: click.Parameter, value: float) -
 
 def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
     try:
-        return None if value is None else parse_shard(value)
+        return None if value is None else _load("shard").parse_shard(value)  # type: ignore[no-any-return]
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 
@@ -161,7 +225,7 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
     with _progress_bar(enabled=not quiet) as progress:
         report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
                            progress=progress, wait=wait, shard=shard,
-                           on_wait=lambda: click.echo(waiting_message(wait), err=True))
+                           on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
@@ -176,27 +240,27 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
     written = {path.name for path in report.written}
     for briefing_id in sorted([*report.rendered, *report.up_to_date]):
         if briefing_id in report.up_to_date:
-            say(Text("up to date", style="dim"), " ", plain(briefing_id))
+            say(_text("up to date", style="dim"), " ", plain(briefing_id))
         else:
             files = [output.format for output in report.outputs
                      if output.briefing_id == briefing_id and output.path.name in written]
-            say(Text("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
+            say(_text("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
     for path in report.removed:
-        say(Text("removed", style="yellow"), " ", plain(relative_path(path, project)))
+        say(_text("removed", style="yellow"), " ", plain(relative_path(path, project)))
     say(f"{len(report.rendered)} briefing(s) rendered, {len(report.up_to_date)} up to date; "
         f"{len(report.written)} file(s) written" + (f", {len(report.removed)} removed" if report.removed else "")
         + _warning_counts(len(report.warnings), len(report.acknowledged)) + f"; {report.seconds:.1f} s.")
 
 
-@contextlib.contextmanager
+@contextmanager
 def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on an interactive terminal when more than a few briefings render; nothing otherwise."""
-    if not enabled or not stdout.is_terminal:
+    if not enabled or not _stdout().is_terminal:
         yield None
         return
     from rich.progress import Progress
 
-    with Progress(console=stdout, transient=True) as bar:
+    with Progress(console=_stdout(), transient=True) as bar:
         task = None
 
         def update(done: int, total: int) -> None:
@@ -233,7 +297,7 @@ def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
             click.echo(f"{shown}: {printable(item.reason)}", err=True)
     loaded = report.project
     facts = sum(len(topic.facts) for topic in loaded.topics.values())
-    say(Text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
+    say(_text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
         f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
         + _warning_counts(len(report.warnings), len(report.acknowledged)))
 
@@ -244,6 +308,8 @@ def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
 def list_(project: Path) -> None:
     """List topics and briefings with their as-of dates."""
     loaded = load_project(project)
+    with _interrupt_exits_at_once():
+        from rich.table import Table
     topics = Table(title="Topics", title_justify="left")
     for column in ("id", "title", "facts", "figures", "as of", "review by"):
         topics.add_column(column, no_wrap=column != "title")
@@ -256,13 +322,13 @@ def list_(project: Path) -> None:
     for briefing in loaded.briefings:
         briefings.add_row(*_cells(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
                                   briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""))
-    stdout.print(topics)
-    stdout.print(briefings)
+    _stdout().print(topics)
+    _stdout().print(briefings)
 
 
 def _cells(*values: object) -> list[Text]:
     # Text cells are never parsed as console markup: a title may contain "[/x]".
-    return [Text(plain(value)) for value in values]
+    return [_text(plain(value)) for value in values]
 
 
 @main.command()
@@ -270,12 +336,14 @@ def _cells(*values: object) -> list[Text]:
 @handles_problems("init")
 def init(directory: Path) -> None:
     """Create a new briefing project in DIRECTORY, with one sample topic."""
+    from .scaffold import ScaffoldError, create_project
+
     try:
         created = create_project(directory)
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from error
     for path in created:
-        say(Text("created", style="green"), " ", plain(relative_path(path, directory)))
+        say(_text("created", style="green"), " ", plain(relative_path(path, directory)))
     say(f"Next: briefings build --project {plain(directory)}")
 
 

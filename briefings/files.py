@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Callable
@@ -144,9 +145,17 @@ def is_forbidden_character(character: str) -> bool:
     return (code < 0x20 and character not in "\t\n") or 0x7F <= code <= 0x9F or code in _BIDI_CONTROLS
 
 
+def first_forbidden_character(text: str) -> str | None:
+    """The first character of ``text`` for which :func:`is_forbidden_character` holds, if any (one regex search)."""
+    match = _FORBIDDEN_CHARACTER.search(text)
+    return match.group() if match else None
+
+
 # -- internals -------------------------------------------------------------------------------------
 
 _BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# The characters is_forbidden_character refuses, as one class (tests check that the two agree).
+_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # unicodedata has no names for C0 controls; these are their Unicode aliases.
 _CONTROL_NAMES = {

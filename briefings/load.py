@@ -18,6 +18,14 @@ mappings is refused while parsing, and aliases may not expand a file beyond
 :data:`ALIAS_EXPANSION_FACTOR` times its distinct values plus
 :data:`ALIAS_EXPANSION_ALLOWANCE` (a "billion laughs" file is refused before
 anything is built), so loading takes time proportional to the file's size.
+
+Parsing uses libyaml (PyYAML's C parser) when PyYAML has it, with PyYAML's
+Python composer, bounds, resolver and safe constructor on top, which is
+several times faster; otherwise, and for any file that libyaml does not parse
+cleanly or might read differently (see :data:`_LIBYAML_DIFFERS`), the
+pure-Python parser. Either way the data, lines and problems are the same
+(``tests/test_load_libyaml.py`` checks it): every problem is worded from the
+pure-Python parser's view of the file.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
-from .files import FileProblem, describe_character, display_path, is_forbidden_character, read_project_file
+from .files import FileProblem, describe_character, display_path, first_forbidden_character, read_project_file
 
 Location = tuple[str | int, ...]
 
@@ -83,6 +91,12 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _REAL_BREAK = re.compile("\r\n|[\r\n]")
 _SEPARATORS = "\x85\u2028\u2029"  # line breaks to PyYAML, not to anyone reading the file
+# What libyaml's parser reads differently from PyYAML's without an error: it
+# accepts a tab in places PyYAML refuses it, skips a byte-order mark at the
+# start of any line and accepts a comment straight after a block scalar's
+# indicator (">#"). Files holding any of these are parsed in Python. Found by
+# tests/test_load_libyaml.py; see also _LibyamlEvents.compose_node.
+_LIBYAML_DIFFERS = re.compile("[\t\ufeff]|[|>][-+0-9]*#")
 _TOO_DEEP = f"nested too deeply: more than {MAX_NESTING} levels of lists and mappings"
 
 
@@ -95,13 +109,19 @@ class _Refused(Exception):
         self.mark = mark
 
 
-class _NodeLoader(yaml.SafeLoader):
-    """SafeLoader used only to compose nodes and construct scalar values.
+class _Unlike(Exception):
+    """libyaml's parser would read this file differently from PyYAML's: parse it in Python."""
+
+
+class _Bounded:
+    """The bounds of composing, over whichever parser supplies the events.
 
     While composing it measures what the constructor will later walk: for
     each node, how many values it stands for once aliases are expanded, and
     how many levels of lists and mappings it holds. That lets it refuse deep
     nesting, recursive aliases and alias bombs before anything is built.
+    Mixed in before PyYAML's (pure-Python) ``Composer``, whose
+    ``compose_node`` it wraps, in both loaders below.
     """
 
     def __init__(self, text: str):
@@ -149,6 +169,63 @@ class _NodeLoader(yaml.SafeLoader):
             return None
         first_over = bisect.bisect_right(self._aliases, budget, key=lambda alias: alias[0])
         return self._aliases[min(first_over, len(self._aliases) - 1)][1]
+
+
+class _NodeLoader(_Bounded, yaml.SafeLoader):
+    """SafeLoader used only to compose nodes and construct scalar values, all in Python.
+
+    The reference: every file whose libyaml parse fails or hits a bound is
+    loaded (again) with this one, so that problems are worded and placed the
+    same whichever parser is present.
+    """
+
+
+if yaml.__with_libyaml__:
+
+    class _LibyamlEvents(yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor,
+                         yaml.resolver.Resolver):
+        """libyaml scans and parses (in C); PyYAML's Python composer, resolver and safe constructor do the rest.
+
+        ``Composer`` comes before ``CParser`` so that its (Python) ``compose_node``,
+        which :class:`_Bounded` wraps, is the one that runs; ``CParser`` supplies
+        only the events (``check_event``, ``peek_event``, ``get_event``).
+        """
+
+        def __init__(self, text: str):
+            yaml.cyaml.CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._flow_level = 0
+
+        def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+            # Stop (for the Python parser to take over) where libyaml's events
+            # would differ from PyYAML's: an explicit tag (libyaml resolves an
+            # empty "!" scalar differently), and a plain scalar holding "?" in a
+            # [flow] or {flow} collection (libyaml, following YAML 1.2, keeps
+            # "a?b" whole; PyYAML ends the scalar at the "?").
+            event = self.peek_event()
+            if isinstance(event, yaml.ScalarEvent):
+                if event.tag is not None or (self._flow_level and not event.style and "?" in event.value):
+                    raise _Unlike(event.start_mark)
+                return super().compose_node(parent, index)
+            if not isinstance(event, yaml.CollectionStartEvent):
+                return super().compose_node(parent, index)
+            if event.tag is not None:
+                raise _Unlike(event.start_mark)
+            flow = bool(event.flow_style)
+            self._flow_level += flow
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._flow_level -= flow
+
+    class _LibyamlNodeLoader(_Bounded, _LibyamlEvents):
+        """:class:`_NodeLoader`'s work with libyaml's parser: several times faster."""
+
+    _FAST_LOADER: type | None = _LibyamlNodeLoader
+else:  # a PyYAML built without libyaml: everything is parsed in Python
+    _FAST_LOADER = None
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -216,6 +293,13 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
         document.problems.append(Problem(document.display_path, line, message))
         return document
 
+    loader, node = _parse_with_libyaml(text)
+    if loader is not None:
+        try:
+            document.data = _Constructor(loader, document, lines).construct(node, ()) if node is not None else None
+        finally:
+            loader.dispose()
+        return document
     try:
         loader = _NodeLoader(text)
     except yaml.reader.ReaderError as error:
@@ -248,6 +332,27 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
     finally:
         loader.dispose()
     return document
+
+
+def _parse_with_libyaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """Compose ``text`` with libyaml's parser: ``(loader, node)``, or ``(None, None)`` to use Python's.
+
+    Only a clean parse is kept: on any syntax error, unreadable character or
+    exceeded bound the file is parsed again in Python (by the caller), whose
+    messages and marks are the ones explained to the user; libyaml words its
+    errors differently and its marks lack the text.
+    """
+    if _FAST_LOADER is None or _LIBYAML_DIFFERS.search(text):
+        return None, None
+    loader = _FAST_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if loader.alias_bomb() is None:
+            return loader, node
+    except (yaml.YAMLError, _Refused, _Unlike, RecursionError):
+        pass
+    loader.dispose()
+    return None, None
 
 
 def _explain_syntax_error(error: yaml.MarkedYAMLError, text: str, lines: _LineMap) -> tuple[int | None, str]:
@@ -359,13 +464,13 @@ class _Constructor:
                 value = self.loader.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as error:
                 message = f"unsupported YAML value: {error.problem}"
-            except ValueError:
-                # For a date, the resolver matched the shape (2025-02-30) but the calendar rejects it.
+            except (ValueError, IndexError):
+                # For a date, the resolver matched the shape (2025-02-30) but the calendar rejects it;
+                # an explicitly tagged empty value (!!float, !!int) fails inside PyYAML with IndexError.
                 kind = "date" if node.tag == _TIMESTAMP_TAG else "number"
                 message = f"invalid {kind} '{node.value}'"
             else:
-                forbidden = next((c for c in value if is_forbidden_character(c)), None) \
-                    if isinstance(value, str) else None
+                forbidden = first_forbidden_character(value) if isinstance(value, str) else None
                 if forbidden is None:
                     return value
                 message = f"text contains the control character {describe_character(forbidden)}: remove it"

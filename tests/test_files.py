@@ -14,6 +14,8 @@ from briefings.files import (
     MAX_FILE_BYTES,
     FileProblem,
     check_project_dir,
+    first_forbidden_character,
+    is_forbidden_character,
     list_topic_files,
     read_project_file,
 )
@@ -242,3 +244,12 @@ def test_check_project_dir_refuses(root: Path, outside: Path, make: Callable[[Pa
                                    message: str) -> None:
     make(root, outside)
     assert check_project_dir(root / "output", root) == Problem("output", None, message)
+
+
+def test_first_forbidden_character_agrees_with_is_forbidden_character_everywhere() -> None:
+    # One regex search stands in for a check of every character; both must refuse exactly the same ones.
+    every = [chr(code) for code in range(0x110000)]
+    assert [c for c in every if first_forbidden_character(c) is not None] == \
+        [c for c in every if is_forbidden_character(c)]
+    assert first_forbidden_character("plain \t text\n") is None
+    assert first_forbidden_character("a\u202eb\x07c") == "\u202e"

@@ -406,3 +406,11 @@ def test_every_hostile_file_is_reported_in_one_run(project: Path, outside: Path)
         "sources/topics/secret.yaml: is a symbolic link to a file outside the project: refused",
     ])
 
+
+
+@pytest.mark.parametrize("tag", ["!!float", "!!int"])
+def test_an_explicitly_tagged_empty_number_is_one_located_error(project: Path, tag: str) -> None:
+    written = write(project, TOPIC_FILE, TOPIC + f"stray: {tag}\n").read_text()
+    result = check(project)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"{TOPIC_FILE}:{len(written.splitlines())}: invalid number ''"

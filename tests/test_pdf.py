@@ -227,3 +227,57 @@ def test_outside_the_main_thread_rendering_runs_without_a_time_limit(tmp_path: P
     thread.start()
     thread.join(timeout=60)
     assert results and results[0].startswith(b"%PDF-")
+
+
+# -- one FontConfiguration per process ------------------------------------------------------------
+
+FONT_FACE_HTML = """<!DOCTYPE html><html><head><style>
+@font-face { font-family: House; src: url(house.ttf); }
+p { font-family: House; }
+</style></head><body><p>House font.</p></body></html>"""
+PLAIN_HTML = "<!DOCTYPE html><html><body><p>Plain text, in the default font.</p></body></html>"
+
+
+def test_pdfs_of_one_process_share_a_font_configuration_and_stay_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefings import pdf
+
+    monkeypatch.setattr(pdf, "_spare_font_config", None)
+    first = html_to_pdf(PLAIN_HTML, tmp_path).data
+    shared = pdf._spare_font_config
+    assert shared is not None
+    second = html_to_pdf(PLAIN_HTML, tmp_path).data
+    assert pdf._spare_font_config is shared
+    monkeypatch.setattr(pdf, "_spare_font_config", None)
+    fresh = html_to_pdf(PLAIN_HTML, tmp_path).data
+    assert first == second == fresh
+
+
+def test_a_font_configuration_with_font_face_fonts_is_not_shared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefings import pdf
+
+    font = Path("/usr/share/fonts/truetype/crosextra/Caladea-Regular.ttf")
+    if not font.is_file():
+        pytest.skip("Caladea is not installed")
+    (tmp_path / "house.ttf").write_bytes(font.read_bytes())
+    monkeypatch.setattr(pdf, "_spare_font_config", None)
+    before = html_to_pdf(PLAIN_HTML, tmp_path).data
+    assert pdf._spare_font_config is not None
+    house = html_to_pdf(FONT_FACE_HTML, tmp_path)
+    assert "+House" in embedded_font_names_of(house.data)  # the @font-face font, subset
+    # That configuration now knows the document's House font: the next PDF gets a new one.
+    assert pdf._spare_font_config is None
+    assert html_to_pdf(PLAIN_HTML, tmp_path).data == before
+
+
+def embedded_font_names_of(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    names = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.append(str(font.get_object()["/BaseFont"]))
+    return " ".join(names)

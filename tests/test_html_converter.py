@@ -1,0 +1,115 @@
+"""The Markdown converter's shortcuts change no byte of its output.
+
+:func:`briefings.html.new_converter` replaces smarty's inline pass with one
+that tries each text only on the patterns that could match it, and
+:func:`briefings.html.markdown_to_html` reuses one converter between
+documents. Both are checked here against python-markdown as shipped (smarty's
+stock pass, at the same priority) and a fresh converter per document.
+"""
+
+from __future__ import annotations
+
+import random
+
+import markdown
+import pytest
+
+from briefings import html
+from briefings.html import (
+    MARKDOWN_EXTENSION_CONFIGS,
+    MARKDOWN_EXTENSIONS,
+    CitationExtension,
+    markdown_to_html,
+    new_converter,
+    sanitise,
+)
+
+PIECES = [
+    "'", '"', "''", '""', "'\"", "\"'", "--", "---", "----", "-", "...", "....", "..", ".", "'80s", "it's",
+    "rock 'n' roll", " ", " ", "\n", "word", "NATO", "*em*", "**strong**", "`code 'q' -- ...`", "\\'", '\\"',
+    "[link 'x'](https://example.org/a--b)", "<https://example.org/x...y>", "&amp;", "&mdash;", "&nbsp;",
+    "–", "—", "(", ")", "[^1]", "[^2]", "<<", ">>", "2025–2030", "\"'Quoted' words\"", "'\"x\"'",
+]
+
+
+def stock_converter() -> markdown.Markdown:
+    """python-markdown as shipped, smarty moved to priority 15 as new_converter does."""
+    converter = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, CitationExtension()],
+                                  extension_configs=MARKDOWN_EXTENSION_CONFIGS, output_format="html")
+    smarty = converter.treeprocessors["smarty"]
+    converter.treeprocessors.deregister("smarty")
+    converter.treeprocessors.register(smarty, "smarty", 15)
+    return converter
+
+
+def random_document(rng: random.Random) -> str:
+    def line() -> str:
+        return "".join(rng.choice(PIECES) for _ in range(rng.randrange(1, 30))).replace("\n", " ")
+
+    blocks = []
+    for _ in range(rng.randrange(1, 6)):
+        kind = rng.random()
+        if kind < 0.3:
+            blocks.append("\n".join(f"- {line()}" for _ in range(rng.randrange(1, 4))))
+        elif kind < 0.4:
+            blocks.append(f"## {line()}")
+        elif kind < 0.5:
+            blocks.append(f"| a | b |\n| --- | --- |\n| {line()} | {line()} |")
+        elif kind < 0.6:
+            blocks.append(f"    > {line()}\n    >\n    > — {line()}")
+        else:
+            blocks.append(line())
+    blocks.append("[^1]: A 'source' -- \"quoted\"...\n[^2]: Another.")
+    return "\n\n".join(blocks) + "\n"
+
+
+def test_the_cheaper_smarty_pass_is_in_use() -> None:
+    assert html._HANDLE_INLINE is not None
+    converter = new_converter()
+    smarty = converter.treeprocessors["smarty"]
+    assert isinstance(smarty, html._SmartyProcessor)
+    assert converter.treeprocessors.get_index_for_name("smarty") == \
+        stock_converter().treeprocessors.get_index_for_name("smarty")
+    # Every pattern smarty registers has its needle: none is tried on every text for lack of one.
+    assert None not in smarty._needles
+    assert len(smarty._needles) == 18
+
+
+def test_output_is_the_same_as_python_markdowns_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(20260102)
+    for case in range(400):
+        text = random_document(rng)
+        expected = stock_converter().convert(text)
+        assert new_converter().convert(text) == expected, f"case {case}: {text!r}"
+
+
+def test_a_reused_converter_gives_what_a_fresh_one_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(7)
+    documents = [random_document(rng) for _ in range(60)]
+    fresh = []
+    for text in documents:
+        converter = stock_converter()
+        raw = converter.convert(text)
+        fresh.append((sanitise(raw), list(converter.toc_tokens)))
+    monkeypatch.setattr(html, "_spare_converter", None)
+    reused = [markdown_to_html(text) for text in documents]
+    assert [(body.html, body.toc) for body in reused] == \
+        [(expected_html, html.toc_entries(tokens)) for expected_html, tokens in fresh]
+    # The first citation of each source gets its id again in the next document.
+    assert 'id="cite-1"' in reused[-1].html
+
+
+def test_a_failed_conversion_does_not_leave_its_converter_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html, "_spare_converter", None)
+    markdown_to_html("First.\n")
+    spare = html._spare_converter
+    assert spare is not None
+
+    def explode(text: str) -> str:
+        raise RecursionError("too deep")
+
+    monkeypatch.setattr(spare, "convert", explode)
+    with pytest.raises(RecursionError):
+        markdown_to_html("Second.\n")
+    assert html._spare_converter is None
+    assert markdown_to_html("Third -- 'quoted'.\n").html == "<p>Third – ‘quoted’.</p>"
