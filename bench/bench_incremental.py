@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def main() -> None:
             original = topic.read_text()
             counter = iter(range(10**6))
 
-            def edit(topic: Path = topic, original: str = original) -> None:
+            def edit(topic: Path = topic, original: str = original, counter: Iterator[int] = counter) -> None:
                 topic.write_text(original.replace("a step forward.", f"a step forward ({next(counter)})."))
 
             one = median(lambda build=build: build, repeat, before=edit)
@@ -112,7 +113,8 @@ def main() -> None:
             print(f"{size:>7} {full:12.2f}s {noop:7.2f}s {noop / full:10.1%} {one:8.2f}s")
         largest = max(sizes)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(f"peak memory of any build (max RSS): {usage.ru_maxrss / 1024:.0f} MiB (largest project: {largest} topics)")
+        print(f"peak memory of any build (max RSS): {usage.ru_maxrss / 1024:.0f} MiB "
+              f"(largest project: {largest} topics)")
 
         pdf_project = work / "pdf20"
         write_project(pdf_project, 20)
