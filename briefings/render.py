@@ -103,7 +103,8 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
             result.warnings.extend(
                 Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
                         "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
-                for url in remote_resources(html))
+                # The body is sanitised (no remote sources survive): only the page around it can load any.
+                for url in remote_resources(html.replace(body.html, "", 1)))
             html_reads = template_read_keys(tracker)
             if "html" in formats:
                 result.outputs["html"] = html.encode("utf-8")

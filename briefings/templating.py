@@ -201,6 +201,9 @@ class TrackedReferences(dict[str, Any]):
         return super().values()
 
 
+_SAFE_ATTRIBUTES: dict[tuple[type, str], bool] = {}
+
+
 class BriefingSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, narrowed to the declared template interface.
 
@@ -231,10 +234,15 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         return template
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if not super().is_safe_attribute(obj, attr, value):
-            return False
-        allowed = _allowed_attributes(obj)
-        return allowed is None or attr in allowed
+        # Every rule here depends only on the object's type and the attribute's
+        # name, and templates ask the same questions thousands of times.
+        key = (type(obj), attr)
+        safe = _SAFE_ATTRIBUTES.get(key)
+        if safe is None:
+            allowed = _allowed_attributes(obj)
+            safe = super().is_safe_attribute(obj, attr, value) and (allowed is None or attr in allowed)
+            _SAFE_ATTRIBUTES[key] = safe
+        return safe
 
     def wrap_str_format(self, value: Any) -> None:
         # Jinja hands out a sandboxed str.format; templates here get no methods
