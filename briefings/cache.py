@@ -19,10 +19,11 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from . import __version__
 from .errors import Problem, Severity
@@ -42,7 +43,7 @@ class ParseCache:
         self._used_documents: dict[str, Any] = {}
         self._used_markup: dict[str, list[str]] = {}
         try:
-            payload = json.loads(read_project_file(self.path, root, max_bytes=BOOKKEEPING_MAX_BYTES)) \
+            payload = orjson.loads(read_project_file(self.path, root, max_bytes=BOOKKEEPING_MAX_BYTES)) \
                 if self.path.exists() else {}
             if payload.get("format") == CACHE_FORMAT and payload.get("briefings") == __version__:
                 self._documents = dict(payload["documents"])
@@ -86,12 +87,7 @@ class ParseCache:
             return  # every answer came from the cache as it stands: nothing to write
         payload = {"format": CACHE_FORMAT, "briefings": __version__, "documents": self._used_documents,
                    "markup": self._used_markup}
-        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        try:
-            if self.path.read_text(encoding="utf-8") == text:
-                return
-        except (OSError, UnicodeDecodeError):
-            pass
+        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode("utf-8")
         self.path.parent.mkdir(exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.briefings-tmp")
         temporary.write_text(text, encoding="utf-8")

@@ -21,12 +21,13 @@ repeat a render, as deleting or touching the outputs themselves could.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from . import __version__
 from .files import FileProblem, read_project_file
@@ -58,9 +59,8 @@ def digest(data: bytes) -> str:
 
 
 def canonical_digest(value: Any) -> str:
-    """A digest of JSON-able ``value`` that does not depend on dict order."""
-    return digest(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                             default=str).encode("utf-8"))
+    """A digest of JSON-able ``value`` (dates allowed) that does not depend on dict order."""
+    return digest(orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
 
 
 def file_digest(path: Path) -> str | None:
@@ -122,7 +122,7 @@ class Manifest:
     def to_json(self) -> str:
         payload = {"format": MANIFEST_FORMAT, "versions": self.versions,
                    "briefings": {key: asdict(record) for key, record in sorted(self.briefings.items())}}
-        return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode("utf-8") + "\n"
 
 
 def load_manifest(output_dir: Path, root: Path) -> Manifest:
@@ -131,7 +131,7 @@ def load_manifest(output_dir: Path, root: Path) -> Manifest:
     if not os.path.lexists(path):
         return Manifest()
     try:
-        payload = json.loads(read_project_file(path, root, max_bytes=BOOKKEEPING_MAX_BYTES))
+        payload = orjson.loads(read_project_file(path, root, max_bytes=BOOKKEEPING_MAX_BYTES))
         if not isinstance(payload, dict) or payload.get("format") != MANIFEST_FORMAT:
             return Manifest(notice=f"output/{MANIFEST_PATH} is from another version of briefings: "
                                    "rebuilding everything")
