@@ -56,7 +56,7 @@ def multi(tmp_path: Path) -> Path:
     return root
 
 
-BOOKKEEPING = {MANIFEST_PATH, ".briefings/cache.json"}
+BOOKKEEPING = {MANIFEST_PATH, ".briefings/cache.json", ".briefings/lock"}
 
 
 def state(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -299,7 +299,7 @@ def _briefings(root: Path, *args: str, **popen: object) -> subprocess.Popen[str]
                             env={**os.environ, "SOURCE_DATE_EPOCH": "1767323045"}, **popen)  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize("delay", [0.8, 1.6])
+@pytest.mark.parametrize("delay", [0.5, 1.0])
 def test_ctrl_c_stops_the_workers_and_leaves_no_trace(tmp_path: Path, delay: float) -> None:
     import signal
     import time
@@ -324,26 +324,36 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
     import signal
     import time
 
-    reference = _example_copy(tmp_path, "reference")
-    assert _briefings(reference, "--format", "md", "--format", "html").wait(timeout=120) == 0
-    expected = {name: data for name, (data, _) in state(reference).items() if name not in BOOKKEEPING}
+    def change(root: Path) -> None:  # a change to three of the example's four briefings
+        references = root / "sources/references.yaml"
+        references.write_text(references.read_text().replace("outlet: AFP", "outlet: Agence France-Presse"))
+
+    formats = ("--format", "md", "--format", "html")
+    old_root, new_root = _example_copy(tmp_path, "old"), _example_copy(tmp_path, "new")
+    change(new_root)
+    for reference in (old_root, new_root):
+        assert _briefings(reference, *formats).wait(timeout=120) == 0
+    old = {name: data for name, (data, _) in state(old_root).items() if name not in BOOKKEEPING}
+    new = {name: data for name, (data, _) in state(new_root).items() if name not in BOOKKEEPING}
+    assert len({name for name in old if old[name] != new[name]}) == 6
 
     root = _example_copy(tmp_path, "killed")
+    assert _briefings(root, *formats).wait(timeout=120) == 0
+    change(root)
     for delay in (0.15, 0.3, 0.45, 0.6, 0.8, 1.0):
-        process = _briefings(root, "--force", "--format", "md", "--format", "html", "--jobs", "2",
-                             start_new_session=True)
+        process = _briefings(root, "--force", *formats, "--jobs", "2", start_new_session=True)
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)  # the build and its workers, at once
         process.communicate(timeout=60)
         for name, (data, _) in state(root).items():
             if name in BOOKKEEPING:
-                json.loads(data)
+                assert name.endswith("lock") or json.loads(data)  # the old manifest or the new, never half
             elif not name.endswith(".briefings-tmp"):
-                assert data == expected[name], f"{name} is not a complete output"
-    repair = _briefings(root, "--format", "md", "--format", "html")
+                assert data in (old[name], new[name]), f"{name} is neither the old nor the new file"
+    repair = _briefings(root, *formats)
     assert repair.wait(timeout=120) == 0
     after = {name: data for name, (data, _) in state(root).items() if name not in BOOKKEEPING}
-    assert after == expected
-    again = _briefings(root, "--format", "md", "--format", "html")
+    assert after == new
+    again = _briefings(root, *formats)
     stdout, _ = again.communicate(timeout=120)
     assert "0 briefing(s) rendered, 4 up to date" in stdout
