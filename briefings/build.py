@@ -208,14 +208,16 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
     wanted = tuple(name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats))
     pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
 
-    manifest = load_manifest(output_dir, root) if write and not force else Manifest()
-    if write and not force and manifest.notice is None and manifest.briefings \
+    # Loaded even with --force: the records of briefings not built this time must survive it.
+    manifest = load_manifest(output_dir, root) if write else Manifest()
+    if write and manifest.notice is None and manifest.briefings \
             and manifest.versions != Manifest().versions:
         manifest = Manifest(notice="briefings or a rendering library changed version since the last build: "
                                    "rebuilding everything")
     report.notice = manifest.notice
     fingerprints = _Fingerprints(project)
-    plans = [_plan(briefing, wanted, manifest, fingerprints, fixed_time, output_dir, write) for briefing in briefings]
+    plans = [_plan(briefing, wanted, manifest, fingerprints, fixed_time, output_dir, write, force)
+             for briefing in briefings]
     to_render = [plan for plan in plans if plan.formats]
     report.up_to_date = [plan.briefing.id for plan in plans if not plan.formats]
 
@@ -338,7 +340,7 @@ class _Plan:
 
 
 def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, fingerprints: _Fingerprints,
-          fixed_time: datetime.datetime | None, output_dir: Path, write: bool) -> _Plan:
+          fixed_time: datetime.datetime | None, output_dir: Path, write: bool, force: bool) -> _Plan:
     data = fingerprints.data(briefing)
     record = manifest.briefings.get(briefing.id)
     if not write or record is None:
@@ -353,9 +355,10 @@ def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, finge
     if not all(inputs_unchanged(name, output) for name, output in record.outputs.items()):
         return _Plan(briefing, wanted, fixed_time or _now(), data)
     generated = fixed_time.isoformat() if fixed_time else record.generated
-    stale = tuple(name for name in wanted
-                  if name not in record.outputs or record.outputs[name].generated != generated
-                  or not record.outputs[name].file.matches(output_dir / f"{briefing.id}.{name}"))
+    stale = wanted if force else tuple(
+        name for name in wanted if name not in record.outputs or record.outputs[name].generated != generated
+        or not record.outputs[name].file.matches(output_dir / f"{briefing.id}.{name}"))
+    # (--force renders again, but the content did not change: the date it shows stays.)
     return _Plan(briefing, stale, datetime.datetime.fromisoformat(generated), data)
 
 

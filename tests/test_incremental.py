@@ -357,3 +357,14 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
     again = _briefings(root, *formats)
     stdout, _ = again.communicate(timeout=120)
     assert "0 briefing(s) rendered, 4 up to date" in stdout
+
+
+def test_force_keeps_the_date_and_the_records_of_briefings_it_did_not_build(multi: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    day_one = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(build_module, "_now", lambda: day_one)
+    build(multi, formats=["md"], jobs=1)
+    monkeypatch.setattr(build_module, "_now", lambda: day_one + datetime.timedelta(days=1))
+    assert build(multi, formats=["md"], jobs=1, force=True, only=["alpha"]).rendered == ["alpha"]
+    assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()  # content unchanged
+    assert build(multi, formats=["md"], jobs=1).rendered == []  # the others' records survived --only
