@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -51,6 +52,18 @@ figures:
 
 #: A fixed generation time, so outputs do not depend on the clock.
 GENERATED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+
+
+def copy_example(root: Path) -> Path:
+    """A copy of the repository's example project (its settings, sources and templates) at ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("briefings.yaml", "sources", "templates"):
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.exists():
+            shutil.copy(source, root / name)
+    return root
 
 
 def write(root: Path, relative: str, text: str | bytes) -> Path:

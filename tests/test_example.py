@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from briefings.build import build
 from briefings.cli import main
 from briefings.model import load_project
 
-from .conftest import GENERATED, REPO_ROOT
+from .conftest import GENERATED, REPO_ROOT, copy_example
 from .pdftext import body_text, pdftotext_pages, plain, reader
 
 EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview",
@@ -24,13 +23,7 @@ EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "europea
 @pytest.fixture(scope="module")
 def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the example project, built once in all three formats."""
-    root = tmp_path_factory.mktemp("example")
-    for name in ("briefings.yaml", "sources", "templates"):
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.exists():
-            shutil.copy(source, root / name)
+    root = copy_example(tmp_path_factory.mktemp("example"))
     build(root, generated=GENERATED)
     return root
 

@@ -15,7 +15,7 @@ from briefings import build as build_module
 from briefings.build import build
 from briefings.manifest import MANIFEST_PATH
 
-from .conftest import GENERATED, REFERENCES, TOPIC, write
+from .conftest import GENERATED, REFERENCES, TOPIC, copy_example, write
 
 SETTINGS = """\
 briefings:
@@ -282,15 +282,7 @@ def test_a_template_reading_every_reference_depends_on_every_reference(multi: Pa
 
 
 def _example_copy(tmp_path: Path, name: str) -> Path:
-    import shutil
-
-    repository = Path(__file__).resolve().parent.parent
-    root = tmp_path / name
-    root.mkdir()
-    for item in ("briefings.yaml", "sources", "templates"):
-        source = repository / item
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / item)
-    return root
+    return copy_example(tmp_path / name)
 
 
 def _briefings(root: Path, *args: str, **popen: object) -> subprocess.Popen[str]:

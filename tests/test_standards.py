@@ -21,7 +21,7 @@ import pytest
 
 from briefings.build import build
 
-from .conftest import GENERATED, REPO_ROOT
+from .conftest import GENERATED, REPO_ROOT, copy_example
 
 VNU_JAR = Path(os.environ.get("VNU_JAR", REPO_ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"))
 
@@ -47,14 +47,7 @@ def require_tool(name: str) -> str:
 @pytest.fixture(scope="module")
 def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The output directory of a copy of the example project, built in all formats."""
-    root = tmp_path_factory.mktemp("standards") / "example"
-    root.mkdir()
-    for name in ("briefings.yaml", "sources", "templates"):
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.exists():
-            shutil.copy(source, root / name)
+    root = copy_example(tmp_path_factory.mktemp("standards") / "example")
     build(root, generated=GENERATED)
     return root / "output"
 
