@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ParseCache
-from .errors import Problem, ProblemsFound, relative_path
+from .errors import Problem, ProblemsFound, Severity, relative_path
 from .files import FileProblem, check_project_dir, read_project_file
 from .lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
 from .manifest import (
@@ -220,8 +220,16 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
              for briefing in briefings]
     to_render = [plan for plan in plans if plan.formats]
     report.up_to_date = [plan.briefing.id for plan in plans if not plan.formats]
-
     render_problems: list[Problem] = []
+    for plan in plans:
+        if not plan.formats and plan.briefing.id in manifest.briefings:
+            # Not rendered again: its last rendering's warnings still stand.
+            replayed = [Problem(path, line, message, Severity.WARNING, code)
+                        for path, line, message, code in manifest.briefings[plan.briefing.id].warnings]
+            report.warnings.extend(warning for warning in replayed if warning not in report.warnings)
+            if strict:
+                render_problems.extend(_strict(warning) for warning in replayed)
+
     for plan, result in zip(to_render, _render_all(project, environment, to_render, pdf_seconds, jobs, progress),
                             strict=True):
         report.warnings.extend(warning for warning in result.warnings if warning not in report.warnings)
@@ -460,6 +468,7 @@ def _write_briefing(root: Path, plan: _Plan, result: RenderedBriefing, outputs: 
             fingerprint=fingerprints.output(plan.data, output.format, generated, reads, uses_all),
             generated=generated, reads={key: fingerprints.file(key) for key in sorted(reads)},
             uses_all_references=uses_all, file=state)
+    record.warnings = [[warning.path, warning.line, warning.message, warning.code] for warning in result.warnings]
     manifest.briefings[plan.briefing.id] = record
     return written
 

@@ -110,6 +110,9 @@ class OutputRecord:
 class BriefingRecord:
     generated: str
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    #: The warnings its last rendering gave (path, line, message, code), repeated while it stays up to date,
+    #: so that a later build (``--strict`` above all) sees them as a full build would.
+    warnings: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -153,7 +156,9 @@ def _briefing_record(value: Any) -> BriefingRecord:
             uses_all_references=bool(output["uses_all_references"]),
             file=FileState(size=int(file["size"]), mtime_ns=int(file["mtime_ns"]), inode=int(file["inode"]),
                            sha256=str(file["sha256"])))
-    return BriefingRecord(generated=str(value["generated"]), outputs=outputs)
+    warnings = [[str(path), None if line is None else int(line), str(message), None if code is None else str(code)]
+                for path, line, message, code in value.get("warnings", [])]
+    return BriefingRecord(generated=str(value["generated"]), outputs=outputs, warnings=warnings)
 
 
 def save_manifest(output_dir: Path, manifest: Manifest) -> None:

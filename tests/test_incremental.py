@@ -360,3 +360,18 @@ def test_force_keeps_the_date_and_the_records_of_briefings_it_did_not_build(mult
     assert build(multi, formats=["md"], jobs=1, force=True, only=["alpha"]).rendered == ["alpha"]
     assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()  # content unchanged
     assert build(multi, formats=["md"], jobs=1).rendered == []  # the others' records survived --only
+
+
+def test_an_up_to_date_briefing_repeats_its_warnings_and_strict_still_fails(project: Path) -> None:
+    write(project, "templates/briefing.html.j2", """\
+        {% extends "builtin/briefing.html.j2" %}
+        {% block masthead %}<p class="series"><img src="missing.png" alt=""></p>{% endblock %}
+        """)
+    first = run(project, formats=["pdf"])
+    expected = [warning for warning in first.warnings if "missing.png" in warning.message]
+    assert expected
+    second = run(project, formats=["pdf"])
+    assert second.rendered == [] and [w for w in second.warnings if "missing.png" in w.message] == expected
+    with pytest.raises(build_module.ProblemsFound) as raised:
+        run(project, formats=["pdf"], strict=True)
+    assert any("missing.png" in problem.message for problem in raised.value.problems)
