@@ -536,11 +536,13 @@ def _compile_problem(error: Exception, name: str, root: Path) -> Problem:
 
 
 def check_output_directory(root: Path) -> list[Problem]:
-    """Refuse, before rendering anything, an ``output/`` that could not be written or lies outside the project."""
+    """Refuse, before rendering anything, an ``output/`` (or its bookkeeping directory ``output/.briefings/``)
+    that could not be written or lies outside the project."""
     directory = root / OUTPUT_DIR
-    problem = check_project_dir(directory, root)
-    if problem is not None:
-        return [problem]
+    for vetted in (directory, directory / STATE_DIR):
+        problem = check_project_dir(vetted, root)
+        if problem is not None:
+            return [problem]
     if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
         return [Problem(OUTPUT_DIR, None, "output directory is not writable")]
     return []

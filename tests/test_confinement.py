@@ -217,3 +217,45 @@ def test_a_failed_build_leaves_previous_outputs_byte_identical(project: Path, br
     assert after == before
     assert all(path.stat().st_mtime_ns == times[path.name] for path in (project / "output").iterdir()
                if path.is_file())
+
+
+# -- the build's own bookkeeping is input too ----------------------------------------------------------------------
+
+
+def test_bookkeeping_that_links_outside_the_project_is_refused(project: Path, outside: Path) -> None:
+    (project / "output").mkdir()
+    (project / "output/.briefings").symlink_to(outside, target_is_directory=True)
+    before = files_under(outside)
+    result = invoke("build", "--project", str(project))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("output/.briefings: is a symbolic link to a directory outside")
+    assert files_under(outside) == before
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "cache.json"])
+def test_a_bookkeeping_file_linked_outside_is_not_read(project: Path, outside: Path, name: str) -> None:
+    assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
+    secret = write(outside, "secret.json", '{"format": 1, "OUTSIDE-SECRET": true}')
+    target = project / "output/.briefings" / name
+    target.unlink()
+    target.symlink_to(secret)
+    _opened.clear()
+    _recording.set()
+    try:
+        result = invoke("build", "--project", str(project), "--format", "md")
+    finally:
+        _recording.clear()
+    assert result.exit_code == 0, result.output
+    assert not [path for path in _opened if Path(path).resolve().is_relative_to(outside.resolve())]
+    assert secret.read_text() == '{"format": 1, "OUTSIDE-SECRET": true}'  # replaced, never written through
+
+
+@pytest.mark.parametrize("damage", [b"", b"{", b"\xff\xfe", b'{"format": 1, "briefings": "0.1.0", "documents": 7}'])
+def test_a_damaged_parse_cache_is_ignored(project: Path, damage: bytes) -> None:
+    assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
+    expected = (project / "output/test-topic.md").read_bytes()
+    (project / "output/.briefings/cache.json").write_bytes(damage)
+    (project / "output/test-topic.md").unlink()
+    result = invoke("build", "--project", str(project), "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert (project / "output/test-topic.md").read_bytes() == expected
