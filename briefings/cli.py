@@ -1,4 +1,4 @@
-"""The ``briefings`` command: a thin layer over :mod:`briefings.build`.
+"""The ``briefings`` command: a thin layer over :mod:`briefings.build` (the commands are in :mod:`briefings.commands`).
 
 Contract: each command calls the library and prints. Problems in the user's
 files are printed one per line as ``path:LINE: message`` on standard error,
@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-import math
 import os
 import signal
 import sys
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .errors import ProblemsFound, printable, relative_path
+from .errors import ProblemsFound, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -176,19 +175,6 @@ def _caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
-def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
-    if not math.isfinite(value) or value < 0:  # float() also reads "inf" and "nan"
-        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
-    return value
-
-
-def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
-    try:
-        return None if value is None else _load("shard").parse_shard(value)  # type: ignore[no-any-return]
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 project_option = click.option(
     "--project", "-p", "project", default=".", show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -204,76 +190,6 @@ def main(debug: bool) -> None:
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
 
 
-@main.command()
-@project_option
-@click.option("--only", multiple=True, metavar="ID", help="Build only this briefing (repeatable).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(OUTPUT_FORMATS),
-              help="Build only this format (repeatable). Default: the project's formats.")
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--force", is_flag=True, help="Render everything, even what is up to date.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Render in N worker processes. Default: the number of CPUs available.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
-@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
-              help="How long to wait for another build of this project to finish (0: fail at once).")
-@click.option("--shard", metavar="K/N", callback=_shard,
-              help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
-@handles_problems("build")
-def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
-          jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None) -> None:
-    """Build briefings into output/, rendering only what changed."""
-    with _progress_bar(enabled=not quiet) as progress:
-        report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
-                           progress=progress, wait=wait, shard=shard,
-                           on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
-    if report.notice:
-        click.echo(f"briefings: {printable(report.notice)}", err=True)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
-    if quiet:
-        return
-    if shard is not None:
-        selected = len(set(only)) or len(report.project.briefings)
-        built = len(report.rendered) + len(report.up_to_date)
-        say(f"Shard {shard[0]}/{shard[1]}: " + (f"{built} of {selected} briefing(s)." if built else
-            f"empty ({selected} briefing(s) over {shard[1]} shards leave none for it); nothing to build."))
-    written = {path.name for path in report.written}
-    for briefing_id in sorted([*report.rendered, *report.up_to_date]):
-        if briefing_id in report.up_to_date:
-            say(_text("up to date", style="dim"), " ", plain(briefing_id))
-        else:
-            files = [output.format for output in report.outputs
-                     if output.briefing_id == briefing_id and output.path.name in written]
-            say(_text("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
-    for path in report.removed:
-        say(_text("removed", style="yellow"), " ", plain(relative_path(path, project)))
-    say(f"{len(report.rendered)} briefing(s) rendered, {len(report.up_to_date)} up to date; "
-        f"{len(report.written)} file(s) written" + (f", {len(report.removed)} removed" if report.removed else "")
-        + _warning_counts(len(report.warnings), len(report.acknowledged)) + f"; {report.seconds:.1f} s.")
-
-
-@contextmanager
-def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on an interactive terminal when more than a few briefings render; nothing otherwise."""
-    if not enabled or not _stdout().is_terminal:
-        yield None
-        return
-    from rich.progress import Progress
-
-    with Progress(console=_stdout(), transient=True) as bar:
-        task = None
-
-        def update(done: int, total: int) -> None:
-            nonlocal task
-            if total <= 3:
-                return
-            if task is None:
-                task = bar.add_task("Rendering", total=total)
-            bar.update(task, completed=done)
-
-        yield update
-
-
 def _warning_counts(warnings: int, acknowledged: int) -> str:
     parts = [f"{warnings} warning(s)"] if warnings else []
     if acknowledged:
@@ -281,72 +197,15 @@ def _warning_counts(warnings: int, acknowledged: int) -> str:
     return "".join(f", {part}" for part in parts)
 
 
-@main.command()
-@project_option
-@click.option("--strict", is_flag=True, help="Fail on warnings too (acknowledged ones never fail).")
-@click.option("--show-acknowledged", is_flag=True, help="Also list acknowledged warnings with their reasons.")
-@handles_problems("check")
-def check(project: Path, strict: bool, show_acknowledged: bool) -> None:
-    """Validate the project and render every template; write nothing."""
-    report = run_build(project, formats=("md", "html"), write=False, strict=strict)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
-    if show_acknowledged:
-        for item in report.acknowledged:
-            shown = str(item.warning).replace(": warning: ", ": acknowledged: ", 1)
-            click.echo(f"{shown}: {printable(item.reason)}", err=True)
-    loaded = report.project
-    facts = sum(len(topic.facts) for topic in loaded.topics.values())
-    say(_text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
-        f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
-        + _warning_counts(len(report.warnings), len(report.acknowledged)))
+# The commands live in briefings.commands, one module per family; they import
+# the helpers above, so they are registered only now.
+from .commands import build as _build_commands  # noqa: E402
+from .commands import project as _project_commands  # noqa: E402
 
-
-@main.command(name="list")
-@project_option
-@handles_problems("list")
-def list_(project: Path) -> None:
-    """List topics and briefings with their as-of dates."""
-    loaded = load_project(project)
-    with _interrupt_exits_at_once():
-        from rich.table import Table
-    topics = Table(title="Topics", title_justify="left")
-    for column in ("id", "title", "facts", "figures", "as of", "review by"):
-        topics.add_column(column, no_wrap=column != "title")
-    for topic in loaded.topics.values():
-        topics.add_row(*_cells(topic.id, topic.title, len(topic.facts), len(topic.figures),
-                               topic.as_of.isoformat(), topic.review_by.isoformat() if topic.review_by else ""))
-    briefings = Table(title="Briefings", title_justify="left")
-    for column in ("id", "title", "topics", "as of", "template", "schedule"):
-        briefings.add_column(column, no_wrap=column not in {"title", "topics"})
-    for briefing in loaded.briefings:
-        briefings.add_row(*_cells(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
-                                  briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""))
-    _stdout().print(topics)
-    _stdout().print(briefings)
-
-
-def _cells(*values: object) -> list[Text]:
-    # Text cells are never parsed as console markup: a title may contain "[/x]".
-    return [_text(plain(value)) for value in values]
-
-
-@main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@handles_problems("init")
-def init(directory: Path) -> None:
-    """Create a new briefing project in DIRECTORY, with one sample topic."""
-    from .scaffold import ScaffoldError, create_project
-
-    try:
-        created = create_project(directory)
-    except ScaffoldError as error:
-        raise click.ClickException(str(error)) from error
-    for path in created:
-        say(_text("created", style="green"), " ", plain(relative_path(path, directory)))
-    say(f"Next: briefings build --project {plain(directory)}")
-
-
+main.add_command(_build_commands.build)
+main.add_command(_project_commands.check)
+main.add_command(_project_commands.list_)
+main.add_command(_project_commands.init)
 
 
 if __name__ == "__main__":  # pragma: no cover
