@@ -48,11 +48,9 @@ warnings are in :attr:`BuildReport.acknowledged` and never fail it.
 from __future__ import annotations
 
 import datetime
-import difflib
 import logging
 import multiprocessing
 import os
-import secrets
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -61,8 +59,8 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ParseCache
-from .errors import Problem, ProblemsFound, Severity, relative_path
-from .files import FileProblem, check_project_dir, read_project_file
+from .errors import Problem, ProblemsFound, Severity, did_you_mean, relative_path
+from .files import TEMP_SUFFIX, FileProblem, check_project_dir, read_project_file, stage_file, temporary_name
 from .lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
 from .manifest import (
     MANIFEST_PATH,
@@ -92,7 +90,6 @@ from .templating import (
 logger = logging.getLogger("briefings")
 
 OUTPUT_DIR = "output"
-TEMP_SUFFIX = ".briefings-tmp"
 
 #: Called as ``progress(done, total)`` while briefings render.
 Progress = Callable[[int, int], None]
@@ -517,8 +514,7 @@ def check_templates(project: Project) -> list[Problem]:
     for briefing in project.briefings:
         if briefing.template and briefing.template not in available:
             path, line = project.template_origins.get(briefing.id, (SETTINGS_FILE, None))
-            close = difflib.get_close_matches(briefing.template, available, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(briefing.template, available, cutoff=0.6)
             problems.append(Problem(path, line, f"unknown template '{briefing.template}'{hint}: there is no "
                                     f"{USER_TEMPLATES_DIR}/{briefing.template}.md.j2 (available: "
                                     f"{', '.join(available)})"))
@@ -558,8 +554,7 @@ def select_briefings(project: Project, only: Iterable[str]) -> list[Briefing]:
         names = ", ".join(sorted(known)) or "none"
         problems = []
         for briefing_id in unknown:
-            close = difflib.get_close_matches(briefing_id, sorted(known), n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(briefing_id, sorted(known), cutoff=0.6)
             problems.append(Problem("--only", None, f"unknown briefing '{briefing_id}'{hint} (briefings: {names})"))
         raise ProblemsFound(problems)
     return [briefing for briefing in project.briefings if briefing.id in only]
@@ -586,11 +581,15 @@ def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
                 raise ProblemsFound([Problem(relative_path(output.path, root), None,
                                              "cannot write this output: a directory is in its place")])
         for output in outputs:
-            staged.append((_stage(output.path, output.data), output.path))
+            # No fsync per output (it cost seconds per thousand files): a rename is
+            # atomic for every reader and against a killed build; after a power
+            # failure a file not yet on disk no longer matches the manifest's
+            # record of it (size, time) and the next build renders it again.
+            staged.append((stage_file(output.path, output.data), output.path))
         for temporary, target in staged:
             backup = None
             if os.path.lexists(target):
-                backup = _temporary_name(target)
+                backup = temporary_name(target)
                 os.link(target, backup, follow_symlinks=False)
             try:
                 os.replace(temporary, target)
@@ -610,26 +609,6 @@ def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
         raise
     _discard(backup for _, backup in moved if backup is not None)
     return [target for target, _ in moved]
-
-
-def _temporary_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
-
-
-def _stage(target: Path, data: bytes) -> Path:
-    temporary = _temporary_name(target)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        # No fsync per output (it cost seconds per thousand files): a rename is
-        # atomic for every reader and against a killed build; after a power
-        # failure a file not yet on disk no longer matches the manifest's
-        # record of it (size, time) and the next build renders it again.
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
 
 
 def _roll_back(moved: list[tuple[Path, Path | None]]) -> None:

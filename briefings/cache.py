@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import orjson
 
 from . import __version__
 from .errors import Problem, Severity
-from .files import FileProblem, display_path, read_project_file
+from .files import FileProblem, display_path, read_project_file, replace_file
 from .load import Location, YamlDocument, load_yaml
 from .manifest import BOOKKEEPING_MAX_BYTES, STATE_DIR
 
@@ -89,9 +88,7 @@ class ParseCache:
                    "markup": self._used_markup}
         text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode("utf-8")
         self.path.parent.mkdir(exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.briefings-tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self.path)
+        replace_file(self.path, text.encode("utf-8"))
 
 
 def _encode(document: YamlDocument) -> dict[str, Any]:

@@ -19,7 +19,9 @@ line that means what it says.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -76,6 +78,12 @@ class ProblemsFound(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(dict.fromkeys(problems), key=sort_key)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def did_you_mean(word: object, choices: Iterable[object], *, cutoff: float = 0.8) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to ``word``, or nothing when none is close enough."""
+    close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1, cutoff=cutoff)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def relative_path(path: Path, root: Path) -> str:

@@ -13,6 +13,12 @@ hidden files and editor leftovers) and :func:`check_project_dir` vets a
 directory such as ``templates/`` or ``output/`` before anything uses it; both
 report refusals as Problems instead of raising.
 
+Writing: :func:`stage_file` writes bytes to a temporary file beside their
+target (named ``.NAME.*.briefings-tmp``, :data:`TEMP_SUFFIX`, so that the
+leftovers of a killed build can be recognised and swept) and
+:func:`replace_file` moves it into place in one step, so that a reader sees
+the old file or the new one, never half of one.
+
 Every path shown to the user is relative to the project, as the user wrote
 it (not resolved through links), with control characters in names escaped so
 that each problem stays on one line.
@@ -23,6 +29,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import secrets
 import stat
 import unicodedata
 from collections.abc import Callable
@@ -37,6 +44,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 TOPIC_SUFFIXES = (".yaml", ".yml")
 
 _READ_CHUNK = 1024 * 1024
+
+#: The ending of every temporary file the tool writes.
+TEMP_SUFFIX = ".briefings-tmp"
 
 
 class FileProblem(Exception):
@@ -257,3 +267,29 @@ def _too_large(size: str, limit: int) -> str:
 
 def _mebibytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def temporary_name(target: Path) -> Path:
+    """A fresh temporary name beside ``target``."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+
+
+def stage_file(target: Path, data: bytes, *, fsync: bool = False) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``; return its path (removed again on failure)."""
+    temporary = temporary_name(target)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def replace_file(target: Path, data: bytes, *, fsync: bool = False) -> None:
+    """Replace ``target`` with ``data`` in one step (see the module docstring)."""
+    os.replace(stage_file(target, data, fsync=fsync), target)

@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from . import __version__
-from .files import FileProblem, read_project_file
+from .files import FileProblem, read_project_file, replace_file
 
 #: The directory in ``output/`` that holds the build's own bookkeeping (manifest, parse cache, lock).
 STATE_DIR = ".briefings"
@@ -163,8 +163,6 @@ def _briefing_record(value: Any) -> BriefingRecord:
 
 def save_manifest(output_dir: Path, manifest: Manifest) -> None:
     """Write the manifest atomically (a temporary file moved into place), if it changed."""
-    from .build import TEMP_SUFFIX  # the build's own temporary-file naming, so a killed build's leftovers are swept
-
     target = output_dir / STATE_DIR / MANIFEST_NAME
     target.parent.mkdir(exist_ok=True)
     text = manifest.to_json()
@@ -173,9 +171,4 @@ def save_manifest(output_dir: Path, manifest: Manifest) -> None:
             return  # unchanged: leave the file (and its modification time) alone
     except (OSError, UnicodeDecodeError):
         pass
-    temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    replace_file(target, text.encode("utf-8"), fsync=True)  # the record of the outputs: on disk before it counts

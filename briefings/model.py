@@ -17,7 +17,6 @@ pydantic's internals.
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 import typing
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import Problem, ProblemsFound, Severity, sort_key
+from .errors import Problem, ProblemsFound, Severity, did_you_mean, sort_key
 from .files import list_topic_files
 from .load import Location, YamlDocument, load_yaml
 from .markup import check_markdown
@@ -477,7 +476,7 @@ class _ProjectLoader:
                 if any(problem.path == REFERENCES_FILE for problem in self.problems):
                     continue  # the references file itself is broken: don't pile on
                 self.problems.append(document.problem((*location, "sources", position),
-                    f"unknown reference '{source}'{_did_you_mean(source, references)} (not in {REFERENCES_FILE})"))
+                    f"unknown reference '{source}'{did_you_mean(source, references)} (not in {REFERENCES_FILE})"))
 
     def _check_publication_dates(self, document: YamlDocument, location: Location, sources: list[str],
                                  references: dict[str, Reference], topic: Topic,
@@ -520,7 +519,7 @@ class _ProjectLoader:
                     known = ", ".join(sorted(self.topic_files)) or "none"
                     self.problems.append(document.problem((*location, "topics", index),
                         f"unknown topic '{topic_id}' in briefing '{briefing_id}'"
-                        f"{_did_you_mean(topic_id, self.topic_files)} (topics: {known})"))
+                        f"{did_you_mean(topic_id, self.topic_files)} (topics: {known})"))
             if len(chosen) == len(spec.topics):
                 briefings.append(Briefing(id=briefing_id, title=spec.title, topics=tuple(chosen),
                                           template=spec.template, schedule=spec.schedule))
@@ -549,7 +548,7 @@ class _Acknowledgements:
                     f"({kind} acknowledge: {', '.join(applicable)})"))
             else:
                 loader.problems.append(document.problem(where,
-                    f"unknown warning '{code}'{_did_you_mean(code, applicable)} "
+                    f"unknown warning '{code}'{did_you_mean(code, applicable)} "
                     f"({kind} acknowledge: {', '.join(applicable)})"))
 
     def warn(self, location: Location, code: str, message: str) -> None:
@@ -603,11 +602,6 @@ def _is_cron(expression: str) -> bool:
     from croniter import croniter
 
     return bool(croniter.is_valid(expression))
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1, cutoff=0.8)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _fields_at(model: type[BaseModel], loc: Location) -> list[str]:
@@ -671,7 +665,7 @@ def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location
         return f"{parent}missing required field '{name}'"
     if kind == "extra_forbidden":
         known = _fields_at(model, tuple(detail["loc"])[:-1])
-        return f"{parent}unknown field '{name}'{_did_you_mean(name, [k for k in known if k != 'id'])}"
+        return f"{parent}unknown field '{name}'{did_you_mean(name, [k for k in known if k != 'id'])}"
     if "id_given" in message:
         return "'id' is not a field here: the id is the key (or the file name)"
     if "date_type" in message or kind.startswith("date_") or kind.startswith("datetime_"):

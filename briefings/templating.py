@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import math
 import operator
 import os
@@ -45,7 +44,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Namespace
 
 from . import limits
-from .errors import Problem, Severity, relative_path
+from .errors import Problem, Severity, did_you_mean, relative_path
 from .files import FileProblem, display_path, read_project_file
 from .model import RELIABILITY_GRADES, Briefing, Project
 from .views import (
@@ -253,13 +252,13 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         value = super().getattr(obj, attribute)
         if isinstance(value, jinja2.Undefined) and type(obj) in TEMPLATE_ATTRIBUTES and not hasattr(obj, attribute):
             allowed = sorted(TEMPLATE_ATTRIBUTES[type(obj)])
-            hint = _did_you_mean(attribute, allowed) or f" (it has: {', '.join(allowed)})"
+            hint = did_you_mean(attribute, allowed) or f" (it has: {', '.join(allowed)})"
             return self.undefined(f"{type(obj).__name__} has no attribute '{attribute}'{hint}", obj=obj, name=attribute)
         return value
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         allowed = sorted(_allowed_attributes(obj) or ())
-        hint = _did_you_mean(attribute, allowed)
+        hint = did_you_mean(attribute, allowed)
         available = f" (available: {', '.join(allowed)})" if allowed and not hint else ""
         return self.undefined(
             f"'{attribute}' of {'dict' if isinstance(obj, dict) else type(obj).__name__} is not available to "
@@ -434,11 +433,6 @@ def _display_template_path(filename: str | None, name: str | None, project_root:
     return name or USER_TEMPLATES_DIR
 
 
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.8)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 # -- what templates see ------------------------------------------------------
 
 
@@ -535,7 +529,7 @@ def _known_sources(project: Project, sources: Sequence[str]) -> list[str]:
         raise jinja2.TemplateRuntimeError("cite() takes a list of reference ids, e.g. cite(fact.sources)")
     for source in sources:
         if source not in project.references:
-            hint = _did_you_mean(str(source), list(project.references))
+            hint = did_you_mean(str(source), list(project.references))
             raise jinja2.TemplateRuntimeError(f"cite(): unknown reference '{source}'{hint}")
     return list(sources)
 
