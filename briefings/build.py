@@ -48,6 +48,7 @@ warnings are in :attr:`BuildReport.acknowledged` and never fail it.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import multiprocessing
 import os
@@ -71,6 +72,7 @@ from .manifest import (
     OutputRecord,
     canonical_digest,
     digest,
+    library_versions,
     load_manifest,
     save_manifest,
 )
@@ -207,8 +209,7 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
 
     # Loaded even with --force: the records of briefings not built this time must survive it.
     manifest = load_manifest(output_dir, root) if write else Manifest()
-    if write and manifest.notice is None and manifest.briefings \
-            and manifest.versions != Manifest().versions:
+    if write and manifest.notice is None and manifest.briefings and manifest.versions != library_versions():
         manifest = Manifest(notice="briefings or a rendering library changed version since the last build: "
                                    "rebuilding everything")
     report.notice = manifest.notice
@@ -278,9 +279,13 @@ class _Fingerprints:
     def __init__(self, project: Project):
         self.project = project
         self._files: dict[str, str | None] = {}
-        self.all_references = canonical_digest(
-            {key: _reference_data(reference) for key, reference in project.references.items()})
-        self.versions = Manifest().versions
+        self.versions = library_versions()
+
+    @functools.cached_property
+    def all_references(self) -> str:
+        # Needed only for an output whose template read the whole references mapping.
+        return canonical_digest({key: _reference_data(reference)
+                                 for key, reference in self.project.references.items()})
 
     def data(self, briefing: Briefing) -> str:
         cited = {source for topic in briefing.topics for fact in topic.facts for source in fact.sources}
@@ -346,9 +351,11 @@ class _Plan:
 
 def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, fingerprints: _Fingerprints,
           fixed_time: datetime.datetime | None, output_dir: Path, write: bool, force: bool) -> _Plan:
+    if not write:  # check: everything renders, nothing is recorded
+        return _Plan(briefing, wanted, fixed_time or _now(), "")
     data = fingerprints.data(briefing)
     record = manifest.briefings.get(briefing.id)
-    if not write or record is None:
+    if record is None:
         return _Plan(briefing, wanted, fixed_time or _now(), data)
 
     def inputs_unchanged(output_format: str, output: OutputRecord) -> bool:

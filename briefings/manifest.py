@@ -20,6 +20,7 @@ repeat a render, as deleting or touching the outputs themselves could.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import asdict, dataclass, field
@@ -43,15 +44,22 @@ MANIFEST_FORMAT = 1
 RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "weasyprint", "pydyf", "tinyhtml5")
 
 
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    # Looked up once per process: they cannot change while it runs.
+    return tuple((name, _version_of(name)) for name in RENDERING_LIBRARIES)
+
+
+def _version_of(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
 def library_versions() -> dict[str, str]:
     """Versions of briefings and the rendering libraries, without importing any of them."""
-    versions = {"briefings": __version__}
-    for name in RENDERING_LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    return {"briefings": __version__, **dict(_installed_versions())}
 
 
 def digest(data: bytes) -> str:
