@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ParseCache
+from .editions import EDITIONS_DIR, EditionState, edition_state, latest_edition, prune, write_edition
 from .errors import Problem, ProblemsFound, Severity, did_you_mean, relative_path
 from .files import TEMP_SUFFIX, FileProblem, check_project_dir, read_project_file, stage_file, temporary_name
 from .lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
@@ -76,9 +77,18 @@ from .manifest import (
     load_manifest,
     save_manifest,
 )
-from .model import OUTPUT_FORMATS, SETTINGS_FILE, Acknowledged, Briefing, Project, load_project_partially
+from .model import (
+    OUTPUT_FORMATS,
+    SETTINGS_FILE,
+    TOPICS_DIR,
+    Acknowledged,
+    Briefing,
+    Project,
+    load_project_partially,
+)
 from .render import RenderedBriefing, render_briefing
 from .shard import select_shard
+from .snapshot import make_snapshot
 from .templating import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
@@ -92,6 +102,8 @@ from .templating import (
 logger = logging.getLogger("briefings")
 
 OUTPUT_DIR = "output"
+#: The formats a build can write: the project's choice of OUTPUT_FORMATS, and always the JSON snapshot.
+ALL_FORMATS = (*OUTPUT_FORMATS, "json")
 
 #: Called as ``progress(done, total)`` while briefings render.
 Progress = Callable[[int, int], None]
@@ -120,6 +132,12 @@ class BuildReport:
     #: Why the manifest of the last build could not be used, if it could not.
     notice: str | None = None
     seconds: float = 0.0
+    #: For each selected briefing that could be planned: whether it is an edition or a draft, and what changed.
+    editions: dict[str, EditionState] = field(default_factory=dict)
+    #: Briefings published as a new edition by this run (``publish`` only), and the files of each edition.
+    published: dict[str, list[Path]] = field(default_factory=dict)
+    #: Briefings that could not be built, with their problems (collected only with ``isolate=True``).
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def generation_time() -> datetime.datetime | None:
@@ -177,15 +195,26 @@ def build(
     the selected briefings (:mod:`briefings.shard`).
     """
     with BuildLock(Path(root), wait, on_wait=on_wait) as lock:  # released however the build ends
-        return _build(Path(root), only=only, formats=formats, write=write, strict=strict, generated=generated,
-                      pdf_timeout=pdf_timeout, force=force, jobs=jobs, progress=progress, lock=lock, shard=shard)
+        return run_locked(Path(root), only=only, formats=formats, write=write, strict=strict, generated=generated,
+                          pdf_timeout=pdf_timeout, force=force, jobs=jobs, progress=progress, lock=lock,
+                          shard=shard)
 
 
-def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bool, strict: bool,
-           generated: datetime.datetime | None, pdf_timeout: float | None, force: bool, jobs: int | None,
-           progress: Progress | None, lock: BuildLock, shard: tuple[int, int] | None) -> BuildReport:
+def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats: Sequence[str] = (),
+               write: bool = True, strict: bool = False, generated: datetime.datetime | None = None,
+               pdf_timeout: float | None = None, force: bool = False, jobs: int | None = None,
+               progress: Progress | None = None, shard: tuple[int, int] | None = None,
+               publish_at: datetime.datetime | None = None, isolate: bool = False) -> BuildReport:
+    """The build, for a caller that holds the project's lock (:func:`build`, :mod:`briefings.publish`).
+
+    ``publish_at`` makes every selected briefing whose content differs from its
+    last edition a new edition dated that day (see :mod:`briefings.editions`).
+    ``isolate=True`` builds the briefings that a problem does not touch (a
+    broken topic file stops only the briefings that use it) and records the
+    others in :attr:`BuildReport.failed` instead of raising for them.
+    """
     started = time.monotonic()
-    fixed_time = generated or generation_time()
+    fixed_time = generated or publish_at or generation_time()
     today = (fixed_time or _now()).date()
     output_dir = root / OUTPUT_DIR
     output_problems = check_output_directory(root) if write else []
@@ -198,14 +227,33 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
     project, problems = load_project_partially(root, today=today, cache=cache)
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
     problems = [*problems, *check_templates(project), *output_problems]
+    blocked: dict[str, list[Problem]] = {}
+    if problems and isolate:
+        blocked, problems = _isolate(project, problems, only)
     if problems:
         raise ProblemsFound(problems)
     if strict and project.warnings:
         raise ProblemsFound([_strict(warning) for warning in project.warnings])
-    report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged))
-    briefings = select_shard(select_briefings(project, only), shard)
-    wanted = tuple(name for name in OUTPUT_FORMATS if name in (formats or project.settings.formats))
+    report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged),
+                         failed=blocked)
+    selectable = [name for name in only if name not in blocked]
+    briefings = select_shard(select_briefings(project, selectable) if selectable or not only else [], shard)
+    # The JSON snapshot is always made, unless the caller asked for particular formats only.
+    wanted = tuple(name for name in ALL_FORMATS if name in (formats or (*project.settings.formats, "json")))
     pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
+    states: dict[str, EditionState] = {}
+    for briefing in list(briefings):
+        try:
+            latest = latest_edition(output_dir, root, briefing.id)
+        except FileProblem as error:
+            if not isolate:
+                raise ProblemsFound([error.problem]) from None
+            report.failed[briefing.id] = [error.problem]
+            briefings.remove(briefing)
+            continue
+        current = make_snapshot(project, briefing, today=today)
+        states[briefing.id] = edition_state(latest, current, publishing=publish_at.date() if publish_at else None)
+    report.editions = states
 
     # Loaded even with --force: the records of briefings not built this time must survive it.
     manifest = load_manifest(output_dir, root) if write else Manifest()
@@ -214,7 +262,8 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
                                    "rebuilding everything")
     report.notice = manifest.notice
     fingerprints = _Fingerprints(project)
-    plans = [_plan(briefing, wanted, manifest, fingerprints, fixed_time, output_dir, write, force)
+    plans = [_plan(briefing, wanted, manifest, fingerprints, fixed_time, output_dir, write, force,
+                   states[briefing.id], today)
              for briefing in briefings]
     to_render = [plan for plan in plans if plan.formats]
     report.up_to_date = [plan.briefing.id for plan in plans if not plan.formats]
@@ -236,17 +285,23 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
             failed += [_strict(warning) for warning in result.warnings]
         if failed:
             render_problems.extend(failed)
+            report.failed[plan.briefing.id] = failed
             continue
         outputs = [_output(root, plan.briefing, name, data) for name, data in sorted(
-            result.outputs.items(), key=lambda item: OUTPUT_FORMATS.index(item[0]))]
+            result.outputs.items(), key=lambda item: ALL_FORMATS.index(item[0]))]
         report.outputs.extend(outputs)
         report.rendered.append(plan.briefing.id)
         if write:
             lock.take()  # (already held unless output/ did not exist when the build began)
             try:
+                if plan.edition.pending:
+                    # The edition first: if the build stops before the drafts are replaced,
+                    # the next build finds the edition and renders them as it.
+                    report.published[plan.briefing.id] = _write_edition(root, project, plan, result)
                 written = _write_briefing(root, plan, result, outputs, manifest, fingerprints)
             except ProblemsFound as error:
                 render_problems.extend(error.problems)
+                report.failed[plan.briefing.id] = list(error.problems)
                 continue
             report.written.extend(written)
     if write and output_dir.is_dir():  # absent only when nothing could be written at all
@@ -260,9 +315,38 @@ def _build(root: Path, *, only: Sequence[str], formats: Sequence[str], write: bo
     for warning in report.warnings:
         logger.warning("%s", warning)
     report.seconds = time.monotonic() - started
-    if render_problems:
+    if render_problems and not isolate:
         raise ProblemsFound(render_problems)
     return report
+
+
+def _isolate(project: Project, problems: list[Problem], only: Sequence[str]
+             ) -> tuple[dict[str, list[Problem]], list[Problem]]:
+    """Split problems into those that stop only some briefings (in a topic file) and those that stop all."""
+    by_topic: dict[str, list[Problem]] = {}
+    general: list[Problem] = []
+    prefix = f"{TOPICS_DIR}/"
+    for problem in problems:
+        name = problem.path[len(prefix):] if problem.path.startswith(prefix) else ""
+        if name and "/" not in name and name.endswith((".yaml", ".yml")):
+            by_topic.setdefault(name.rsplit(".", 1)[0], []).append(problem)
+        else:
+            general.append(problem)
+    if general:
+        return {}, problems
+    declared = project.settings.briefings
+    topics_of = ({briefing_id: entry.get("topics") if isinstance(entry, dict) else None
+                  for briefing_id, entry in declared.items()} if declared is not None
+                 else {topic_id: [topic_id] for topic_id in by_topic})
+    blocked: dict[str, list[Problem]] = {}
+    for briefing_id, topic_ids in topics_of.items():
+        if only and briefing_id not in only:
+            continue
+        touched = [problem for topic_id in (topic_ids if isinstance(topic_ids, list) else [])
+                   if isinstance(topic_id, str) for problem in by_topic.get(topic_id, [])]
+        if touched:
+            blocked[str(briefing_id)] = touched
+    return blocked, []
 
 
 def _strict(warning: Problem) -> Problem:
@@ -287,7 +371,8 @@ class _Fingerprints:
         return canonical_digest({key: _reference_data(reference)
                                  for key, reference in self.project.references.items()})
 
-    def data(self, briefing: Briefing) -> str:
+    def data(self, briefing: Briefing, edition: EditionState | None = None,
+             today: datetime.date | None = None) -> str:
         cited = {source for topic in briefing.topics for fact in topic.facts for source in fact.sources}
         cited |= {source for topic in briefing.topics for figure in topic.figures for source in figure.sources}
         settings = self.project.settings
@@ -298,6 +383,10 @@ class _Fingerprints:
                          "classification": settings.classification, "formats": list(settings.formats)},
             "topics": [_topic_data(topic) for topic in briefing.topics],
             "references": {key: _reference_data(self.project.references[key]) for key in sorted(cited)},
+            # What the briefing shows beyond its files: overdue reviews, its edition and what changed.
+            "overdue": [bool(today and topic.review_by and topic.review_by < today) for topic in briefing.topics],
+            "edition": edition.as_json() if edition else None,
+            "changes": edition.changes if edition else None,
         })
 
     def file(self, key: str) -> str | None:
@@ -347,16 +436,19 @@ class _Plan:
     formats: tuple[str, ...]
     generated: datetime.datetime
     data: str
+    edition: EditionState
+    today: datetime.date
 
 
 def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, fingerprints: _Fingerprints,
-          fixed_time: datetime.datetime | None, output_dir: Path, write: bool, force: bool) -> _Plan:
+          fixed_time: datetime.datetime | None, output_dir: Path, write: bool, force: bool, edition: EditionState,
+          today: datetime.date) -> _Plan:
     if not write:  # check: everything renders, nothing is recorded
-        return _Plan(briefing, wanted, fixed_time or _now(), "")
-    data = fingerprints.data(briefing)
+        return _Plan(briefing, wanted, fixed_time or _now(), "", edition, today)
+    data = fingerprints.data(briefing, edition, today)
     record = manifest.briefings.get(briefing.id)
     if record is None:
-        return _Plan(briefing, wanted, fixed_time or _now(), data)
+        return _Plan(briefing, wanted, fixed_time or _now(), data, edition, today)
 
     def inputs_unchanged(output_format: str, output: OutputRecord) -> bool:
         shown = fixed_time.isoformat() if fixed_time else output.generated
@@ -365,13 +457,13 @@ def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, finge
 
     # If the inputs of any output changed, the content changed: every output then shows a new date.
     if not all(inputs_unchanged(name, output) for name, output in record.outputs.items()):
-        return _Plan(briefing, wanted, fixed_time or _now(), data)
+        return _Plan(briefing, wanted, fixed_time or _now(), data, edition, today)
     generated = fixed_time.isoformat() if fixed_time else record.generated
     stale = wanted if force else tuple(
         name for name in wanted if name not in record.outputs or record.outputs[name].generated != generated
         or not record.outputs[name].file.matches(output_dir / f"{briefing.id}.{name}"))
     # (--force renders again, but the content did not change: the date it shows stays.)
-    return _Plan(briefing, stale, datetime.datetime.fromisoformat(generated), data)
+    return _Plan(briefing, stale, datetime.datetime.fromisoformat(generated), data, edition, today)
 
 
 # -- rendering, here or in worker processes ---------------------------------------------------------------------
@@ -385,7 +477,7 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for done, plan in enumerate(plans, start=1):
             yield render_briefing(project, environment, plan.briefing, plan.generated, plan.formats,
-                                  pdf_seconds=pdf_seconds)
+                                  pdf_seconds=pdf_seconds, edition=plan.edition, today=plan.today)
             if progress:
                 progress(done, len(plans))
         return
@@ -443,7 +535,8 @@ def _die_with_parent() -> None:
 def _render_in_worker(index: int) -> tuple[int, RenderedBriefing]:
     plan: _Plan = _worker_state["plans"][index]
     return index, render_briefing(_worker_state["project"], _worker_state["environment"], plan.briefing,
-                                  plan.generated, plan.formats, pdf_seconds=_worker_state["pdf_seconds"])
+                                  plan.generated, plan.formats, pdf_seconds=_worker_state["pdf_seconds"],
+                                  edition=plan.edition, today=plan.today)
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
@@ -477,13 +570,27 @@ def _write_briefing(root: Path, plan: _Plan, result: RenderedBriefing, outputs: 
     return written
 
 
+def _write_edition(root: Path, project: Project, plan: _Plan, result: RenderedBriefing) -> list[Path]:
+    """Keep the new edition's files under output/editions/, then prune old editions as the project asks."""
+    output_dir = root / OUTPUT_DIR
+    try:
+        written = write_edition(output_dir, plan.briefing.id, plan.edition, result.outputs)
+        prune(output_dir, root, plan.briefing.id, project.settings.keep_editions)
+    except FileProblem as error:
+        raise ProblemsFound([error.problem]) from None
+    except OSError as error:
+        where = relative_path(Path(error.filename), root) if error.filename else f"{OUTPUT_DIR}/{EDITIONS_DIR}"
+        raise ProblemsFound([Problem(where, None, f"cannot write the edition: {error.strerror}")]) from None
+    return written
+
+
 def _remove_stale(root: Path, project: Project, manifest: Manifest) -> list[Path]:
     """Remove outputs this tool wrote for briefings (or formats) the project no longer has."""
     current = {briefing.id for briefing in project.briefings}
     removed = []
     for briefing_id, record in list(manifest.briefings.items()):
         for output_format, output in list(record.outputs.items()):
-            if briefing_id in current and output_format in project.settings.formats:
+            if briefing_id in current and (output_format in project.settings.formats or output_format == "json"):
                 continue
             path = root / OUTPUT_DIR / f"{briefing_id}.{output_format}"
             if output.file.matches(path):  # only what the tool itself wrote, as it wrote it

@@ -52,6 +52,8 @@ EXIT_INTERRUPTED = 130
 #: :data:`briefings.model.OUTPUT_FORMATS`, written out so that ``--help`` need
 #: not import the model (tests/test_errors_cli.py checks that the two agree).
 OUTPUT_FORMATS = ("md", "html", "pdf")
+#: What ``build --format`` accepts: those and the JSON snapshot.
+BUILD_FORMATS = (*OUTPUT_FORMATS, "json")
 #: :data:`briefings.lock.DEFAULT_WAIT`, written out for the same reason (tests/test_startup.py).
 DEFAULT_WAIT = 300.0
 
@@ -203,6 +205,7 @@ from .commands import build as _build_commands  # noqa: E402
 from .commands import project as _project_commands  # noqa: E402
 
 main.add_command(_build_commands.build)
+main.add_command(_build_commands.publish)
 main.add_command(_project_commands.check)
 main.add_command(_project_commands.list_)
 main.add_command(_project_commands.init)

@@ -51,6 +51,7 @@ from markdown.treeprocessors import InlineProcessor
 from markupsafe import Markup
 
 from . import __version__
+from .editions import EditionState
 from .model import Briefing, Project
 from .templating import RenderedMarkdown, briefing_context, render_template, template_names
 from .views import TocEntry, toc_entries
@@ -348,9 +349,11 @@ def remote_resources(html: str) -> list[str]:
 
 
 def render_html(environment: jinja2.Environment, project: Project, briefing: Briefing,
-                generated: datetime.datetime, markdown_body: RenderedMarkdown, body: HtmlBody) -> str:
+                generated: datetime.datetime, markdown_body: RenderedMarkdown, body: HtmlBody, *,
+                edition: EditionState | None = None, today: datetime.date | None = None) -> str:
     """The complete HTML document of ``briefing`` around an already-converted body."""
-    context: dict[str, Any] = dict(briefing_context(project, briefing, generated, standalone=False))
+    context: dict[str, Any] = dict(briefing_context(project, briefing, generated, standalone=False,
+                                                    edition=edition, today=today))
     context.update({
         "cited_references": markdown_body.cited_references,
         "body": Markup(body.html),

@@ -205,6 +205,8 @@ class Settings(_Schema):
     formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
     limits: Limits = Limits()
+    #: How many editions of each briefing to keep under output/editions/ (None: all).
+    keep_editions: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,33 @@
 """Publishing: turning the current state of each briefing into a numbered edition.
 
-Contract (interface fixed; the implementation lands with issue 7's core):
-:func:`publish` builds the selected briefings as :func:`briefings.build.build`
-does and, for each whose content differs from its last edition, records a new
-edition under ``output/editions/<briefing-id>/``. It never raises for a
-problem of one briefing: each briefing's outcome is in
-:attr:`PublishReport.results`. It raises :class:`~briefings.errors.ProblemsFound`
-only when nothing at all can be attempted (the lock, an unusable ``output/``).
+Contract: :func:`publish` builds the selected briefings as
+:func:`briefings.build.build` does, under the same lock, and for each whose
+content (its snapshot's content, see :mod:`briefings.snapshot`) differs from
+its last edition records a new edition: numbered one more than the last
+(from 1), dated the day of ``now``, its files kept under
+``output/editions/<briefing-id>/`` (:mod:`briefings.editions`), and the
+drafts in ``output/`` rendered as that edition. A briefing whose content is
+unchanged is "unchanged since edition N" and nothing is written for it.
+
+It never raises for a problem of one briefing: each briefing's outcome is in
+:attr:`PublishReport.results`, and a broken topic file stops only the
+briefings that use it. Problems that touch every briefing (``briefings.yaml``,
+the references, a template) make every selected briefing fail, with those
+problems. It raises :class:`~briefings.errors.ProblemsFound` only when the
+run cannot start at all: the lock is held too long, ``--only`` names an
+unknown briefing.
 """
 
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .errors import Problem
+from .errors import Problem, ProblemsFound
 
 Outcome = Literal["published", "unchanged", "failed"]
 
@@ -49,4 +59,50 @@ class PublishReport:
 def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
             wait: float = 300.0, jobs: int | None = None) -> PublishReport:
     """Publish the briefings of ``root`` (``only`` some of them) as of ``now`` (default: the clock)."""
-    raise NotImplementedError("publish lands with issue 7's core")
+    from .build import run_locked
+    from .changes import summary_lines
+    from .lock import BuildLock
+
+    started = time.monotonic()
+    moment = (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    root = Path(root)
+    report = PublishReport()
+    with BuildLock(root, wait) as lock:
+        try:
+            built = run_locked(root, lock=lock, only=only, jobs=jobs, publish_at=moment, isolate=True)
+        except ProblemsFound as error:
+            if any(problem.path == "--only" for problem in error.problems):
+                raise
+            # Problems that stop every briefing: each selected one fails with them.
+            for briefing_id in _declared(root, only):
+                report.results.append(PublishResult(briefing_id, "failed", problems=list(error.problems)))
+            return report
+    seconds = time.monotonic() - started
+    report.warnings = list(built.warnings)
+    for briefing_id, problems in built.failed.items():
+        report.results.append(PublishResult(briefing_id, "failed", problems=list(problems), seconds=seconds))
+    for briefing_id, state in built.editions.items():
+        if briefing_id in built.failed:
+            continue
+        if briefing_id in built.published:
+            report.results.append(PublishResult(briefing_id, "published", state.number, state.date,
+                                                summary=summary_lines(state.changes), seconds=seconds))
+        else:
+            report.results.append(PublishResult(briefing_id, "unchanged", state.number, state.date,
+                                                seconds=seconds))
+    order = {briefing_id: index for index, briefing_id in enumerate(_declared(root, only))}
+    report.results.sort(key=lambda result: (order.get(result.briefing_id, len(order)), result.briefing_id))
+    return report
+
+
+def _declared(root: Path, only: Sequence[str]) -> list[str]:
+    """The briefings a publish run is about: ``only``, or every briefing the project declares."""
+    if only:
+        return list(dict.fromkeys(only))
+    from .model import load_project_partially
+
+    project, _ = load_project_partially(root)
+    declared = project.settings.briefings
+    return [str(key) for key in declared] if declared is not None else [briefing.id for briefing in project.briefings]

@@ -17,10 +17,14 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from . import limits
+from .editions import EditionState
 from .errors import Problem, Severity
 from .html import markdown_to_html, remote_resources, render_html
 from .model import SETTINGS_FILE, Briefing, Project
+from .snapshot import make_snapshot
 from .templating import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
@@ -74,22 +78,37 @@ def path_read_key(path: Path, project_root: Path) -> str:
 
 
 def render_briefing(project: Project, environment: BriefingSandbox, briefing: Briefing, generated: datetime.datetime,
-                    formats: tuple[str, ...], *, pdf_seconds: float) -> RenderedBriefing:
-    """Render ``briefing`` in ``formats`` (a subset of md, html, pdf); see the module docstring."""
+                    formats: tuple[str, ...], *, pdf_seconds: float, edition: EditionState | None = None,
+                    today: datetime.date | None = None) -> RenderedBriefing:
+    """Render ``briefing`` in ``formats`` (a subset of md, html, pdf, json); see the module docstring.
+
+    ``edition`` says whether this rendering is an edition or a draft and what
+    changed; ``today`` decides which topics are overdue (default: the generated date).
+    """
     result = RenderedBriefing(briefing.id)
     path, line = origin(project, briefing)
     tracker = DependencyTracker()
     environment.tracker = tracker
+    today = today or generated.date()
     try:
+        if "json" in formats:
+            snapshot = make_snapshot(project, briefing, today=today, generated=generated,
+                                     edition=edition.as_json() if edition else None,
+                                     changes=edition.changes if edition else None)
+            result.outputs["json"] = orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n"
+            result.reads["json"] = set()
+            result.uses_all_references["json"] = False
         if "md" in formats:
-            document = render_markdown(environment, project, briefing, generated, standalone=True)
+            document = render_markdown(environment, project, briefing, generated, standalone=True,
+                                       edition=edition, today=today)
             result.outputs["md"] = document.text.encode("utf-8")
             result.warnings.extend(document.warnings)
             result.reads["md"] = template_read_keys(tracker)
             result.uses_all_references["md"] = tracker.uses_all_references
         if "html" in formats or "pdf" in formats:
             tracker = environment.tracker = DependencyTracker()
-            body_markdown = render_markdown(environment, project, briefing, generated, standalone=False)
+            body_markdown = render_markdown(environment, project, briefing, generated, standalone=False,
+                                            edition=edition, today=today)
             result.warnings.extend(body_markdown.warnings)
             try:
                 with limits.time_limit(project.settings.limits.template_seconds):
@@ -99,7 +118,8 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
                                                "when converted to HTML"))
                 return result
-            html = render_html(environment, project, briefing, generated, body_markdown, body)
+            html = render_html(environment, project, briefing, generated, body_markdown, body,
+                               edition=edition, today=today)
             result.warnings.extend(
                 Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
                         "opened (the PDF refuses it): put the file in the project", Severity.WARNING)

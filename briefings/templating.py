@@ -44,11 +44,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Namespace
 
 from . import limits
+from .editions import EditionState
 from .errors import Problem, Severity, did_you_mean, relative_path
 from .files import FileProblem, display_path, read_project_file
 from .model import RELIABILITY_GRADES, Briefing, Project
 from .views import (
     TEMPLATE_ATTRIBUTES,
+    ChangesView,
+    EditionView,
     FigureEntry,
     FigureView,
     ReferenceView,
@@ -56,6 +59,8 @@ from .views import (
     TimelineEntry,
     TopicView,
     briefing_view,
+    changes_view,
+    edition_view,
     reference_view,
     settings_view,
     topic_view,
@@ -299,6 +304,11 @@ def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_S
     environment.template_seconds = template_seconds
     # lipsum makes random text (unreproducible outputs) of any size asked for.
     environment.globals.pop("lipsum", None)
+    environment.globals.update({
+        "edition_label": edition_label,
+        "changes_heading": changes_heading,
+        "review_notice": review_notice,
+    })
     environment.filters.update({
         "longdate": format_long_date,
         "md_escape": escape_markdown,
@@ -437,14 +447,19 @@ def _display_template_path(filename: str | None, name: str | None, project_root:
 
 
 def briefing_context(project: Project, briefing: Briefing, generated: datetime.datetime, *, standalone: bool,
-                     numbers: dict[str, int] | None = None) -> TemplateContext:
+                     numbers: dict[str, int] | None = None, edition: EditionState | None = None,
+                     today: datetime.date | None = None) -> TemplateContext:
     """Everything a Markdown or HTML template may use, for one briefing, as plain data.
 
     ``numbers`` maps reference ids to citation numbers; without it (the first
     rendering) ``cite`` writes reference ids and ``cited_references`` lists
-    every reference the briefing's data cites.
+    every reference the briefing's data cites. ``edition`` says whether this
+    is an edition or a draft and what changed (:mod:`briefings.editions`);
+    without it the briefing is a draft with no edition before it. ``today``
+    decides which topics are overdue for review (default: the generated date).
     """
-    topics = tuple(topic_view(topic) for topic in briefing.topics)
+    topics = tuple(topic_view(topic, today or generated.date()) for topic in briefing.topics)
+    state = edition or EditionState("draft", None, None, {"since": None, "first": True})
     if numbers is None:
         cited = tuple(reference_view(project.references[reference_id])
                       for reference_id in _data_citation_order(topics))
@@ -465,6 +480,8 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "generated": generated,
         "standalone": standalone,
         "reliability_grades": dict(RELIABILITY_GRADES),
+        "edition": edition_view(state.status, state.number, state.date),
+        "changes": changes_view(state.changes, {topic.id: topic.title for topic in topics}, project.references),
     }
 
 
@@ -483,7 +500,8 @@ _DEFINITION = re.compile(r"^\[\^(\d+)\]:", re.MULTILINE)
 
 
 def render_markdown(environment: jinja2.Environment, project: Project, briefing: Briefing,
-                    generated: datetime.datetime, *, standalone: bool = True) -> RenderedMarkdown:
+                    generated: datetime.datetime, *, standalone: bool = True, edition: EditionState | None = None,
+                    today: datetime.date | None = None) -> RenderedMarkdown:
     """Render ``briefing`` to Markdown with its template, citations numbered in reading order."""
     names = template_names(briefing, "md")
     functions = {"source_note": source_note}
@@ -491,7 +509,7 @@ def render_markdown(environment: jinja2.Environment, project: Project, briefing:
     def first_pass_cite(sources: Sequence[str]) -> str:
         return "".join(f"[^{source}]" for source in _known_sources(project, sources))
 
-    context = briefing_context(project, briefing, generated, standalone=standalone)
+    context = briefing_context(project, briefing, generated, standalone=standalone, edition=edition, today=today)
     draft = render_template(environment, names, {**context, **functions, "cite": first_pass_cite}, project.root)
     order = dict.fromkeys(match for match in _FIRST_PASS_CITATION.findall(draft) if match in project.references)
     numbers = {reference_id: number for number, reference_id in enumerate(order, start=1)}
@@ -500,7 +518,8 @@ def render_markdown(environment: jinja2.Environment, project: Project, briefing:
         cited = sorted({numbers[source] for source in _known_sources(project, sources) if source in numbers})
         return "".join(f"[^{number}]" for number in cited)
 
-    context = briefing_context(project, briefing, generated, standalone=standalone, numbers=numbers)
+    context = briefing_context(project, briefing, generated, standalone=standalone, numbers=numbers,
+                               edition=edition, today=today)
     text = render_template(environment, names, {**context, **functions, "cite": cite}, project.root)
     # Collapse the blank-line runs that block tags leave behind.
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
@@ -572,6 +591,36 @@ def source_note(reference: ReferenceView) -> str:
     return " ".join(parts)
 
 
+def edition_label(edition: EditionView) -> str:
+    """"Edition 4 · 24 November 2026", "Draft, after edition 3" or "Draft, no edition published yet"."""
+    if not isinstance(edition, EditionView):
+        raise jinja2.TemplateRuntimeError("edition_label() takes the edition, e.g. edition_label(edition)")
+    if not edition.is_draft and edition.number is not None and edition.date is not None:
+        return f"Edition {edition.number} · {format_long_date(edition.date)}"
+    if edition.number is not None:
+        return f"Draft, after edition {edition.number}"
+    return "Draft, no edition published yet"
+
+
+def changes_heading(changes: ChangesView) -> str:
+    """"What’s changed since edition 3 (17 November 2026)", or "What’s changed" when there is no earlier one."""
+    if not isinstance(changes, ChangesView):
+        raise jinja2.TemplateRuntimeError("changes_heading() takes the changes, e.g. changes_heading(changes)")
+    if changes.first or changes.since_number is None:
+        return "What’s changed"
+    since = f" ({format_long_date(changes.since_date)})" if changes.since_date else ""
+    return f"What’s changed since edition {changes.since_number}{since}"
+
+
+def review_notice(topic: TopicView) -> str:
+    """"Due for review since 31 May 2027" for an overdue topic ("" otherwise)."""
+    if not isinstance(topic, TopicView):
+        raise jinja2.TemplateRuntimeError("review_notice() takes a topic, e.g. review_notice(topic)")
+    if not topic.overdue or topic.review_by is None:
+        return ""
+    return f"Due for review since {format_long_date(topic.review_by)}"
+
+
 # -- filters ---------------------------------------------------------------------
 
 
@@ -606,8 +655,12 @@ _CURRENCY = "£$€¥"
 
 def format_figure_value(figure: FigureView) -> str:
     """A figure's value with its unit placed as a reader expects: £2.3bn, 2.5% of GDP, 13 countries."""
-    value = format_number(figure.value)
-    unit = figure.unit
+    return figure_text(figure.value, figure.unit)
+
+
+def figure_text(value: object, unit: str | None) -> str:
+    """A value and its unit as a reader expects them (see :func:`format_figure_value`)."""
+    value = format_number(value)
     if not unit:
         return value
     if unit[0] in _CURRENCY:

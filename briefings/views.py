@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import NamedTuple, TypedDict
+from collections.abc import Collection
+from typing import Any, NamedTuple, TypedDict
 
 from .model import RELIABILITY_GRADES, Briefing, Fact, Figure, Reference, Settings, Topic
 
@@ -73,6 +74,8 @@ class TopicView:
     figures: tuple[FigureView, ...]
     #: Facts grouped under their section headings, in order of first appearance.
     sections: tuple[Section, ...]
+    #: Past its ``review_by`` date on the day the briefing was made.
+    overdue: bool
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -102,6 +105,92 @@ class BriefingView:
     tags: tuple[str, ...]
     template: str | None
     schedule: str | None
+    #: How many of its topics are past their review date.
+    overdue_topics: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EditionView:
+    """What this rendering is: ``status`` "edition" (number N, dated) or "draft" (after edition N, or None)."""
+
+    status: str
+    number: int | None
+    date: datetime.date | None
+    is_draft: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChangedTopic:
+    id: str
+    title: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChangedFact:
+    """A fact as it was (removed, or before a change) or is (added, or after a change).
+
+    ``topic_title`` is the title of its topic; ``sources`` of a removed fact may
+    no longer be in the project, so only current facts are cited.
+    """
+
+    topic: str
+    topic_title: str
+    id: str
+    text: str
+    date: datetime.date | None
+    section: str
+    sources: tuple[str, ...]
+    quote: QuoteView | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FactChange:
+    """A fact whose ``fields`` (of text, date, section, sources, quote) changed."""
+
+    topic: str
+    topic_title: str
+    id: str
+    fields: tuple[str, ...]
+    before: ChangedFact
+    after: ChangedFact
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChangedFigure:
+    topic: str
+    topic_title: str
+    label: str
+    value: int | float | str
+    unit: str | None
+    sources: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FigureChange:
+    topic: str
+    topic_title: str
+    label: str
+    before: ChangedFigure
+    after: ChangedFigure
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChangesView:
+    """What changed since edition ``since_number`` (``first``: there is no earlier edition)."""
+
+    since_number: int | None
+    since_date: datetime.date | None
+    first: bool
+    #: How many items the lists below hold together.
+    count: int
+    topics_added: tuple[ChangedTopic, ...]
+    topics_removed: tuple[ChangedTopic, ...]
+    facts_added: tuple[ChangedFact, ...]
+    facts_changed: tuple[FactChange, ...]
+    facts_removed: tuple[ChangedFact, ...]
+    figures_added: tuple[ChangedFigure, ...]
+    figures_changed: tuple[FigureChange, ...]
+    figures_removed: tuple[ChangedFigure, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -152,10 +241,13 @@ class TemplateContext(TypedDict, total=False):
     body: str
     toc: tuple[TocEntry, ...]
     generator: str
+    edition: EditionView
+    changes: ChangesView
 
 
 _VIEW_TYPES: tuple[type, ...] = (QuoteView, FactView, FigureView, TopicView, ReferenceView, BriefingView,
-                                 SettingsView, TimelineEntry, FigureEntry, TocEntry)
+                                 SettingsView, TimelineEntry, FigureEntry, TocEntry, EditionView, ChangedTopic,
+                                 ChangedFact, FactChange, ChangedFigure, FigureChange, ChangesView)
 
 #: For each type a template may meet, the attributes it may read or call.
 TEMPLATE_ATTRIBUTES: dict[type, frozenset[str]] = {
@@ -190,7 +282,7 @@ def figure_view(figure: Figure) -> FigureView:
     return FigureView(label=figure.label, value=figure.value, unit=figure.unit, sources=tuple(figure.sources))
 
 
-def topic_view(topic: Topic) -> TopicView:
+def topic_view(topic: Topic, today: datetime.date | None = None) -> TopicView:
     facts = tuple(fact_view(fact) for fact in topic.facts)
     grouped: dict[str, list[FactView]] = {}
     for fact in facts:
@@ -198,7 +290,8 @@ def topic_view(topic: Topic) -> TopicView:
     return TopicView(id=topic.id, title=topic.title, summary=topic.summary, as_of=topic.as_of,
                      review_by=topic.review_by, tags=tuple(topic.tags), facts=facts,
                      figures=tuple(figure_view(figure) for figure in topic.figures),
-                     sections=tuple(Section(title, tuple(items)) for title, items in grouped.items()))
+                     sections=tuple(Section(title, tuple(items)) for title, items in grouped.items()),
+                     overdue=bool(today and topic.review_by and topic.review_by < today))
 
 
 def reference_view(reference: Reference, number: int | None = None) -> ReferenceView:
@@ -212,7 +305,8 @@ def reference_view(reference: Reference, number: int | None = None) -> Reference
 def briefing_view(briefing: Briefing, topics: tuple[TopicView, ...]) -> BriefingView:
     return BriefingView(id=briefing.id, title=briefing.title, topics=topics, as_of=briefing.as_of,
                         latest_as_of=briefing.latest_as_of, tags=tuple(briefing.tags),
-                        template=briefing.template, schedule=briefing.schedule)
+                        template=briefing.template, schedule=briefing.schedule,
+                        overdue_topics=sum(1 for topic in topics if topic.overdue))
 
 
 def toc_entries(tokens: list[dict[str, object]]) -> tuple[TocEntry, ...]:
@@ -220,3 +314,95 @@ def toc_entries(tokens: list[dict[str, object]]) -> tuple[TocEntry, ...]:
     return tuple(TocEntry(id=str(token["id"]), name=str(token["name"]), level=int(str(token["level"])),
                           children=toc_entries(token.get("children") or []))  # type: ignore[arg-type]
                  for token in tokens)
+
+
+def edition_view(status: str, number: int | None, date: datetime.date | None) -> EditionView:
+    return EditionView(status=status, number=number, date=date, is_draft=status != "edition")
+
+
+def changes_view(changes: dict[str, Any], topic_titles: dict[str, str], known_references: Collection[str]
+                 ) -> ChangesView:
+    """A "what changed" record (:mod:`briefings.changes`) as views.
+
+    The record may come from an edition snapshot on disk, which is not
+    trusted: values of the wrong type are dropped, fact text that is not of
+    the documented Markdown subset is escaped, and sources the project no
+    longer has are left out (so that ``cite`` never meets them).
+    """
+    from .markup import check_markdown
+    from .templating import escape_markdown
+
+    def text(value: Any) -> str:
+        shown = value if isinstance(value, str) else ""
+        return shown if not check_markdown(shown, "fact") else escape_markdown(shown)
+
+    def plain(value: Any) -> str:
+        return value if isinstance(value, str) else ""
+
+    def day(value: Any) -> datetime.date | None:
+        try:
+            return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    def sources(value: Any) -> tuple[str, ...]:
+        return tuple(item for item in value if isinstance(item, str) and item in known_references) \
+            if isinstance(value, list) else ()
+
+    def mapping(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    def records(key: str) -> list[dict[str, Any]]:
+        value = changes.get(key)
+        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+    def title(topic: Any) -> str:
+        return topic_titles.get(topic, plain(topic)) if isinstance(topic, str) else ""
+
+    def fact(item: dict[str, Any], topic: Any) -> ChangedFact:
+        quote = item.get("quote")
+        quoted = QuoteView(plain(quote.get("text")), plain(quote.get("speaker"))) \
+            if isinstance(quote, dict) and quote.get("text") else None
+        return ChangedFact(topic=plain(topic), topic_title=title(topic), id=plain(item.get("id")),
+                           text=text(item.get("text")), date=day(item.get("date")),
+                           section=plain(item.get("section")), sources=sources(item.get("sources")), quote=quoted)
+
+    def figure(item: dict[str, Any], topic: Any, label: Any) -> ChangedFigure:
+        value = item.get("value")
+        shown = value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else ""
+        unit = item.get("unit")
+        return ChangedFigure(topic=plain(topic), topic_title=title(topic), label=plain(label), value=shown,
+                             unit=unit if isinstance(unit, str) else None, sources=sources(item.get("sources")))
+
+    def topic(item: dict[str, Any]) -> ChangedTopic:
+        return ChangedTopic(id=plain(item.get("id")), title=plain(item.get("title")))
+
+    since = mapping(changes.get("since"))
+    number = since.get("number")
+    view = dict(
+        topics_added=tuple(topic(item) for item in records("topics_added")),
+        topics_removed=tuple(topic(item) for item in records("topics_removed")),
+        facts_added=tuple(fact(item, item.get("topic")) for item in records("facts_added")),
+        facts_changed=tuple(
+            FactChange(topic=plain(item.get("topic")), topic_title=title(item.get("topic")),
+                       id=plain(item.get("id")),
+                       fields=tuple(field for field in item.get("fields") or () if isinstance(field, str)),
+                       before=fact(mapping(item.get("before")), item.get("topic")),
+                       after=fact(mapping(item.get("after")), item.get("topic")))
+            for item in records("facts_changed")),
+        facts_removed=tuple(fact(item, item.get("topic")) for item in records("facts_removed")),
+        figures_added=tuple(figure(item, item.get("topic"), item.get("label")) for item in records("figures_added")),
+        figures_changed=tuple(
+            FigureChange(topic=plain(item.get("topic")), topic_title=title(item.get("topic")),
+                         label=plain(item.get("label")),
+                         before=figure(mapping(item.get("before")),
+                                       item.get("topic"), item.get("label")),
+                         after=figure(mapping(item.get("after")),
+                                      item.get("topic"), item.get("label")))
+            for item in records("figures_changed")),
+        figures_removed=tuple(figure(item, item.get("topic"), item.get("label"))
+                              for item in records("figures_removed")),
+    )
+    return ChangesView(since_number=number if isinstance(number, int) and not isinstance(number, bool) else None,
+                       since_date=day(since.get("date")), first=changes.get("first") is True,
+                       count=sum(len(items) for items in view.values()), **view)

@@ -48,7 +48,7 @@ def test_example_meets_the_curation_bar() -> None:
 
 def test_every_briefing_is_built_in_every_format(example_build: Path) -> None:
     names = sorted(path.name for path in (example_build / "output").iterdir() if path.name != ".briefings")
-    assert names == sorted(f"{b}.{ext}" for b in EXPECTED_BRIEFINGS for ext in ("md", "html", "pdf"))
+    assert names == sorted(f"{b}.{ext}" for b in EXPECTED_BRIEFINGS for ext in ("md", "html", "pdf", "json"))
 
 
 @pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)

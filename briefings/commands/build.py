@@ -9,6 +9,7 @@ taken; warnings and problems go to standard error as everywhere (see
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +19,8 @@ import click
 
 from .. import cli
 from ..cli import (
+    BUILD_FORMATS,
     DEFAULT_WAIT,
-    OUTPUT_FORMATS,
     _load,
     _stdout,
     _text,
@@ -48,8 +49,8 @@ def _shard(context: click.Context, parameter: click.Parameter, value: str | None
 @click.command()
 @project_option
 @click.option("--only", multiple=True, metavar="ID", help="Build only this briefing (repeatable).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(OUTPUT_FORMATS),
-              help="Build only this format (repeatable). Default: the project's formats.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(BUILD_FORMATS),
+              help="Build only this format (repeatable). Default: the project's formats, and json.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--force", is_flag=True, help="Render everything, even what is up to date.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
@@ -113,3 +114,41 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
             bar.update(task, completed=done)
 
         yield update
+
+
+@click.command()
+@project_option
+@click.option("--only", multiple=True, metavar="ID", help="Publish only this briefing (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Render in N worker processes. Default: the number of CPUs available.")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
+              help="How long to wait for a build of this project to finish (0: fail at once).")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]), default=None,
+              hidden=True, help="Publish as if it were this time (UTC), for tests and rehearsals.")
+@handles_problems("publish")
+def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None) -> None:
+    """Publish each briefing whose content changed as a new edition (output/editions/)."""
+    moment = now.replace(tzinfo=datetime.UTC) if now else None
+    report = _load("publish").publish(project, only=only, jobs=jobs, wait=wait, now=moment)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    longdate = _load("templating").format_long_date
+    for result in report.results:
+        name = plain(result.briefing_id)
+        if result.outcome == "published":
+            say(_text("published", style="green"), f" {name} as edition {result.edition} "
+                f"({longdate(result.edition_date)})")
+            for line in result.summary:
+                say("    ", plain(line))
+        elif result.outcome == "unchanged":
+            say(_text("unchanged", style="dim"), f" {name} since edition {result.edition} "
+                f"({longdate(result.edition_date)})")
+        else:
+            say(_text("failed", style="red"), f" {name}")
+            for problem in result.problems:
+                click.echo(str(problem), err=True)
+    counts = {outcome: sum(1 for result in report.results if result.outcome == outcome)
+              for outcome in ("published", "unchanged", "failed")}
+    say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
+    if report.failed:
+        raise SystemExit(cli.EXIT_PROBLEMS)

@@ -1,0 +1,127 @@
+"""The JSON snapshot of a briefing: its content as data, in a documented, versioned shape.
+
+Contract: :func:`make_snapshot` turns one briefing of a loaded project into a
+plain, JSON-native dict (strings, numbers, booleans, lists, dicts, None) in
+the shape described by ``briefings/schemas/snapshot.schema.json`` (published
+as ``docs/snapshot.schema.json``). Every build writes it beside the other
+formats as ``output/<briefing-id>.json``, and every edition keeps its own.
+
+It has two parts. The *content* (:data:`CONTENT_KEYS`) is what the briefing
+says: its title and settings, its topics with their facts, quotes and
+figures, whether each topic is overdue for review on the day it was made, and
+the references it cites. Two snapshots with equal content are the same
+edition (:func:`content_digest`). The rest is about this rendering: the
+schema version, the generator, the time, the edition or draft status and
+"what changed" since the edition before (:mod:`briefings.changes`).
+
+Growth: ``schema_version`` is ``MAJOR.MINOR``. A minor version only adds
+optional keys, which consumers must ignore when they do not know them; a
+major version changes or removes keys. Readers of old snapshots
+(:mod:`briefings.editions`) accept any ``1.x``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from . import __version__
+from .manifest import canonical_digest
+from .model import Briefing, Fact, Figure, Project, Reference, Topic
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_MAJOR = 1
+#: The keys of a snapshot that make up the briefing's content (everything else describes one rendering).
+CONTENT_KEYS = ("briefing", "settings", "as_of", "latest_as_of", "topics", "references")
+
+Snapshot = dict[str, Any]
+
+
+def make_snapshot(project: Project, briefing: Briefing, *, today: datetime.date,
+                  generated: datetime.datetime | None = None, edition: dict[str, Any] | None = None,
+                  changes: dict[str, Any] | None = None) -> Snapshot:
+    """The snapshot of ``briefing`` as of ``today`` (which decides which topics are overdue)."""
+    settings = project.settings
+    snapshot: Snapshot = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"briefings {__version__}",
+        "generated": generated.isoformat() if generated else None,
+        "edition": edition,
+        "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
+                     "schedule": briefing.schedule},
+        "settings": {"title": settings.title, "author": settings.author,
+                     "classification": settings.classification},
+        "as_of": briefing.as_of.isoformat(),
+        "latest_as_of": briefing.latest_as_of.isoformat(),
+        "topics": [_topic(topic, today) for topic in briefing.topics],
+        "references": [_reference(project.references[reference_id]) for reference_id in _cited(briefing)
+                       if reference_id in project.references],
+        "changes": changes,
+    }
+    return snapshot
+
+
+def content_of(snapshot: Snapshot) -> dict[str, Any]:
+    return {key: snapshot.get(key) for key in CONTENT_KEYS}
+
+
+def content_digest(snapshot: Snapshot) -> str:
+    """A digest of what the briefing says: equal for two renderings of the same edition."""
+    return canonical_digest(content_of(snapshot))
+
+
+def is_overdue(topic: Topic, today: datetime.date) -> bool:
+    return topic.review_by is not None and topic.review_by < today
+
+
+def _topic(topic: Topic, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": topic.id,
+        "title": topic.title,
+        "summary": topic.summary,
+        "as_of": topic.as_of.isoformat(),
+        "review_by": topic.review_by.isoformat() if topic.review_by else None,
+        "overdue": is_overdue(topic, today),
+        "tags": list(topic.tags),
+        "facts": [_fact(fact) for fact in topic.facts],
+        "figures": [_figure(figure) for figure in topic.figures],
+    }
+
+
+def _fact(fact: Fact) -> dict[str, Any]:
+    return {
+        "id": fact.id,
+        "text": fact.text,
+        "date": fact.date.isoformat() if fact.date else None,
+        "section": fact.section,
+        "sources": list(fact.sources),
+        "quote": {"text": fact.quote.text, "speaker": fact.quote.speaker} if fact.quote else None,
+    }
+
+
+def _figure(figure: Figure) -> dict[str, Any]:
+    return {"label": figure.label, "value": figure.value, "unit": figure.unit, "sources": list(figure.sources)}
+
+
+def _reference(reference: Reference) -> dict[str, Any]:
+    return {
+        "id": reference.id,
+        "outlet": reference.outlet,
+        "title": reference.title,
+        "published": reference.published.isoformat(),
+        "url": reference.url,
+        "accessed": reference.accessed.isoformat() if reference.accessed else None,
+        "reliability": reference.reliability,
+        "note": reference.note,
+    }
+
+
+def _cited(briefing: Briefing) -> list[str]:
+    """The references the briefing's data cites, in the order the data first cites them."""
+    order: dict[str, None] = {}
+    for topic in briefing.topics:
+        for fact in topic.facts:
+            order.update(dict.fromkeys(fact.sources))
+        for figure in topic.figures:
+            order.update(dict.fromkeys(figure.sources))
+    return list(order)
