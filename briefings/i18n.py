@@ -89,13 +89,17 @@ def format_number_for(value: object, locale: str) -> str:
     return str(format_decimal(number, locale=parsed, decimal_quantization=False))
 
 
-@functools.lru_cache(maxsize=64)
 def _locale(name: str) -> Locale:
     """Babel's Locale for ``name`` (``_`` or ``-`` separated); UnknownLocale if it has none."""
+    if not isinstance(name, str) or not _LOCALE_NAME.fullmatch(name):
+        raise UnknownLocale(check_locale(name) or "not a locale name")
+    return _parsed_locale(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_locale(name: str) -> Locale:
     from babel import Locale, UnknownLocaleError
 
-    if not isinstance(name, str) or not _LOCALE_NAME.fullmatch(name):
-        raise UnknownLocale(check_locale(name) or f"not a locale name: {name!r}")
     try:
         return Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError) as error:

@@ -81,6 +81,8 @@ def test_formatting_with_an_unknown_locale_raises_with_the_message() -> None:
         format_date_for(DAY, "xx_YY")
     with pytest.raises(UnknownLocale, match="is not a locale name"):
         format_number_for(1, "en_GB.UTF-8")
+    with pytest.raises(UnknownLocale, match="locale must be text"):
+        format_number_for(1, ["en_GB"])  # type: ignore[arg-type]
 
 
 def test_babel_is_imported_only_when_used() -> None:
