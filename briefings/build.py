@@ -96,6 +96,7 @@ from .templating import (
     ProjectTemplateLoader,
     TemplateProblem,
     available_templates,
+    check_template_blocks,
     make_environment,
 )
 
@@ -603,7 +604,8 @@ def _remove_stale(root: Path, project: Project, manifest: Manifest) -> list[Path
 
 
 def check_templates(project: Project) -> list[Problem]:
-    """Problems a template has before any rendering: location, encoding, syntax, and names that do not exist.
+    """Problems a template has before any rendering: location, encoding, syntax, names that do not exist,
+    and blocks that override nothing (:func:`briefings.templating.check_template_blocks`).
 
     Every template file of the project's ``templates/`` is compiled, whether
     or not a briefing uses it yet, so that a broken house template is found
@@ -615,6 +617,7 @@ def check_templates(project: Project) -> list[Problem]:
         return [directory_problem]
     problems: list[Problem] = []
     environment = make_environment(root)
+    compiled: list[str] = []
     for name in ProjectTemplateLoader(root).list_templates():
         if not name.endswith((".j2", ".css")):
             continue
@@ -622,8 +625,13 @@ def check_templates(project: Project) -> list[Problem]:
             environment.get_template(name)
         except TemplateProblem as error:
             problems.append(error.problem)
+            continue
         except Exception as error:  # noqa: BLE001 - turned into the located problem render_template would give
             problems.append(_compile_problem(error, name, root))
+            continue
+        compiled.append(name)
+    # Checked overrides: a block the extended template does not define would be silently ignored.
+    problems.extend(check_template_blocks(environment, compiled, root))
     available = available_templates(root)
     for briefing in project.briefings:
         if briefing.template and briefing.template not in available:

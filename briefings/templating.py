@@ -668,3 +668,155 @@ def figure_text(value: object, unit: str | None) -> str:
     if unit.startswith("%"):
         return f"{value}{unit}"
     return f"{value} {unit}"
+
+
+# -- checked overrides -------------------------------------------------------------
+#
+# Jinja silently ignores a block of an extending template that the template it
+# extends never renders, so a misspelt `{% block timelime %}` would change
+# nothing and say nothing. check_template_blocks finds such blocks before any
+# rendering.
+#
+# Which blocks must exist: only the *top-level* blocks of the child (those not
+# inside another of its blocks). A top-level block replaces a block of the
+# parent chain or is never rendered at all. A block nested inside one of the
+# child's blocks is rendered wherever its enclosing block is, so a child may
+# define new blocks inside a block it overrides (they are its own structure);
+# and a nested block that happens to share a parent's block name overrides it
+# as usual. "Defined by the parent chain" means defined anywhere in any
+# template up the chain, nested blocks included (`fact` inside `topics` can be
+# overridden at the top level). A block the templates call as `self.NAME()`
+# is rendered by that call, so it is not reported either.
+#
+# The check is skipped, rather than guessed at, when a template of the chain
+# extends a name that is not a constant string (`{% extends layout %}`), when
+# the chain loops (the rendering reports that as recursion), or when a parent
+# cannot be read or parsed (reported where that template is compiled). A
+# direct parent that does not exist is reported at the `{% extends %}` line.
+
+#: How many templates up an `{% extends %}` chain the check follows.
+MAX_EXTENDS_DEPTH = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class _Parsed:
+    shown: str  # as problems name it: templates/NAME or builtin/NAME
+    filename: str | None
+    ast: jinja2.nodes.Template
+
+
+def constant_parent(ast: jinja2.nodes.Template) -> tuple[bool, str | None, int | None]:
+    """Whether a parsed template extends anything, and what: (extends?, constant name or None, line)."""
+    extends = list(ast.find_all(jinja2.nodes.Extends))
+    if not extends:
+        return False, None, None
+    target = extends[0].template
+    if len(extends) == 1 and isinstance(target, jinja2.nodes.Const) and isinstance(target.value, str):
+        return True, target.value, extends[0].lineno
+    return True, None, extends[0].lineno
+
+
+def top_level_blocks(ast: jinja2.nodes.Template) -> list[jinja2.nodes.Block]:
+    """The blocks of a template that are not inside another of its blocks, in source order."""
+    blocks = list(ast.find_all(jinja2.nodes.Block))
+    nested = {id(inner) for block in blocks for inner in block.find_all(jinja2.nodes.Block)}
+    return [block for block in blocks if id(block) not in nested]
+
+
+def _self_calls(ast: jinja2.nodes.Template) -> set[str]:
+    """Block names a template renders itself through ``self.NAME``."""
+    return {node.attr for node in ast.find_all(jinja2.nodes.Getattr)
+            if isinstance(node.node, jinja2.nodes.Name) and node.node.name == "self"}
+
+
+def check_template_blocks(environment: jinja2.Environment, names: Sequence[str],
+                          project_root: Path) -> list[Problem]:
+    """Blocks of the project templates ``names`` that the templates they extend do not define (see above)."""
+    cache: dict[str, _Parsed | None] = {}
+
+    def parse(name: str) -> _Parsed | None:
+        if name not in cache:
+            cache[name] = _parse_for_check(environment, name, project_root)
+        return cache[name]
+
+    problems: list[Problem] = []
+    for name in names:
+        child = parse(name)
+        if child is None:
+            continue
+        extends, parent_name, extends_line = constant_parent(child.ast)
+        if not extends or parent_name is None:
+            continue
+        shown = f"{USER_TEMPLATES_DIR}/{name}"
+        if _exists(environment, parent_name) is False:
+            hint = did_you_mean(parent_name, _lookup_names(environment), cutoff=0.7)
+            problems.append(Problem(shown, extends_line, f"extends '{parent_name}', which does not exist{hint}"))
+            continue
+        chain = _parent_chain(parse, parent_name, child.filename)
+        if chain is None:
+            continue
+        defined: dict[str, None] = {}
+        called = _self_calls(child.ast)
+        for parent in chain:
+            defined.update(dict.fromkeys(block.name for block in parent.ast.find_all(jinja2.nodes.Block)))
+            called |= _self_calls(parent.ast)
+        parents = " and ".join(parent.shown for parent in chain)
+        for block in top_level_blocks(child.ast):
+            if block.name in defined or block.name in called:
+                continue
+            hint = did_you_mean(block.name, defined, cutoff=0.7)
+            problems.append(Problem(shown, block.lineno, f"unknown block '{block.name}'{hint} (blocks of {parents}: "
+                                    f"{', '.join(defined) or 'none'})"))
+    return problems
+
+
+def _parent_chain(parse: Callable[[str], _Parsed | None], first: str,
+                  child_filename: str | None) -> list[_Parsed] | None:
+    """The parsed templates up the chain from ``first``; None when it cannot be known for certain."""
+    chain: list[_Parsed] = []
+    seen = {child_filename}
+    name: str | None = first
+    for _ in range(MAX_EXTENDS_DEPTH):
+        if name is None:
+            return chain
+        parent = parse(name)
+        if parent is None or parent.filename in seen:
+            return None  # unreadable, or a loop: reported elsewhere
+        seen.add(parent.filename)
+        chain.append(parent)
+        extends, name, _ = constant_parent(parent.ast)
+        if not extends:
+            return chain
+        if name is None:
+            return None  # extends a computed name: the blocks it inherits are unknown
+    return None
+
+
+def _parse_for_check(environment: jinja2.Environment, name: str, project_root: Path) -> _Parsed | None:
+    assert environment.loader is not None
+    try:
+        source, filename, _ = environment.loader.get_source(environment, name)
+        ast = environment.parse(source, name, filename)
+    except Exception:  # noqa: BLE001 - unreadable or broken templates are reported where they are compiled
+        return None
+    return _Parsed(_display_template_path(filename, name, project_root), filename, ast)
+
+
+def _exists(environment: jinja2.Environment, name: str) -> bool | None:
+    """Whether the loader finds ``name`` (None: it could not tell, e.g. a refused file)."""
+    assert environment.loader is not None
+    try:
+        environment.loader.get_source(environment, name)
+    except jinja2.TemplateNotFound:
+        return False
+    except Exception:  # noqa: BLE001 - a refused or unreadable file exists; its problem is reported elsewhere
+        return None
+    return True
+
+
+def _lookup_names(environment: jinja2.Environment) -> list[str]:
+    assert environment.loader is not None
+    try:
+        return environment.loader.list_templates()
+    except Exception:  # noqa: BLE001 - only a suggestion is at stake
+        return []

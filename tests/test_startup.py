@@ -32,7 +32,9 @@ def modules_loaded_by(*args: str) -> set[str]:
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("list", "--help"), ("build", "--help"),
-                                  ("check", "--help"), ("init", "--help")])
+                                  ("check", "--help"), ("init", "--help"),
+                                  ("templates", "--help"), ("templates", "list", "--help"),
+                                  ("templates", "eject", "--help")])
 def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     loaded = modules_loaded_by(*args)
     assert "click" in loaded
