@@ -32,7 +32,7 @@ def test_a_misspelt_block_is_located_with_a_suggestion(project: Path) -> None:
     assert code == 1
     assert len(lines) == 2 and lines[1] == "check failed: 1 error."
     assert lines[0].startswith("templates/briefing.md.j2:3: unknown block 'timelime' (did you mean 'timeline'?) "
-                               "(blocks of builtin/briefing.md.j2: header, summary, ")
+                               "(blocks of builtin/briefing.md.j2: header, ")
     # Nested blocks of the parent are listed (and may be overridden) too.
     assert "fact" in lines[0] and lines[0].endswith(")")
 
@@ -101,9 +101,10 @@ def test_a_block_inside_an_if_still_counts_as_top_level(project: Path) -> None:
         {% block sumary %}{% endblock %}
         {% endif %}
         """)
-    assert blocks(project, "briefing.md.j2") == [
-        "templates/briefing.md.j2:3: unknown block 'sumary' (did you mean 'summary'?) (blocks of "
-        "builtin/briefing.md.j2: header, summary, topics, fact, figures, timeline, sources)"]
+    (problem,) = blocks(project, "briefing.md.j2")
+    assert problem.startswith("templates/briefing.md.j2:3: unknown block 'sumary' (did you mean 'summary'?) "
+                              "(blocks of builtin/briefing.md.j2: header, ")
+    assert all(name in problem for name in ("summary", "topics", "fact", "figures", "timeline", "sources"))
 
 
 def test_a_computed_parent_name_is_skipped(project: Path) -> None:
