@@ -68,10 +68,11 @@ def test_a_two_level_chain_knows_every_block_up_the_chain(project: Path) -> None
         {% block timeline %}{% endblock %}
         {% block house_nite %}{% endblock %}
         """)
-    assert blocks(project, "house.md.j2", "desk.md.j2") == [
+    (problem,) = blocks(project, "house.md.j2", "desk.md.j2")
+    assert problem.startswith(
         "templates/desk.md.j2:5: unknown block 'house_nite' (did you mean 'house_note'?) (blocks of "
-        "templates/house.md.j2 and builtin/briefing.md.j2: summary, house_note, header, topics, fact, figures, "
-        "timeline, sources)"]
+        "templates/house.md.j2 and builtin/briefing.md.j2: summary, house_note, header, ")
+    assert all(name in problem for name in ("topics", "fact", "figures", "timeline", "sources"))
 
 
 def test_new_blocks_nested_inside_an_overridden_block_are_the_childs_own(project: Path) -> None:
