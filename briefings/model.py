@@ -43,6 +43,11 @@ if TYPE_CHECKING:
     from .cache import ParseCache
 
 SETTINGS_FILE = "briefings.yaml"
+TEMPLATES_DIR = "templates"
+#: Image types a logo may be (by file name), with their media types.
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
 REFERENCES_FILE = "sources/references.yaml"
 TOPICS_DIR = "sources/topics"
 DEFAULT_SECTION = "Key developments"
@@ -184,11 +189,52 @@ class Topic(_Keyed):
         return list(grouped.items())
 
 
+#: A CSS colour: #rgb, #rrggbb (with optional alpha), rgb()/hsl() with plain numbers, or a colour keyword.
+CSS_COLOUR = (r"^(?:#[0-9A-Fa-f]{3,4}|#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{8}"
+              r"|(?:rgb|rgba|hsl|hsla)\(\s*[0-9.%]+(?:\s*[ ,/]\s*[0-9.%]+){2,3}\s*\)|[A-Za-z]{3,30})$")
+#: A font family name as written in CSS (quoted by the stylesheet): letters, digits, spaces and . _ -
+FONT_FAMILY = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"
+TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+#: A file name in templates/: no directories, not hidden.
+StylesheetName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.css$")]
+
+
+class Fonts(_Schema):
+    """Font families, each put before the built-in fallbacks for its role."""
+
+    body: Annotated[str, StringConstraints(pattern=FONT_FAMILY)] | None = None
+    headings: Annotated[str, StringConstraints(pattern=FONT_FAMILY)] | None = None
+
+
+class Style(_Schema):
+    """The house style most organisations change, as settings (see the README's "House style")."""
+
+    organisation: Text | None = None
+    logo: Annotated[str, StringConstraints(pattern=r"^[^\\]+$", max_length=500)] | None = None
+    accent: Annotated[str, StringConstraints(pattern=CSS_COLOUR)] | None = None
+    fonts: Fonts | None = None
+    handling: Text | None = None
+    locale: Text | None = None
+
+    def merged(self, override: Style | None) -> Style:
+        """This style with every field ``override`` sets replacing ours (fonts field by field)."""
+        if override is None:
+            return self
+        values = {name: getattr(override, name) if getattr(override, name) is not None else getattr(self, name)
+                  for name in Style.model_fields}
+        if self.fonts is not None and override.fonts is not None:
+            values["fonts"] = Fonts(body=override.fonts.body or self.fonts.body,
+                                    headings=override.fonts.headings or self.fonts.headings)
+        return Style(**values)
+
+
 class BriefingSpec(_Keyed):
     title: Text
     topics: Annotated[list[Slug], Field(min_length=1)]
-    template: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] | None = None
+    template: TemplateName | None = None
     schedule: Text | None = None
+    style: Style | None = None
+    stylesheet: list[StylesheetName] | None = None
 
 
 class Limits(_Schema):
@@ -205,6 +251,9 @@ class Settings(_Schema):
     formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
     limits: Limits = Limits()
+    style: Style = Style()
+    #: CSS files in templates/ applied after the built-in stylesheet, in order.
+    stylesheet: list[StylesheetName] = Field(default_factory=list)
     #: How many editions of each briefing to keep under output/editions/ (None: all).
     keep_editions: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
 
@@ -218,6 +267,10 @@ class Briefing:
     topics: tuple[Topic, ...]
     template: str | None = None
     schedule: str | None = None
+    #: The project's style with the briefing's own settings over it.
+    style: Style = Style()
+    #: Stylesheets in templates/ applied after the built-in one: the briefing's, else the project's.
+    stylesheets: tuple[str, ...] = ()
 
     @property
     def as_of(self) -> datetime.date:
@@ -490,13 +543,42 @@ class _ProjectLoader:
                     f"{label} cites '{source}', published {reference.published.isoformat()}, after the topic's "
                     f"as_of ({topic.as_of.isoformat()}): is as_of out of date?")
 
+    def _check_style(self, document: YamlDocument, location: Location, style: Style | None,
+                     stylesheets: list[str] | None) -> None:
+        """Style settings that name files or locales: each must exist (project-wide, or in one briefing)."""
+        if style is not None:
+            if style.locale is not None:
+                from .i18n import check_locale
+
+                message = check_locale(style.locale)
+                if message:
+                    self.problems.append(document.problem((*location, "style", "locale"), message))
+            if style.logo is not None:
+                message = check_image(self.root, style.logo)
+                if message:
+                    self.problems.append(document.problem((*location, "style", "logo"), message))
+            if style.handling is not None:
+                for message in check_markdown(style.handling, "fact"):
+                    self.problems.append(document.problem((*location, "style", "handling"), f"handling: {message}"))
+        for index, name in enumerate(stylesheets or ()):
+            path = self.root / TEMPLATES_DIR / name
+            if not (path.exists() or path.is_symlink()):
+                available = sorted(entry.name for entry in (self.root / TEMPLATES_DIR).glob("*.css")) \
+                    if (self.root / TEMPLATES_DIR).is_dir() else []
+                self.problems.append(document.problem((*location, "stylesheet", index),
+                    f"stylesheet '{name}' is not in {TEMPLATES_DIR}/{did_you_mean(name, available)} "
+                    f"(stylesheets there: {', '.join(available) or 'none'})"))
+
     def _assemble_briefings(self, settings: Settings, document: YamlDocument | None, topics: dict[str, Topic]
                             ) -> tuple[list[Briefing], dict[str, tuple[str, int | None]],
                                        dict[str, tuple[str, int | None]]]:
         origins: dict[str, tuple[str, int | None]] = {}
         template_origins: dict[str, tuple[str, int | None]] = {}
+        if document is not None:
+            self._check_style(document, (), settings.style, settings.stylesheet)
         if settings.briefings is None:
-            briefings = [Briefing(id=topic.id, title=topic.title, topics=(topic,)) for topic in topics.values()]
+            briefings = [Briefing(id=topic.id, title=topic.title, topics=(topic,), style=settings.style,
+                                  stylesheets=tuple(settings.stylesheet)) for topic in topics.values()]
             for topic_id in topics:
                 origins[topic_id] = (self.topic_files[topic_id].document.display_path, 1)
             return briefings, origins, template_origins
@@ -523,8 +605,11 @@ class _ProjectLoader:
                         f"unknown topic '{topic_id}' in briefing '{briefing_id}'"
                         f"{did_you_mean(topic_id, self.topic_files)} (topics: {known})"))
             if len(chosen) == len(spec.topics):
+                sheets = spec.stylesheet if spec.stylesheet is not None else settings.stylesheet
                 briefings.append(Briefing(id=briefing_id, title=spec.title, topics=tuple(chosen),
-                                          template=spec.template, schedule=spec.schedule))
+                                          template=spec.template, schedule=spec.schedule,
+                                          style=settings.style.merged(spec.style), stylesheets=tuple(sheets)))
+                self._check_style(document, location, spec.style, spec.stylesheet)
         return briefings, origins, template_origins
 
 
@@ -598,6 +683,22 @@ class _TopicFile:
             except ValidationError:
                 pass
         return salvaged
+
+
+def check_image(root: Path, name: str) -> str | None:
+    """What is wrong with ``name`` as an image inside the project (None: it can be read)."""
+    from .files import FileProblem, read_project_file
+
+    path = root / name
+    if Path(name).suffix.lower() not in IMAGE_TYPES:
+        return f"'{name}' is not an image this tool embeds (use {', '.join(sorted(IMAGE_TYPES))})"
+    if not (path.exists() or path.is_symlink()):
+        return f"image '{name}' does not exist (the path is relative to the project directory)"
+    try:
+        read_project_file(path, root, max_bytes=MAX_IMAGE_BYTES)
+    except FileProblem as error:
+        return f"image '{name}': {error.problem.message}"
+    return None
 
 
 def _is_cron(expression: str) -> bool:
