@@ -97,8 +97,10 @@ def normalise(text: str) -> NormalisedText:
     position = 0
     while position < length:
         plain = _PLAIN_RUN.match(text, position)
-        if plain:
-            end = plain.end()
+        end = plain.end() if plain else position
+        if end < length and unicodedata.combining(text[end]):
+            end -= 1  # the last character goes with the combining marks after it
+        if end > position:
             if space_pending:
                 if out:  # leading white space is dropped
                     out.append(" ")
