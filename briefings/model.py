@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -34,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from .archive import DEFAULT_ARCHIVE_DIR, archive_dir_problem, archive_name_problem
 from .errors import Problem, ProblemsFound, Severity, did_you_mean, sort_key
 from .files import list_topic_files
 from .load import Location, YamlDocument, load_yaml
@@ -107,6 +109,20 @@ def _reject_bools(value: Any) -> Any:
     return value
 
 
+def _check_archive_name(value: str) -> str:
+    problem = archive_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _check_archive_dir(value: str) -> str:
+    problem = archive_dir_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Acknowledgements = dict[str, Text]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -140,6 +156,8 @@ class Reference(_Keyed):
     accessed: Date | None = None
     reliability: Literal["A", "B", "C", "D", "E", "F"] | None = None
     note: Text | None = None
+    #: The file name of the archived copy in the project's archive directory (see briefings.archive).
+    archive: Annotated[str, AfterValidator(_check_archive_name)] | None = None
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
     @property
@@ -256,6 +274,8 @@ class Settings(_Schema):
     stylesheet: list[StylesheetName] = Field(default_factory=list)
     #: How many editions of each briefing to keep under output/editions/ (None: all).
     keep_editions: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    #: Where archived copies of the references are kept, relative to the project.
+    archive_dir: Annotated[str, AfterValidator(_check_archive_dir)] = DEFAULT_ARCHIVE_DIR
 
 
 @dataclass(frozen=True)
@@ -777,6 +797,8 @@ def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location
         if name == "url":
             return f"{field_name}: '{value}' is not an http(s) URL"
         return f"{field_name}: '{value}' {SLUG_HINT}"
+    if kind == "value_error" and message.startswith("Value error, "):
+        return f"{field_name}: {message[len('Value error, '):]}"
     if kind == "string_too_short":
         return f"{field_name}: must not be empty"
     if kind == "too_short":

@@ -1,0 +1,195 @@
+"""``briefings add-source``: archive a document and append its reference, disturbing nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from briefings.cli import main
+from briefings.model import load_project
+
+from .conftest import copy_example
+
+FIXTURES = Path(__file__).parent / "fixtures" / "archive"
+REFERENCES = "sources/references.yaml"
+
+
+def add(project: Path, document: Path, *extra: str, reference_id: str = "carrow-courier-harbour") -> Result:
+    return CliRunner().invoke(main, [
+        "add-source", str(document), "--id", reference_id, "--outlet", "The Carrow Courier",
+        "--title", "Port of Carrow agrees harbour expansion", "--published", "2025-03-04",
+        "--project", str(project), *extra])
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    return copy_example(tmp_path / "example")
+
+
+@pytest.fixture
+def document(tmp_path: Path) -> Path:
+    # The user's own file, outside the project.
+    path = tmp_path / "downloads" / "harbour-page.html"
+    path.parent.mkdir()
+    path.write_bytes((FIXTURES / "harbour-page.html").read_bytes())
+    return path
+
+
+def test_adds_the_entry_at_the_end_leaving_the_file_byte_for_byte(example: Path, document: Path) -> None:
+    before = (example / REFERENCES).read_bytes()
+    result = add(example, document, "--url", "https://courier.example/harbour", "--reliability", "C")
+    assert result.exit_code == 0, result.output
+    after = (example / REFERENCES).read_bytes()
+    assert after.startswith(before)
+    appended = after[len(before):].decode("utf-8")
+    assert appended == (
+        "\n"
+        "carrow-courier-harbour:\n"
+        "  outlet: The Carrow Courier\n"
+        "  title: Port of Carrow agrees harbour expansion\n"
+        "  published: 2025-03-04\n"
+        "  url: https://courier.example/harbour\n"
+        "  reliability: C\n"
+        "  archive: harbour-page.html\n")
+    assert (example / "sources" / "archive" / "harbour-page.html").read_bytes() == document.read_bytes()
+    assert "carrow-courier-harbour:\n  outlet: The Carrow Courier\n" in result.output
+    assert "archive: harbour-page.html" in result.output
+    project = load_project(example)  # still valid, and the new reference is there with its archive
+    assert project.references["carrow-courier-harbour"].archive == "harbour-page.html"
+    assert list(project.references)[-1] == "carrow-courier-harbour"
+
+
+def test_comments_quoting_and_indentation_are_kept(tmp_path: Path, document: Path) -> None:
+    project = tmp_path / "p"
+    (project / "sources").mkdir(parents=True)
+    original = (
+        "# Our sources.\n"
+        "zeta-report:    # out of alphabetical order on purpose\n"
+        "    outlet: 'Zeta'\n"
+        "    title: \"[Notes of the call]\"\n"
+        "    published: 2025-01-02\n"
+        "alpha-report:\n"
+        "    outlet: Alpha   # trailing comment\n"
+        "    title: >-\n"
+        "      A folded\n"
+        "      title\n"
+        "    published: 2025-01-03\n"
+        "# the end")
+    (project / REFERENCES).write_text(original, encoding="utf-8")
+    result = add(project, document)
+    assert result.exit_code == 0, result.output
+    after = (project / REFERENCES).read_text(encoding="utf-8")
+    assert after == original + (
+        "\n"
+        "carrow-courier-harbour:\n"
+        "    outlet: The Carrow Courier\n"
+        "    title: Port of Carrow agrees harbour expansion\n"
+        "    published: 2025-03-04\n"
+        "    archive: harbour-page.html\n")
+
+
+def test_an_existing_id_is_refused(example: Path, document: Path) -> None:
+    before = (example / REFERENCES).read_bytes()
+    line = before.decode("utf-8").splitlines().index("lemonde-rutte-approach:") + 1
+    result = add(example, document, reference_id="lemonde-rutte-approach")
+    assert result.exit_code == 1
+    assert f"{REFERENCES}:{line}: reference 'lemonde-rutte-approach' already exists" in result.output
+    assert (example / REFERENCES).read_bytes() == before
+    assert not (example / "sources" / "archive").exists()
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--published", "2025-02-30", "invalid date '2025-02-30' (expected YYYY-MM-DD)"),
+    ("--published", "yesterday", "invalid date 'yesterday'"),
+    ("--id", "Carrow_Courier", "must be a slug"),
+    ("--url", "ftp://courier.example/x", "is not an http(s) URL"),
+    ("--reliability", "G", "is not allowed"),
+])
+def test_bad_values_are_refused(example: Path, document: Path, option: str, value: str, message: str) -> None:
+    before = (example / REFERENCES).read_bytes()
+    args = [option, value] if option != "--id" else []
+    result = add(example, document, *args, **({"reference_id": value} if option == "--id" else {}))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and option in result.output
+    assert (example / REFERENCES).read_bytes() == before
+    assert not (example / "sources" / "archive").exists()
+
+
+def test_a_document_of_a_kind_the_archive_does_not_take_is_refused(example: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.7")
+    result = add(example, pdf)
+    assert result.exit_code == 2 and "not a kind of file the archive takes" in result.output
+
+
+def test_a_different_file_of_the_same_name_is_not_overwritten(example: Path, document: Path) -> None:
+    archived = example / "sources" / "archive" / "harbour-page.html"
+    archived.parent.mkdir(parents=True)
+    archived.write_text("<html><body><p>Another story entirely, about the ferry strike.</p></body></html>",
+                        encoding="utf-8")
+    before = (example / REFERENCES).read_bytes()
+    result = add(example, document)
+    assert result.exit_code == 1
+    assert "sources/archive/harbour-page.html: a different file of this name is already in the archive" in result.output
+    assert "ferry strike" in archived.read_text(encoding="utf-8")
+    assert (example / REFERENCES).read_bytes() == before
+
+
+def test_the_same_file_already_archived_is_fine(example: Path, document: Path) -> None:
+    archived = example / "sources" / "archive" / "harbour-page.html"
+    archived.parent.mkdir(parents=True)
+    archived.write_bytes(document.read_bytes())
+    result = add(example, document)
+    assert result.exit_code == 0, result.output
+    assert "already archived, identical" in result.output
+
+
+def test_the_archive_dir_setting_is_used(example: Path, document: Path) -> None:
+    settings = example / "briefings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "archive_dir: library/copies\n", encoding="utf-8")
+    result = add(example, document)
+    assert result.exit_code == 0, result.output
+    assert (example / "library" / "copies" / "harbour-page.html").is_file()
+    load_project(example)
+
+
+def test_an_archive_directory_linked_out_of_the_project_is_refused(example: Path, document: Path,
+                                                                  tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (example / "sources" / "archive").symlink_to(outside)
+    result = add(example, document)
+    assert result.exit_code == 1
+    assert "outside the project" in result.output
+    assert list(outside.iterdir()) == []
+
+
+def test_a_missing_document_is_reported(example: Path, tmp_path: Path) -> None:
+    result = add(example, tmp_path / "nowhere.txt")
+    assert result.exit_code == 1 and "cannot read the document: it does not exist" in result.output
+
+
+def test_a_document_without_text_is_refused(example: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"\n\n")
+    before = (example / REFERENCES).read_bytes()
+    result = add(example, empty)
+    assert result.exit_code == 1 and "no text could be read from the document" in result.output
+    assert (example / REFERENCES).read_bytes() == before
+
+
+def test_a_references_file_that_ends_its_document_is_not_appended_to(tmp_path: Path, document: Path) -> None:
+    project = tmp_path / "p"
+    (project / "sources").mkdir(parents=True)
+    original = "a-report:\n  outlet: A\n  title: T\n  published: 2025-01-02\n...\n"
+    (project / REFERENCES).write_text(original, encoding="utf-8")
+    result = add(project, document)
+    assert result.exit_code == 1 and "add the entry by hand" in result.output
+    assert (project / REFERENCES).read_text(encoding="utf-8") == original
+
+
+def test_add_source_is_listed_in_help() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert "add-source" in result.output
