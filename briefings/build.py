@@ -379,7 +379,8 @@ class _Fingerprints:
         settings = self.project.settings
         return canonical_digest({
             "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
-                         "topics": [topic.id for topic in briefing.topics]},
+                         "topics": [topic.id for topic in briefing.topics],
+                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets)},
             "settings": {"title": settings.title, "author": settings.author,
                          "classification": settings.classification, "formats": list(settings.formats)},
             "topics": [_topic_data(topic) for topic in briefing.topics],

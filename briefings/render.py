@@ -126,6 +126,8 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 # The body is sanitised (no remote sources survive): only the page around it can load any.
                 for url in remote_resources(html.replace(body.html, "", 1)))
             html_reads = template_read_keys(tracker)
+            if briefing.style.logo:  # embedded as a data: URL, so no fetcher sees it: recorded here
+                html_reads.add(briefing.style.logo)
             if "html" in formats:
                 result.outputs["html"] = html.encode("utf-8")
                 result.reads["html"] = html_reads

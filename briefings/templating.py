@@ -55,6 +55,7 @@ from .views import (
     FigureEntry,
     FigureView,
     ReferenceView,
+    StyleView,
     TemplateContext,
     TimelineEntry,
     TopicView,
@@ -310,11 +311,11 @@ def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_S
         "review_notice": review_notice,
     })
     environment.filters.update({
-        "longdate": format_long_date,
+        "longdate": longdate_filter,
         "md_escape": escape_markdown,
         "table_cell": table_cell,
-        "number": format_number,
-        "figure_value": format_figure_value,
+        "number": number_filter,
+        "figure_value": figure_value_filter,
     })
     return environment
 
@@ -480,6 +481,7 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "generated": generated,
         "standalone": standalone,
         "reliability_grades": dict(RELIABILITY_GRADES),
+        "style": style_view(project, briefing),
         "edition": edition_view(state.status, state.number, state.date),
         "changes": changes_view(state.changes, {topic.id: topic.title for topic in topics}, project.references),
     }
@@ -571,7 +573,8 @@ def timeline(topics: tuple[TopicView, ...]) -> tuple[TimelineEntry, ...]:
     return tuple(sorted(entries, key=lambda entry: entry.date))  # stable: ties keep curated order
 
 
-def source_note(reference: ReferenceView) -> str:
+@jinja2.pass_context
+def source_note(context: Any, reference: ReferenceView) -> str:
     """The Sources entry for one reference: outlet, title, date, link, grade."""
     if not isinstance(reference, ReferenceView):
         raise jinja2.TemplateRuntimeError("source_note() takes a reference, e.g. source_note(reference)")
@@ -579,54 +582,114 @@ def source_note(reference: ReferenceView) -> str:
     # A title the curator supplied is bracketed, as in a library catalogue,
     # and is not quoted as if it were the document's own.
     shown_title = title if reference.title.startswith("[") else f"“{title}”"
-    parts = [f"{escape_markdown(reference.outlet)}, {shown_title}, {format_long_date(reference.published)}."]
+    locale = _locale_of(context)
+    parts = [f"{escape_markdown(reference.outlet)}, {shown_title}, {format_long_date(reference.published, locale)}."]
     if reference.url:
         parts.append(f"<{reference.url}>.")
     if reference.reliability:
         parts.append(f"Reliability {reference.reliability} ({RELIABILITY_GRADES[reference.reliability]}).")
     if reference.accessed:
-        parts.append(f"Accessed {format_long_date(reference.accessed)}.")
+        parts.append(f"Accessed {format_long_date(reference.accessed, locale)}.")
     if reference.note:
         parts.append(f"*{escape_markdown(reference.note)}*")
     return " ".join(parts)
 
 
-def edition_label(edition: EditionView) -> str:
+#: The locale of the built-in templates' own words, and of dates and numbers unless ``style.locale`` says otherwise.
+DEFAULT_LOCALE = "en_GB"
+
+
+def style_view(project: Project, briefing: Briefing) -> StyleView:
+    style = briefing.style
+    fonts = style.fonts
+    return StyleView(organisation=style.organisation, logo=image_data_url(project.root, style.logo) if style.logo
+                     else None, logo_file=style.logo, accent=style.accent,
+                     body_font=fonts.body if fonts else None, heading_font=fonts.headings if fonts else None,
+                     handling=style.handling, locale=style.locale or DEFAULT_LOCALE,
+                     stylesheets=briefing.stylesheets)
+
+
+def image_data_url(root: Path, name: str) -> str:
+    """An image inside the project as a ``data:`` URL (checked when the project was loaded)."""
+    import base64
+
+    from .model import IMAGE_TYPES, MAX_IMAGE_BYTES
+
+    path = root / name
+    try:
+        data = read_project_file(path, root, max_bytes=MAX_IMAGE_BYTES)
+    except FileProblem as error:
+        raise TemplateProblem(error.problem) from None
+    media_type = IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _locale_of(context: Any) -> str:
+    style = context.get("style") if context is not None else None
+    return style.locale if isinstance(style, StyleView) else DEFAULT_LOCALE
+
+
+@jinja2.pass_context
+def longdate_filter(context: Any, value: datetime.date | datetime.datetime) -> str:
+    """``longdate``: a date as the briefing's locale writes it in running text."""
+    return format_long_date(value, _locale_of(context))
+
+
+@jinja2.pass_context
+def number_filter(context: Any, value: object) -> str:
+    """``number``: a number with the briefing's locale's separators."""
+    return format_number(value, _locale_of(context))
+
+
+@jinja2.pass_context
+def figure_value_filter(context: Any, figure: FigureView) -> str:
+    """``figure_value``: a figure's value and unit, the number in the briefing's locale."""
+    return figure_text(figure.value, figure.unit, _locale_of(context))
+
+
+@jinja2.pass_context
+def edition_label(context: Any, edition: EditionView) -> str:
     """"Edition 4 · 24 November 2026", "Draft, after edition 3" or "Draft, no edition published yet"."""
     if not isinstance(edition, EditionView):
         raise jinja2.TemplateRuntimeError("edition_label() takes the edition, e.g. edition_label(edition)")
     if not edition.is_draft and edition.number is not None and edition.date is not None:
-        return f"Edition {edition.number} · {format_long_date(edition.date)}"
+        return f"Edition {edition.number} · {format_long_date(edition.date, _locale_of(context))}"
     if edition.number is not None:
         return f"Draft, after edition {edition.number}"
     return "Draft, no edition published yet"
 
 
-def changes_heading(changes: ChangesView) -> str:
+@jinja2.pass_context
+def changes_heading(context: Any, changes: ChangesView) -> str:
     """"What’s changed since edition 3 (17 November 2026)", or "What’s changed" when there is no earlier one."""
     if not isinstance(changes, ChangesView):
         raise jinja2.TemplateRuntimeError("changes_heading() takes the changes, e.g. changes_heading(changes)")
     if changes.first or changes.since_number is None:
         return "What’s changed"
-    since = f" ({format_long_date(changes.since_date)})" if changes.since_date else ""
+    since = f" ({format_long_date(changes.since_date, _locale_of(context))})" if changes.since_date else ""
     return f"What’s changed since edition {changes.since_number}{since}"
 
 
-def review_notice(topic: TopicView) -> str:
+@jinja2.pass_context
+def review_notice(context: Any, topic: TopicView) -> str:
     """"Due for review since 31 May 2027" for an overdue topic ("" otherwise)."""
     if not isinstance(topic, TopicView):
         raise jinja2.TemplateRuntimeError("review_notice() takes a topic, e.g. review_notice(topic)")
     if not topic.overdue or topic.review_by is None:
         return ""
-    return f"Due for review since {format_long_date(topic.review_by)}"
+    return f"Due for review since {format_long_date(topic.review_by, _locale_of(context))}"
 
 
 # -- filters ---------------------------------------------------------------------
 
 
-def format_long_date(value: datetime.date | datetime.datetime) -> str:
-    """``2025-06-23`` → ``23 June 2025`` (the style of UK government publications)."""
-    return f"{value.day} {value:%B %Y}"
+def format_long_date(value: datetime.date | datetime.datetime, locale: str | None = None) -> str:
+    """``2025-06-23`` → ``23 June 2025`` (the style of UK government publications), or as ``locale`` writes it."""
+    if locale is None or locale == DEFAULT_LOCALE:
+        return f"{value.day} {value:%B %Y}"
+    from .i18n import format_date_for
+
+    return format_date_for(value, locale)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
@@ -642,9 +705,13 @@ def table_cell(text: object) -> str:
     return re.sub(r"\s*\n\s*", " ", str(text)).replace("|", "\\|").strip()
 
 
-def format_number(value: object) -> str:
+def format_number(value: object, locale: str | None = None) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
+    if locale is not None and locale != DEFAULT_LOCALE:
+        from .i18n import format_number_for
+
+        return format_number_for(value, locale)
     if isinstance(value, int) or value.is_integer() and abs(value) >= 1000:
         return f"{int(value):,}"
     return f"{value:,.10g}"
@@ -658,9 +725,9 @@ def format_figure_value(figure: FigureView) -> str:
     return figure_text(figure.value, figure.unit)
 
 
-def figure_text(value: object, unit: str | None) -> str:
+def figure_text(value: object, unit: str | None, locale: str | None = None) -> str:
     """A value and its unit as a reader expects them (see :func:`format_figure_value`)."""
-    value = format_number(value)
+    value = format_number(value, locale)
     if not unit:
         return value
     if unit[0] in _CURRENCY:

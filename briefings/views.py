@@ -194,6 +194,28 @@ class ChangesView:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class StyleView:
+    """The briefing's house style: the project's ``style`` settings with the briefing's own over them.
+
+    ``logo`` is the image as a ``data:`` URL (so the HTML and the PDF show the
+    same file, wherever the HTML is opened), or None. ``handling`` is Markdown
+    of the fact subset. ``body_font`` and ``heading_font`` are the family names
+    put before the built-in fallbacks. ``locale`` formats dates and numbers.
+    """
+
+    organisation: str | None
+    logo: str | None
+    logo_file: str | None
+    accent: str | None
+    body_font: str | None
+    heading_font: str | None
+    handling: str | None
+    locale: str
+    #: Project stylesheets (in templates/) applied after the built-in one, in order.
+    stylesheets: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class SettingsView:
     title: str | None
     author: str | None
@@ -243,11 +265,13 @@ class TemplateContext(TypedDict, total=False):
     generator: str
     edition: EditionView
     changes: ChangesView
+    style: StyleView
 
 
 _VIEW_TYPES: tuple[type, ...] = (QuoteView, FactView, FigureView, TopicView, ReferenceView, BriefingView,
                                  SettingsView, TimelineEntry, FigureEntry, TocEntry, EditionView, ChangedTopic,
-                                 ChangedFact, FactChange, ChangedFigure, FigureChange, ChangesView)
+                                 ChangedFact, FactChange, ChangedFigure, FigureChange, ChangesView,
+                                 StyleView)
 
 #: For each type a template may meet, the attributes it may read or call.
 TEMPLATE_ATTRIBUTES: dict[type, frozenset[str]] = {
