@@ -229,7 +229,8 @@ def _fires_ever(expression: str, zone: str) -> bool:
 def _first_from(trigger: CronTrigger, instant: datetime.datetime) -> datetime.datetime | None:
     """The first scheduled time at or after ``instant``, as an instant in the trigger's zone."""
     fire = trigger.get_next_fire_time(None, instant)
-    return None if fire is None else fire.astimezone(trigger.timezone)
+    # Through UTC: APScheduler may return a wall-clock time that does not exist, which only this normalises.
+    return None if fire is None else fire.astimezone(UTC).astimezone(trigger.timezone)
 
 
 def next_runs(expression: str, zone: str, after: datetime.datetime, count: int = 3) -> list[datetime.datetime]:
@@ -493,6 +494,22 @@ class RunRecord:
         return printable(f"{when} {what} ({self.seconds:.1f} s)")
 
 
+def check_run_log(root: Path) -> Problem | None:
+    """None if the run log can be appended to (absent, or a regular file that is not a link), else the Problem."""
+    path = Path(root) / RUN_LOG
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return Problem(RUN_LOG, None, f"cannot append to the run log: {(error.strerror or str(error)).lower()}")
+    if stat.S_ISLNK(info.st_mode):
+        return Problem(RUN_LOG, None, "cannot append to the run log: a symbolic link is in its place")
+    if not stat.S_ISREG(info.st_mode):
+        return Problem(RUN_LOG, None, "cannot append to the run log: it is not a regular file")
+    return None
+
+
 def append_runs(root: Path, records: Iterable[RunRecord]) -> None:
     """Append ``records`` to the run log, one line each, in one write; never through a link or into a non-file."""
     data = "".join(record.to_json() + "\n" for record in records).encode("utf-8")
@@ -645,8 +662,8 @@ def run_once(root: Path, *, now: datetime.datetime | None = None, publish: Publi
     started = time.monotonic()
     root = Path(root)
     at = _aware(now or system_clock())
-    problem = _editions_problem(root)
-    if problem is not None:
+    problem = _editions_problem(root) or check_run_log(root)
+    if problem is not None:  # found now, before anything is published, not when logging what was
         raise ProblemsFound([problem])
     schedules = load_schedules(root)
     state, notice = read_state(root)
@@ -758,6 +775,11 @@ class Scheduler:
     def job_ids(self) -> dict[str, tuple[str, ...]]:
         """The scheduled jobs: job id to the briefings it publishes."""
         return {job.id: tuple(job.args[1]) for job in self._scheduler.get_jobs()}
+
+    @property
+    def apscheduler(self) -> Any:
+        """The underlying APScheduler BackgroundScheduler (for inspection and tests)."""
+        return self._scheduler
 
     def _apply(self, schedules: Schedules) -> None:
         wanted = {f"schedule:{expression}": (expression, ids) for expression, ids in schedules.groups().items()}
