@@ -203,6 +203,7 @@ def _warning_counts(warnings: int, acknowledged: int) -> str:
 # the helpers above, so they are registered only now.
 from .commands import build as _build_commands  # noqa: E402
 from .commands import project as _project_commands  # noqa: E402
+from .commands import schedule as _schedule_commands  # noqa: E402
 from .commands import sources as _sources_commands  # noqa: E402
 from .commands import templates as _template_commands  # noqa: E402
 
@@ -213,6 +214,7 @@ main.add_command(_project_commands.list_)
 main.add_command(_project_commands.init)
 main.add_command(_template_commands.templates)
 main.add_command(_sources_commands.add_source)
+main.add_command(_schedule_commands.schedule)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -276,6 +276,8 @@ class Settings(_Schema):
     keep_editions: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     #: Where archived copies of the references are kept, relative to the project.
     archive_dir: Annotated[str, AfterValidator(_check_archive_dir)] = DEFAULT_ARCHIVE_DIR
+    #: The IANA time zone in which schedules are read (checked by the loader against the zone database).
+    timezone: Text = "UTC"
 
 
 @dataclass(frozen=True)
@@ -419,6 +421,13 @@ class _ProjectLoader:
             self.problems.append(document.problem((), "briefings.yaml must be a mapping of settings"))
             return Settings(), document
         settings = self._validate(Settings, document, data)
+        if settings is not None and not _is_time_zone(settings.timezone):
+            from .schedule import known_time_zones
+
+            self.problems.append(document.problem(("timezone",),
+                f"timezone '{settings.timezone}' is not a known IANA time zone"
+                f"{did_you_mean(settings.timezone, sorted(known_time_zones()))} (e.g. 'Europe/London' or 'UTC')"))
+            settings = settings.model_copy(update={"timezone": "UTC"})  # so that schedules can still be checked
         return settings or Settings(), document
 
     def _load_references(self) -> tuple[dict[str, Reference], YamlDocument | None]:
@@ -604,17 +613,11 @@ class _ProjectLoader:
             return briefings, origins, template_origins
         assert document is not None
         briefings = []
-        for briefing_id, entry in settings.briefings.items():
-            location = ("briefings", briefing_id)
-            spec = self._validate(BriefingSpec, document, entry, location, {"id": briefing_id})
-            if spec is None:
-                continue
+        for spec, location in self._briefing_specs(settings, document):
+            briefing_id = spec.id
             origins[briefing_id] = (document.display_path, document.line_of(location))
             if spec.template is not None:
                 template_origins[briefing_id] = (document.display_path, document.line_of((*location, "template")))
-            if spec.schedule is not None and not _is_cron(spec.schedule):
-                self.problems.append(document.problem((*location, "schedule"),
-                    f"schedule '{spec.schedule}' is not a valid cron expression (e.g. \"0 6 * * 1-5\")"))
             chosen = []
             for index, topic_id in enumerate(spec.topics):
                 if topic_id in topics:
@@ -631,6 +634,36 @@ class _ProjectLoader:
                                           style=settings.style.merged(spec.style), stylesheets=tuple(sheets)))
                 self._check_style(document, location, spec.style, spec.stylesheet)
         return briefings, origins, template_origins
+
+    def _briefing_specs(self, settings: Settings, document: YamlDocument) -> list[tuple[BriefingSpec, Location]]:
+        """The valid entries of ``briefings:``, with where each is; their schedules checked in the project's zone."""
+        specs = []
+        for briefing_id, entry in (settings.briefings or {}).items():
+            location = ("briefings", briefing_id)
+            spec = self._validate(BriefingSpec, document, entry, location, {"id": briefing_id})
+            if spec is None:
+                continue
+            reason = None if spec.schedule is None else _cron_problem(spec.schedule, settings.timezone)
+            if reason is not None:
+                self.problems.append(document.problem((*location, "schedule"), f"schedule '{spec.schedule}' {reason}"))
+            specs.append((spec, location))
+        return specs
+
+
+def load_settings(root: Path) -> tuple[Settings, list[tuple[BriefingSpec, int | None]] | None, list[Problem]]:
+    """``briefings.yaml`` alone: the settings, each valid briefing entry with its line (None without a
+    ``briefings:`` key: then every topic is a briefing, none scheduled), and the file's problems.
+
+    What :mod:`briefings.schedule` reads, so that a broken topic never hides a briefing's schedule.
+    """
+    loader = _ProjectLoader(root, datetime.date.today())
+    if not root.is_dir():
+        return Settings(), None, [Problem(str(root), None, "project directory does not exist")]
+    settings, document = loader._load_settings()
+    if document is None or settings.briefings is None:
+        return settings, None, loader.problems
+    specs = [(spec, document.line_of(location)) for spec, location in loader._briefing_specs(settings, document)]
+    return settings, specs, loader.problems
 
 
 class _Acknowledgements:
@@ -721,10 +754,23 @@ def check_image(root: Path, name: str) -> str | None:
     return None
 
 
-def _is_cron(expression: str) -> bool:
-    from croniter import croniter
+def _cron_problem(expression: str, zone: str = "UTC") -> str | None:
+    """What is wrong with a schedule, or None: the scheduler's own reading of it decides (the two always agree)."""
+    from .schedule import CronProblem, cron_trigger
 
-    return bool(croniter.is_valid(expression))
+    try:
+        cron_trigger(expression, zone)
+    except CronProblem as problem:
+        return str(problem)
+    except ValueError:
+        return "is not a valid cron expression (e.g. \"0 6 * * 1-5\")"
+    return None
+
+
+def _is_time_zone(name: str) -> bool:
+    from .schedule import known_time_zones
+
+    return name in known_time_zones()
 
 
 def _fields_at(model: type[BaseModel], loc: Location) -> list[str]:

@@ -10,8 +10,9 @@ import pytest
 
 from briefings import cli, model
 
-HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "croniter",
-         "briefings.model", "briefings.build", "briefings.html", "briefings.pdf", "briefings.templating")
+HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "apscheduler",
+         "briefings.model", "briefings.build", "briefings.html", "briefings.pdf", "briefings.templating",
+         "briefings.schedule", "zoneinfo")
 
 PROBE = """
 import json, sys
@@ -34,7 +35,8 @@ def modules_loaded_by(*args: str) -> set[str]:
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("list", "--help"), ("build", "--help"),
                                   ("check", "--help"), ("init", "--help"),
                                   ("templates", "--help"), ("templates", "list", "--help"),
-                                  ("templates", "eject", "--help")])
+                                  ("templates", "eject", "--help"),
+                                  ("schedule", "--help")])
 def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     loaded = modules_loaded_by(*args)
     assert "click" in loaded
