@@ -201,11 +201,15 @@ def _warning_counts(warnings: int, acknowledged: int) -> str:
 # the helpers above, so they are registered only now.
 from .commands import build as _build_commands  # noqa: E402
 from .commands import project as _project_commands  # noqa: E402
+from .commands import serve as _serve_commands  # noqa: E402
+from .commands import watch as _watch_commands  # noqa: E402
 
 main.add_command(_build_commands.build)
 main.add_command(_project_commands.check)
 main.add_command(_project_commands.list_)
 main.add_command(_project_commands.init)
+main.add_command(_watch_commands.watch)
+main.add_command(_serve_commands.serve)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,8 @@
+"""Placeholder."""
+
+import click
+
+
+@click.command()
+def serve() -> None:
+    """Serve the HTML drafts with live reload."""
