@@ -49,7 +49,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .errors import Problem, ProblemsFound
 from .watch import ProjectWatcher, RebuildResult, written_formats
@@ -249,8 +249,8 @@ def _editions(output: Path, briefing_id: str) -> str:
                    if path.is_file() and not path.is_symlink() and not path.name.startswith("."))
     if not files:
         return ""
-    links = "".join(f'<li><a href="/{EDITIONS_DIR}/{briefing_id}/{html.escape(name)}">{html.escape(name)}</a></li>'
-                    for name in files)
+    links = "".join(f'<li><a href="/{EDITIONS_DIR}/{briefing_id}/{html.escape(quote(name))}">'
+                    f"{html.escape(name)}</a></li>" for name in files)
     return f'<div class="editions"><p>Editions:</p><ul>{links}</ul></div>'
 
 

@@ -233,7 +233,7 @@ def summary_line(result: RebuildResult) -> str:
                 for briefing_id, formats in sorted(written_formats(report).items())]
     what = f"{verb} {', '.join(rendered)}" if rendered else "nothing to rebuild"
     scope = f" ({', '.join(result.formats)})" if result.formats is not None else ""
-    parts = [what + (scope if not rendered else ""), f"{len(report.up_to_date)} up to date{scope}"]
+    parts = [what, f"{len(report.up_to_date)} up to date{scope}"]
     if report.removed:
         parts.append(f"{len(report.removed)} removed")
     if report.warnings:
