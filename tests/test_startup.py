@@ -11,7 +11,8 @@ import pytest
 from briefings import cli, model
 
 HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "croniter",
-         "briefings.model", "briefings.build", "briefings.html", "briefings.pdf", "briefings.templating")
+         "briefings.model", "briefings.build", "briefings.html", "briefings.pdf", "briefings.templating",
+         "watchfiles", "briefings.watch", "briefings.serve", "http.server")
 
 PROBE = """
 import json, sys
@@ -32,7 +33,8 @@ def modules_loaded_by(*args: str) -> set[str]:
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("list", "--help"), ("build", "--help"),
-                                  ("check", "--help"), ("init", "--help")])
+                                  ("check", "--help"), ("init", "--help"),
+                                  ("watch", "--help"), ("serve", "--help")])
 def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     loaded = modules_loaded_by(*args)
     assert "click" in loaded
