@@ -204,8 +204,10 @@ def _warning_counts(warnings: int, acknowledged: int) -> str:
 from .commands import build as _build_commands  # noqa: E402
 from .commands import project as _project_commands  # noqa: E402
 from .commands import schedule as _schedule_commands  # noqa: E402
+from .commands import serve as _serve_commands  # noqa: E402
 from .commands import sources as _sources_commands  # noqa: E402
 from .commands import templates as _template_commands  # noqa: E402
+from .commands import watch as _watch_commands  # noqa: E402
 
 main.add_command(_build_commands.build)
 main.add_command(_build_commands.publish)
@@ -215,6 +217,8 @@ main.add_command(_project_commands.init)
 main.add_command(_template_commands.templates)
 main.add_command(_sources_commands.add_source)
 main.add_command(_schedule_commands.schedule)
+main.add_command(_watch_commands.watch)
+main.add_command(_serve_commands.serve)
 
 
 if __name__ == "__main__":  # pragma: no cover

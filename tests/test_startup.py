@@ -12,7 +12,8 @@ from briefings import cli, model
 
 HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "apscheduler",
          "briefings.model", "briefings.build", "briefings.html", "briefings.pdf", "briefings.templating",
-         "briefings.schedule", "zoneinfo")
+         "briefings.schedule", "zoneinfo", "watchfiles", "briefings.watch", "briefings.serve",
+         "http.server")
 
 PROBE = """
 import json, sys
@@ -36,7 +37,8 @@ def modules_loaded_by(*args: str) -> set[str]:
                                   ("check", "--help"), ("init", "--help"),
                                   ("templates", "--help"), ("templates", "list", "--help"),
                                   ("templates", "eject", "--help"),
-                                  ("schedule", "--help")])
+                                  ("schedule", "--help"),
+                                  ("watch", "--help"), ("serve", "--help")])
 def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
     loaded = modules_loaded_by(*args)
     assert "click" in loaded

@@ -1,0 +1,439 @@
+"""The live preview: the HTML drafts served on 127.0.0.1, rebuilt and reloaded as the sources change.
+
+Contract: :func:`serve_project` serves the project's ``output/`` and an index
+page at ``/`` (each briefing with its title, as-of dates and links to its
+HTML, PDF and Markdown when they exist, and the files of
+``output/editions/<id>/`` when there are any), and meanwhile rebuilds through
+the same watcher core as ``watch`` (:class:`briefings.watch.ProjectWatcher`,
+HTML first, then the other formats) until ``stop_event`` is set.
+
+Every HTML page it serves (never the file on disk) gets, just before
+``</body>``, a small inline script that listens to Server-Sent Events at
+``/_briefings/events`` and reloads the page when its briefing's HTML was
+written again or the build's error state changed (the index reloads after
+every build). While the last build failed, every served page also shows a
+banner listing its problems as ``path:LINE: message`` (HTML-escaped) above
+the last good version; the fixed build clears it by itself. Each event
+carries the whole state (a build counter, the counter at which each
+briefing's HTML was last written, a digest of the current problems), and
+each page is served with the counter it was made at, so a build that ends
+between serving a page and its script connecting is not missed.
+
+Safety: the server binds 127.0.0.1 only (any other host is refused with
+``ValueError``) and answers only requests whose ``Host`` is
+``127.0.0.1:PORT`` or ``localhost:PORT`` (so a web page elsewhere cannot
+reach it through a DNS name rebound to this machine). It serves regular files
+inside ``output/`` only: no ``..``, no dotfiles or dot-directories (the
+build's ``output/.briefings/`` bookkeeping, temporaries), no symbolic link
+leading out of ``output/``; anything else is 404. GET and HEAD only (405
+otherwise); content types are fixed by suffix, with ``nosniff`` and
+``no-store``.
+
+Why the standard library's :class:`http.server.ThreadingHTTPServer`: a
+preview for one person on one machine needs a handful of routes, one
+streaming response and no performance; the standard library serves that with
+no new dependency and no event loop to reconcile with the watcher's thread,
+and every request handler here is small enough to read whole. A thread per
+connection suits Server-Sent Events, which hold their connection open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlsplit
+
+from .errors import Problem, ProblemsFound
+from .watch import ProjectWatcher, RebuildResult, written_formats
+
+if TYPE_CHECKING:
+    from .model import Project
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+EVENTS_PATH = "/_briefings/events"
+OUTPUT_DIR = "output"
+EDITIONS_DIR = "editions"
+#: Seconds between keep-alive comments on an idle event stream (and the longest a stream outlives the server).
+KEEPALIVE_SECONDS = 10.0
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".md": "text/markdown; charset=utf-8", ".pdf": "application/pdf",
+    ".css": "text/css; charset=utf-8", ".txt": "text/plain; charset=utf-8", ".json": "application/json",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".svg": "image/svg+xml", ".webp": "image/webp", ".zip": "application/zip",
+}
+
+
+class PreviewState:
+    """What the preview knows about the builds, shared between the watcher and the request threads."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.generation = 0
+        #: For each briefing, the generation at which its HTML was last written.
+        self.rebuilt: dict[str, int] = {}
+        #: The problems of the last build, as printed (empty when it succeeded).
+        self.problems: tuple[str, ...] = ()
+        #: The project as the last successful build loaded it.
+        self.project: Project | None = None
+        self.building = True
+        self.stopping = False
+
+    def update(self, result: RebuildResult) -> None:
+        with self._changed:
+            self.generation += 1
+            if result.report is None:
+                self.problems = tuple(str(problem) for problem in result.problems)
+            else:
+                self.problems = ()
+                self.project = result.report.project
+                for briefing_id, formats in written_formats(result.report).items():
+                    if "html" in formats:
+                        self.rebuilt[briefing_id] = self.generation
+            self.building = False
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        with self._changed:
+            self.stopping = True
+            self._changed.notify_all()
+
+    @property
+    def errors_key(self) -> str:
+        """A short digest of the current problems ("" when there are none)."""
+        if not self.problems:
+            return ""
+        return hashlib.sha256("\n".join(self.problems).encode()).hexdigest()[:16]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._changed:
+            return {"generation": self.generation, "rebuilt": dict(self.rebuilt), "errors": self.errors_key}
+
+    def wait_for_change(self, seen: int, timeout: float) -> bool:
+        """Wait until a build newer than ``seen`` ended (True) or ``timeout`` passed or the server stops (False)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.generation != seen or self.stopping, timeout)
+            return self.generation != seen and not self.stopping
+
+
+# -- what is added to served pages ------------------------------------------------------------------------------
+
+_RELOAD_SCRIPT = """<script>
+/* Added by `briefings serve` (not in the file on disk): reload when this page's briefing is rebuilt. */
+(function () {
+  var page = %(page)s, generation = %(generation)d, errors = %(errors)s;
+  var source = new EventSource(%(events)s);
+  source.addEventListener("state", function (event) {
+    var state = JSON.parse(event.data);
+    var rebuilt = page === null ? state.generation > generation : (state.rebuilt[page] || 0) > generation;
+    if (rebuilt || state.errors !== errors) {
+      source.close();
+      window.location.reload();
+    }
+  });
+}());
+</script>
+"""
+
+
+def _script_value(value: object) -> str:
+    """A JSON value safe inside an inline script."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def live_additions(state: PreviewState, page: str | None) -> str:
+    """The problems banner (if the last build failed) and the reload script, for a page showing briefing ``page``
+    (None: the index, which reloads after every build)."""
+    with state._changed:
+        generation, errors, problems = state.generation, state.errors_key, state.problems
+    parts = []
+    if problems:
+        items = "".join(f"<li>{html.escape(problem)}</li>" for problem in problems)
+        parts.append(
+            '<div id="briefings-preview-problems" role="alert" style="position:fixed;top:0;left:0;right:0;'
+            "z-index:2147483647;max-height:60vh;overflow:auto;margin:0;padding:0.75em 1em;background:#fff1f0;"
+            'color:#5c0000;border-bottom:3px solid #b00;font:14px/1.45 monospace">'
+            "<p style=\"margin:0 0 0.5em;font-weight:bold\">The last build failed; this is the last good version. "
+            "Fix the file and save it: this page reloads by itself.</p>"
+            f'<ul style="margin:0;padding-left:1.5em">{items}</ul></div>\n')
+    parts.append(_RELOAD_SCRIPT % {"page": _script_value(page), "generation": generation,
+                                   "errors": _script_value(errors), "events": _script_value(EVENTS_PATH)})
+    return "".join(parts)
+
+
+def inject(document: bytes, additions: str) -> bytes:
+    """``document`` with ``additions`` just before its last ``</body>`` (at the end if it has none)."""
+    text = document.decode("utf-8", errors="replace")
+    at = text.lower().rfind("</body>")
+    if at < 0:
+        return (text + additions).encode("utf-8")
+    return (text[:at] + additions + text[at:]).encode("utf-8")
+
+
+# -- the index --------------------------------------------------------------------------------------------------
+
+
+def index_page(root: Path, state: PreviewState) -> bytes:
+    """The index: every briefing with its title, as-of dates, links to its outputs, and its editions."""
+    output = root / OUTPUT_DIR
+    project = state.project
+    if project is not None:
+        entries = [(briefing.id, briefing.title, _as_of_text(briefing)) for briefing in project.briefings]
+    else:  # no successful build yet: what output/ holds
+        stems = sorted({path.stem for path in output.glob("*.html") if not path.name.startswith(".")}) \
+            if output.is_dir() else []
+        entries = [(stem, stem, "") for stem in stems]
+    items = []
+    for briefing_id, title, as_of in entries:
+        links = [f'<a href="/{briefing_id}.{suffix}">{label}</a>'
+                 for suffix, label in (("html", "HTML"), ("pdf", "PDF"), ("md", "Markdown"))
+                 if (output / f"{briefing_id}.{suffix}").is_file()]
+        items.append(
+            f'<li class="briefing" id="briefing-{html.escape(briefing_id)}">'
+            f"<h2>{html.escape(title)}</h2>"
+            f"<p><code>{html.escape(briefing_id)}</code>{html.escape(as_of)}</p>"
+            f"<p>{' · '.join(links) or 'Not built yet.'}</p>"
+            f"{_editions(output, briefing_id)}</li>")
+    if state.building and not items:
+        body = "<p>Building…</p>"
+    else:
+        body = f"<ul class=\"briefings\">{''.join(items)}</ul>" if items else "<p>No briefings yet.</p>"
+    document = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Briefings: live preview</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 50em; margin: 2em auto; padding: 0 1em; color: #222; }}
+ul.briefings {{ list-style: none; padding: 0; }}
+li.briefing {{ border-top: 1px solid #ccc; padding: 0.5em 0; }}
+h2 {{ font-size: 1.2em; margin: 0.3em 0; }}
+p {{ margin: 0.2em 0; }}
+</style>
+</head>
+<body>
+<h1>Briefings: live preview</h1>
+<p>Drafts in <code>{html.escape(str(output))}</code>, rebuilt as you save; open pages reload by themselves.</p>
+{body}
+</body>
+</html>
+"""
+    return inject(document.encode("utf-8"), live_additions(state, None))
+
+
+def _as_of_text(briefing: Any) -> str:
+    if len(briefing.topics) <= 1 or briefing.as_of == briefing.latest_as_of:
+        return f" — facts as of {briefing.as_of.isoformat()}"
+    topics = ", ".join(f"{topic.id} {topic.as_of.isoformat()}" for topic in briefing.topics)
+    return f" — facts as of {briefing.as_of.isoformat()} to {briefing.latest_as_of.isoformat()} ({topics})"
+
+
+def _editions(output: Path, briefing_id: str) -> str:
+    # EDITIONS: the editions feature (being written separately) keeps a briefing's published editions in
+    # output/editions/<id>/. Until it lands, the index lists whatever files are there; when it does, this is
+    # the place to show each edition's number, date and formats instead.
+    directory = output / EDITIONS_DIR / briefing_id
+    if not directory.is_dir() or directory.is_symlink():
+        return ""
+    files = sorted(path.name for path in directory.iterdir()
+                   if path.is_file() and not path.is_symlink() and not path.name.startswith("."))
+    if not files:
+        return ""
+    links = "".join(f'<li><a href="/{EDITIONS_DIR}/{briefing_id}/{html.escape(quote(name))}">'
+                    f"{html.escape(name)}</a></li>" for name in files)
+    return f'<div class="editions"><p>Editions:</p><ul>{links}</ul></div>'
+
+
+# -- the server -------------------------------------------------------------------------------------------------
+
+
+def resolve_output_file(output: Path, url_path: str) -> Path | None:
+    """The regular file inside ``output`` that ``url_path`` names, or None if it names nothing it may serve."""
+    relative = unquote(url_path)
+    if "\\" in relative or "\0" in relative or not relative.startswith("/"):
+        return None
+    parts = relative[1:].split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    base = os.path.realpath(output)
+    target = os.path.realpath(os.path.join(base, *parts))
+    inside = os.path.relpath(target, base)
+    if inside.startswith("..") or os.path.isabs(inside) or any(part.startswith(".") for part in inside.split(os.sep)):
+        return None
+    return Path(target) if os.path.isfile(target) else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _PreviewHTTPServer
+    server_version = "briefings-preview"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass  # the terminal shows builds, not requests
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._respond(body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._respond(body=False)
+
+    def _refuse_method(self) -> None:
+        self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"Only GET and HEAD.\n", "text/plain; charset=utf-8", True,
+                   extra={"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse_method  # noqa: N815
+
+    def _respond(self, *, body: bool) -> None:
+        preview = self.server.preview
+        if self.headers.get("Host", preview.host_header) not in preview.allowed_hosts:
+            self._send(HTTPStatus.FORBIDDEN, b"Not this host.\n", "text/plain; charset=utf-8", body)
+            return
+        path = urlsplit(self.path).path
+        if path == "/":
+            self._send(HTTPStatus.OK, index_page(preview.root, preview.state), CONTENT_TYPES[".html"], body)
+        elif path == EVENTS_PATH:
+            self._events(body)
+        else:
+            self._file(path, body)
+
+    def _file(self, path: str, body: bool) -> None:
+        preview = self.server.preview
+        target = resolve_output_file(preview.root / OUTPUT_DIR, path)
+        if target is None:
+            self._send(HTTPStatus.NOT_FOUND, b"Not found.\n", "text/plain; charset=utf-8", body)
+            return
+        try:
+            data = target.read_bytes()
+        except OSError:
+            self._send(HTTPStatus.NOT_FOUND, b"Not found.\n", "text/plain; charset=utf-8", body)
+            return
+        suffix = target.suffix.lower()
+        if suffix == ".html":
+            top_level = target.parent == Path(os.path.realpath(preview.root / OUTPUT_DIR))
+            page = target.stem if top_level else ""
+            data = inject(data, live_additions(preview.state, page))
+        self._send(HTTPStatus.OK, data, CONTENT_TYPES.get(suffix, "application/octet-stream"), body)
+
+    def _events(self, body: bool) -> None:
+        state = self.server.preview.state
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not body:
+            return
+        try:
+            self.wfile.write(b"retry: 1000\n\n")
+            seen = -1
+            while not state.stopping:
+                snapshot = state.snapshot()
+                if snapshot["generation"] != seen:
+                    seen = snapshot["generation"]
+                    self.wfile.write(f"event: state\ndata: {json.dumps(snapshot)}\n\n".encode())
+                else:
+                    self.wfile.write(b": still here\n\n")
+                self.wfile.flush()
+                state.wait_for_change(seen, KEEPALIVE_SECONDS)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the page went away
+        self.close_connection = True
+
+    def _send(self, status: HTTPStatus, data: bytes, content_type: str, body: bool,
+              extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+
+class _PreviewHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # an open event stream never holds up stopping
+    allow_reuse_address = True
+    preview: PreviewServer
+
+
+class PreviewServer:
+    """The HTTP side of the preview, bound to 127.0.0.1 on ``port`` (0: any free port) as soon as it is made."""
+
+    def __init__(self, root: Path, *, port: int = DEFAULT_PORT, host: str = HOST,
+                 state: PreviewState | None = None) -> None:
+        if host != HOST:
+            raise ValueError(f"the preview serves on {HOST} only, not {host!r}")
+        self.root = Path(root).absolute()
+        self.state = state or PreviewState()
+        try:
+            self.httpd = _PreviewHTTPServer((HOST, port), _Handler)
+        except OSError as error:
+            raise ProblemsFound([Problem("--port", None, f"cannot serve on {HOST}:{port}: {error.strerror}; "
+                                         "choose another port, or --port 0 for any free one")]) from None
+        self.httpd.preview = self
+        self.port: int = self.httpd.server_address[1]
+        self.host_header = f"{HOST}:{self.port}"
+        self.allowed_hosts = {f"{HOST}:{self.port}", f"localhost:{self.port}"}
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="briefings-preview", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.state.stop()
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join()
+        self.httpd.server_close()
+
+
+def serve_project(root: Path, *, stop_event: threading.Event, port: int = DEFAULT_PORT,
+                  on_ready: Callable[[str], None] | None = None,
+                  on_result: Callable[[RebuildResult], None] | None = None,
+                  build_options: dict[str, Any] | None = None, force_polling: bool | None = None,
+                  debounce_ms: int | None = None, step_ms: int | None = None) -> None:
+    """Serve the preview and rebuild on every change until ``stop_event`` is set; see the module docstring.
+
+    ``on_ready(url)`` is called once the server listens (before the initial build).
+    """
+    root = Path(root).absolute()
+    if not root.is_dir():
+        raise ProblemsFound([Problem(str(root), None, "the project directory does not exist")])
+    server = PreviewServer(root, port=port)
+
+    def record(result: RebuildResult) -> None:
+        server.state.update(result)
+        if on_result is not None:
+            on_result(result)
+
+    timing = {key: value for key, value in (("debounce_ms", debounce_ms), ("step_ms", step_ms)) if value is not None}
+    watcher = ProjectWatcher(root, on_result=record, build_options=build_options, html_first=True,
+                             force_polling=force_polling, **timing)  # type: ignore[arg-type]
+    server.start()
+    try:
+        if on_ready is not None:
+            on_ready(server.url)
+        watcher.run(stop_event)
+    finally:
+        server.stop()
