@@ -175,8 +175,14 @@ class Fact(_Schema):
     text: Text
     sources: Annotated[list[Slug], Field(min_length=1)]
     date: Date | None = None
+    #: The date is the curator's inference (from a weekday, say), not stated by the sources.
+    date_inferred: bool = False
     section: Text = DEFAULT_SECTION
     quote: Quote | None = None
+    #: For each of its sources, a short passage of that source's archived text that supports the fact.
+    evidence: dict[Slug, Text] = Field(default_factory=dict)
+    #: The Admiralty information-credibility grade, 1 (confirmed) to 6 (cannot be judged).
+    credibility: Annotated[int, Field(ge=1, le=6)] | None = None
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
@@ -185,6 +191,8 @@ class Figure(_Schema):
     value: Annotated[int | float | Text, BeforeValidator(_reject_bools)]
     unit: Text | None = None
     sources: Annotated[list[Slug], Field(min_length=1)]
+    #: Figures sharing a key (within or across topics) state the same quantity: their values must agree.
+    key: Slug | None = None
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
@@ -500,6 +508,11 @@ class _ProjectLoader:
                 acknowledgements = _Acknowledgements(self, document, location, fact.acknowledge, FACT_WARNINGS,
                                                      f"fact '{fact.id}'", "facts")
                 self._check_sources(document, location, fact.sources, references, cited)
+                for source in fact.evidence:
+                    if source not in fact.sources:
+                        self.problems.append(document.problem((*location, "evidence", source),
+                            f"fact '{fact.id}': evidence for '{source}', which the fact does not cite "
+                            f"(sources: {', '.join(fact.sources)})"))
                 if references and all(source in references for source in fact.sources):
                     grades = {references[source].reliability for source in fact.sources}
                     if grades <= LOW_RELIABILITY:
