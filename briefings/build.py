@@ -263,7 +263,11 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
                                    "rebuilding everything")
     report.notice = manifest.notice
     fingerprints = _Fingerprints(project)
-    plans = [_plan(briefing, wanted, manifest, fingerprints, fixed_time, output_dir, write, force,
+    # A publish run dates only its new editions: a briefing unchanged since its last edition is planned as a
+    # plain build would plan it, so that its outputs are not rewritten just because the clock moved on.
+    unchanged_time = generation_time() if publish_at is not None and generated is None else fixed_time
+    plans = [_plan(briefing, wanted, manifest, fingerprints,
+                   fixed_time if states[briefing.id].pending else unchanged_time, output_dir, write, force,
                    states[briefing.id], today)
              for briefing in briefings]
     to_render = [plan for plan in plans if plan.formats]

@@ -39,9 +39,9 @@ def compare(previous: Snapshot | None, current: Snapshot, *, since: dict[str, An
         return changes
     old_topics = {topic["id"]: topic for topic in _topics(previous)}
     new_topics = {topic["id"]: topic for topic in _topics(current)}
-    changes["topics_added"] = [{"id": key, "title": topic["title"]}
+    changes["topics_added"] = [{"id": key, "title": _text(topic.get("title")) or key}
                                for key, topic in new_topics.items() if key not in old_topics]
-    changes["topics_removed"] = [{"id": key, "title": topic["title"]}
+    changes["topics_removed"] = [{"id": key, "title": _text(topic.get("title")) or key}
                                  for key, topic in old_topics.items() if key not in new_topics]
     old_facts = {(topic["id"], fact["id"]): fact for topic in old_topics.values() for fact in _list(topic, "facts")}
     new_facts = {(topic["id"], fact["id"]): fact for topic in new_topics.values() for fact in _list(topic, "facts")}
@@ -109,25 +109,44 @@ def summary_lines(changes: dict[str, Any]) -> list[str]:
     return lines or ["no changes to facts or figures (other content changed)"]
 
 
+# The previous snapshot is an edition's, read from disk: only items keyed by a string are matched, and what
+# is copied from them into the record is of the documented types (anything else becomes None or is left out).
+
+
 def _topics(snapshot: Snapshot) -> list[dict[str, Any]]:
     topics = snapshot.get("topics")
-    return [topic for topic in topics if isinstance(topic, dict) and "id" in topic] if isinstance(topics, list) else []
+    return [topic for topic in topics if isinstance(topic, dict) and isinstance(topic.get("id"), str)] \
+        if isinstance(topics, list) else []
 
 
 def _list(topic: dict[str, Any], key: str) -> list[dict[str, Any]]:
     items = topic.get(key)
     name = "id" if key == "facts" else "label"
-    return [item for item in items if isinstance(item, dict) and name in item] if isinstance(items, list) else []
+    return [item for item in items if isinstance(item, dict) and isinstance(item.get(name), str)] \
+        if isinstance(items, list) else []
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _sources(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _fact(fact: dict[str, Any]) -> dict[str, Any]:
-    return {"id": fact.get("id"), "text": fact.get("text"), "date": fact.get("date"), "section": fact.get("section"),
-            "sources": fact.get("sources") or [], "quote": fact.get("quote")}
+    quote = fact.get("quote")
+    quoted = {"text": quote["text"], "speaker": quote["speaker"]} if isinstance(quote, dict) and isinstance(
+        quote.get("text"), str) and isinstance(quote.get("speaker"), str) else None
+    return {"id": _text(fact.get("id")), "text": _text(fact.get("text")), "date": _text(fact.get("date")),
+            "section": _text(fact.get("section")), "sources": _sources(fact.get("sources")), "quote": quoted}
 
 
 def _figure(figure: dict[str, Any]) -> dict[str, Any]:
-    return {"label": figure.get("label"), "value": figure.get("value"), "unit": figure.get("unit"),
-            "sources": figure.get("sources") or []}
+    value = figure.get("value")
+    shown = value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    return {"label": _text(figure.get("label")), "value": shown, "unit": _text(figure.get("unit")),
+            "sources": _sources(figure.get("sources"))}
 
 
 def _short(text: object, limit: int = 80) -> str:

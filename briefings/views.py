@@ -376,6 +376,9 @@ def changes_view(changes: dict[str, Any], topic_titles: dict[str, str], known_re
     def mapping(value: Any) -> dict[str, Any]:
         return value if isinstance(value, dict) else {}
 
+    def records_of(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
     def records(key: str) -> list[dict[str, Any]]:
         value = changes.get(key)
         return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
@@ -410,7 +413,7 @@ def changes_view(changes: dict[str, Any], topic_titles: dict[str, str], known_re
         facts_changed=tuple(
             FactChange(topic=plain(item.get("topic")), topic_title=title(item.get("topic")),
                        id=plain(item.get("id")),
-                       fields=tuple(field for field in item.get("fields") or () if isinstance(field, str)),
+                       fields=tuple(field for field in records_of(item.get("fields")) if isinstance(field, str)),
                        before=fact(mapping(item.get("before")), item.get("topic")),
                        after=fact(mapping(item.get("after")), item.get("topic")))
             for item in records("facts_changed")),
