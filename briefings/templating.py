@@ -45,11 +45,12 @@ from jinja2.utils import Cycler, Namespace
 
 from . import limits
 from .editions import EditionState
-from .errors import Problem, Severity, did_you_mean, relative_path
+from .errors import Problem, did_you_mean, relative_path
 from .files import FileProblem, display_path, read_project_file
 from .model import RELIABILITY_GRADES, Briefing, Project
 from .views import (
     TEMPLATE_ATTRIBUTES,
+    TEMPLATE_TYPE_NAMES,
     ChangesView,
     EditionView,
     FigureEntry,
@@ -259,7 +260,7 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         if isinstance(value, jinja2.Undefined) and type(obj) in TEMPLATE_ATTRIBUTES and not hasattr(obj, attribute):
             allowed = sorted(TEMPLATE_ATTRIBUTES[type(obj)])
             hint = did_you_mean(attribute, allowed) or f" (it has: {', '.join(allowed)})"
-            return self.undefined(f"{type(obj).__name__} has no attribute '{attribute}'{hint}", obj=obj, name=attribute)
+            return self.undefined(f"{type_name(obj)} has no attribute '{attribute}'{hint}", obj=obj, name=attribute)
         return value
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
@@ -267,7 +268,7 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
         hint = did_you_mean(attribute, allowed)
         available = f" (available: {', '.join(allowed)})" if allowed and not hint else ""
         return self.undefined(
-            f"'{attribute}' of {'dict' if isinstance(obj, dict) else type(obj).__name__} is not available to "
+            f"'{attribute}' of {type_name(obj)} is not available to "
             f"templates{hint}{available}",
             obj=obj, name=attribute, exc=SecurityError)
 
@@ -284,6 +285,14 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
                 and len(left) + len(right) > MAX_SEQUENCE_LENGTH:
             raise SecurityError("joining these would be too long")
         return super().call_binop(context, operator_name, left, right)
+
+
+def type_name(obj: object) -> str:
+    """What a template's author calls ``obj``'s type ("topic", "fact", "text"), for messages."""
+    for cls in type(obj).__mro__:
+        if cls in TEMPLATE_TYPE_NAMES:
+            return TEMPLATE_TYPE_NAMES[cls]
+    return "value"
 
 
 def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_SECONDS) -> BriefingSandbox:
@@ -499,6 +508,8 @@ class RenderedMarkdown:
 _FIRST_PASS_CITATION = re.compile(r"\[\^([a-z0-9][a-z0-9-]*)\](?!:)")
 _CITATION = re.compile(r"\[\^(\d+)\](?!:)")
 _DEFINITION = re.compile(r"^\[\^(\d+)\]:", re.MULTILINE)
+#: Any footnote-style marker left in the text (fact text cannot contain one: the Markdown subset refuses it).
+_ANY_MARKER = re.compile(r"\[\^([^\]\s]{1,100})\](?!:)")
 
 
 def render_markdown(environment: jinja2.Environment, project: Project, briefing: Briefing,
@@ -532,10 +543,15 @@ def render_markdown(environment: jinja2.Environment, project: Project, briefing:
                                       "what it cites must not depend on citation numbers"))
     defined = {int(number) for number in _DEFINITION.findall(text)}
     by_number = {number: reference_id for reference_id, number in numbers.items()}
-    warnings = tuple(Problem(shown, None, f"briefing '{briefing.id}': citation [{number}] ('{by_number[number]}') "
-                             "has no entry under Sources: the template does not list cited_references",
-                             Severity.WARNING)
-                     for number in met if number not in defined)
+    # A marker with no Sources entry would reach the reader as a raw "[^3]" (or "[^id]"): an error.
+    unresolved = [f"[{number}] ('{by_number[number]}')" for number in met if number not in defined]
+    unresolved += [f"[^{marker}]" for marker in dict.fromkeys(_ANY_MARKER.findall(text))
+                   if not (marker.isdigit() and int(marker) in defined)]
+    if unresolved:
+        raise TemplateProblem(Problem(shown, None, f"briefing '{briefing.id}': citation marker(s) "
+                                      f"{', '.join(dict.fromkeys(unresolved))} have no entry under Sources: "
+                                      "the template must list cited_references (see the built-in sources block)"))
+    warnings: tuple[Problem, ...] = ()
     return RenderedMarkdown(text=text, cited_references=context["cited_references"], warnings=warnings)
 
 

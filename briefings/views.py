@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import types
 from collections.abc import Collection
 from typing import Any, NamedTuple, TypedDict
 
@@ -272,6 +273,17 @@ _VIEW_TYPES: tuple[type, ...] = (QuoteView, FactView, FigureView, TopicView, Ref
                                  SettingsView, TimelineEntry, FigureEntry, TocEntry, EditionView, ChangedTopic,
                                  ChangedFact, FactChange, ChangedFigure, FigureChange, ChangesView,
                                  StyleView)
+
+#: What templates and their error messages call each type (never the class name, an internal detail).
+TEMPLATE_TYPE_NAMES: dict[type, str] = {
+    QuoteView: "quote", FactView: "fact", FigureView: "figure", TopicView: "topic", ReferenceView: "reference",
+    BriefingView: "briefing", SettingsView: "settings", TimelineEntry: "timeline entry", FigureEntry: "figure entry",
+    TocEntry: "contents entry", EditionView: "edition", ChangedTopic: "changed topic", ChangedFact: "changed fact",
+    FactChange: "fact change", ChangedFigure: "changed figure", FigureChange: "figure change", ChangesView: "changes",
+    StyleView: "style", Section: "section", datetime.date: "date", datetime.datetime: "date and time", str: "text",
+    dict: "mapping", int: "number", float: "number", tuple: "list", type: "class",
+    types.FunctionType: "function", types.BuiltinFunctionType: "function", types.MethodType: "function",
+}
 
 #: For each type a template may meet, the attributes it may read or call.
 TEMPLATE_ATTRIBUTES: dict[type, frozenset[str]] = {

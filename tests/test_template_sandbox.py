@@ -32,33 +32,33 @@ def check(root: Path) -> tuple[int, list[str]]:
 # -- escape routes -----------------------------------------------------------------------------------------------
 
 ESCAPES = [
-    pytest.param('{{ "".__class__.__mro__[1].__subclasses__() }}', "'__class__' of str is not available",
+    pytest.param('{{ "".__class__.__mro__[1].__subclasses__() }}', "'__class__' of text is not available",
                  id="class-mro-subclasses"),
-    pytest.param('{{ topics[0].__class__ }}', "'__class__' of TopicView is not available", id="dunder-on-view"),
-    pytest.param('{{ "{0.__class__}".format(topics) }}', "'format' of str is not available", id="str-format"),
-    pytest.param('{{ "{x}".format_map(settings) }}', "'format_map' of str is not available", id="str-format-map"),
-    pytest.param('{{ topics[0] | attr("__class__") }}', "'__class__' of TopicView is not available",
+    pytest.param('{{ topics[0].__class__ }}', "'__class__' of topic is not available", id="dunder-on-view"),
+    pytest.param('{{ "{0.__class__}".format(topics) }}', "'format' of text is not available", id="str-format"),
+    pytest.param('{{ "{x}".format_map(settings) }}', "'format_map' of text is not available", id="str-format-map"),
+    pytest.param('{{ topics[0] | attr("__class__") }}', "'__class__' of topic is not available",
                  id="attr-filter"),
-    pytest.param('{{ cycler.__init__.__globals__ }}', "'__init__' of type is not available", id="cycler-globals"),
-    pytest.param('{{ joiner.__init__.__globals__ }}', "'__init__' of type is not available", id="joiner-globals"),
-    pytest.param('{{ namespace.__init__.__globals__ }}', "'__init__' of type is not available",
+    pytest.param('{{ cycler.__init__.__globals__ }}', "'__init__' of class is not available", id="cycler-globals"),
+    pytest.param('{{ joiner.__init__.__globals__ }}', "'__init__' of class is not available", id="joiner-globals"),
+    pytest.param('{{ namespace.__init__.__globals__ }}', "'__init__' of class is not available",
                  id="namespace-globals"),
     pytest.param('{{ lipsum.__globals__ }}', "'lipsum' is undefined", id="lipsum-globals"),
-    pytest.param('{{ self._TemplateReference__context }}', "'_TemplateReference__context' of TemplateReference",
+    pytest.param('{{ self._TemplateReference__context }}', "'_TemplateReference__context' of value",
                  id="template-reference-context"),
-    pytest.param('{{ topics[0].parse_raw }}', "TopicView has no attribute 'parse_raw'", id="pydantic-parse-raw"),
-    pytest.param('{{ topics[0].parse_file("/etc/passwd") }}', "TopicView has no attribute 'parse_file'",
+    pytest.param('{{ topics[0].parse_raw }}', "topic has no attribute 'parse_raw'", id="pydantic-parse-raw"),
+    pytest.param('{{ topics[0].parse_file("/etc/passwd") }}', "topic has no attribute 'parse_file'",
                  id="pydantic-parse-file"),
-    pytest.param('{{ topics[0].model_validate_json("{}") }}', "TopicView has no attribute 'model_validate_json'",
+    pytest.param('{{ topics[0].model_validate_json("{}") }}', "topic has no attribute 'model_validate_json'",
                  id="pydantic-validate-json"),
-    pytest.param('{{ topics[0].copy() }}', "TopicView has no attribute 'copy'", id="pydantic-copy"),
-    pytest.param('{{ references.copy() }}', "'copy' of dict is not available", id="dict-copy"),
-    pytest.param('{{ generated.today() }}', "'today' of datetime is not available", id="date-classmethod"),
+    pytest.param('{{ topics[0].copy() }}', "topic has no attribute 'copy'", id="pydantic-copy"),
+    pytest.param('{{ references.copy() }}', "'copy' of mapping is not available", id="dict-copy"),
+    pytest.param('{{ generated.today() }}', "'today' of date and time is not available", id="date-classmethod"),
     pytest.param('{{ cite.__globals__ }}', "'__globals__' of function is not available", id="function-globals"),
     pytest.param('{{ source_note.__code__ }}', "'__code__' of function is not available", id="function-code"),
-    pytest.param('{{ topics.__len__() }}', "'__len__' of tuple is not available", id="tuple-dunder"),
-    pytest.param('{{ topics.index(topics[0]) }}', "'index' of tuple is not available", id="tuple-method"),
-    pytest.param('{% set x = topics[0].sections[0]._asdict() %}', "'_asdict' of Section is not available",
+    pytest.param('{{ topics.__len__() }}', "'__len__' of list is not available", id="tuple-dunder"),
+    pytest.param('{{ topics.index(topics[0]) }}', "'index' of list is not available", id="tuple-method"),
+    pytest.param('{% set x = topics[0].sections[0]._asdict() %}', "'_asdict' of section is not available",
                  id="namedtuple-private"),
 ]
 
@@ -123,7 +123,7 @@ def test_views_are_read_only(project: Path) -> None:
     write(project, TEMPLATE, '{% set x = references.pop("alpha-report") %}\n')
     code, lines = check(project)
     assert code == 1
-    assert lines[0].startswith(f"{TEMPLATE}:1: ") and "'pop' of dict is not available" in lines[0]
+    assert lines[0].startswith(f"{TEMPLATE}:1: ") and "'pop' of mapping is not available" in lines[0]
     write(project, TEMPLATE, "{% set x = topics[0].facts.append(1) %}\n")
     code, lines = check(project)
     assert code == 1
