@@ -73,6 +73,8 @@ class PdfResult:
     #: Every file inside the project (or the built-in templates) that rendering asked for, read or not:
     #: what the incremental build must watch.
     reads: list[Path] = field(default_factory=list)
+    #: How many pages the PDF has.
+    pages: int = 0
 
 
 class _CollectingHandler(logging.Handler):
@@ -207,17 +209,18 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
     base_url = project_root.resolve().as_uri() + "/"
     font_config = _take_font_config()
 
-    def render() -> tuple[bytes, list[str]]:
+    def render() -> tuple[bytes, list[str], int]:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         removed = _remove_local_links(document.etree_element)
         # Parsing has already applied any <base href>; relative URLs must still
         # resolve inside the project, so that the fetcher can judge them.
         document.base_url = base_url
-        return document.write_pdf(font_config=font_config), removed
+        rendered = document.render(font_config=font_config)
+        return rendered.write_pdf(), removed, len(rendered.pages)
 
     try:
         with limits.time_limit(timeout_seconds):
-            data, removed_links = render()
+            data, removed_links, pages = render()
     except limits.TimeLimitExceeded:
         raise PdfTimeout(timeout_seconds) from None
     finally:
@@ -228,4 +231,4 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
     messages = refusals + removed_links + [message for message in handler.messages
                                            if "refused to fetch" not in message]
     return PdfResult(data=data, warnings=[message.replace(base_url, "") for message in messages],
-                     reads=list(dict.fromkeys(reads)))
+                     reads=list(dict.fromkeys(reads)), pages=pages)

@@ -14,6 +14,7 @@ written here. It runs in the build's own process or in a worker process
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,15 @@ def path_read_key(path: Path, project_root: Path) -> str:
         except ValueError:
             continue
     return path.as_posix()
+
+
+_PAGE_LIMIT = re.compile(r"<body\b[^>]*\bdata-page-limit=\"(\d{1,4})\"")
+
+
+def page_limit(html: str) -> int | None:
+    """The page limit a template declares on its ``<body data-page-limit="N">``, if any."""
+    match = _PAGE_LIMIT.search(html)
+    return int(match.group(1)) if match else None
 
 
 def render_briefing(project: Project, environment: BriefingSandbox, briefing: Briefing, generated: datetime.datetime,
@@ -143,6 +153,12 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                                                    "template that makes very many pages"))
                     return result
                 result.outputs["pdf"] = pdf.data
+                limit = page_limit(html)
+                if limit is not None and pdf.pages > limit:
+                    result.warnings.append(Problem(path, line, f"{briefing.id}.pdf has {pdf.pages} pages, more than "
+                                                   f"the {limit} its template allows (data-page-limit): shorten "
+                                                   "the briefing or choose another template", Severity.WARNING,
+                                                   "page-limit"))
                 result.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
                                        for message in pdf.warnings)
                 result.reads["pdf"] = html_reads | {path_read_key(read, project.root) for read in pdf.reads}

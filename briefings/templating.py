@@ -590,8 +590,8 @@ def timeline(topics: tuple[TopicView, ...]) -> tuple[TimelineEntry, ...]:
 
 
 @jinja2.pass_context
-def source_note(context: Any, reference: ReferenceView) -> str:
-    """The Sources entry for one reference: outlet, title, date, link, grade."""
+def source_note(context: Any, reference: ReferenceView, brief: bool = False) -> str:
+    """The Sources entry for one reference: outlet, title, date, link, grade (``brief``: outlet, title, date, grade)."""
     if not isinstance(reference, ReferenceView):
         raise jinja2.TemplateRuntimeError("source_note() takes a reference, e.g. source_note(reference)")
     title = escape_markdown(reference.title)
@@ -600,6 +600,8 @@ def source_note(context: Any, reference: ReferenceView) -> str:
     shown_title = title if reference.title.startswith("[") else f"“{title}”"
     locale = _locale_of(context)
     parts = [f"{escape_markdown(reference.outlet)}, {shown_title}, {format_long_date(reference.published, locale)}."]
+    if brief:
+        return " ".join([*parts, f"({reference.reliability})." if reference.reliability else ""]).strip()
     if reference.url:
         parts.append(f"<{reference.url}>.")
     if reference.reliability:
