@@ -12,7 +12,8 @@ figures, whether each topic is overdue for review on the day it was made, and
 the references it cites. Two snapshots with equal content are the same
 edition (:func:`content_digest`). The rest is about this rendering: the
 schema version, the generator, the time, the edition or draft status and
-"what changed" since the edition before (:mod:`briefings.changes`).
+"what changed" since the edition before (:mod:`briefings.changes`), and the
+house style it was rendered in (``style``: restyling makes no new edition).
 
 Growth: ``schema_version`` is ``MAJOR.MINOR``. A minor version only adds
 optional keys, which consumers must ignore when they do not know them; a
@@ -57,8 +58,24 @@ def make_snapshot(project: Project, briefing: Briefing, *, today: datetime.date,
         "references": [_reference(project.references[reference_id]) for reference_id in _cited(briefing)
                        if reference_id in project.references],
         "changes": changes,
+        "style": _style(briefing),
     }
     return snapshot
+
+
+def _style(briefing: Briefing) -> dict[str, Any]:
+    """The house style the briefing was rendered in (not content: restyling makes no new edition)."""
+    style = briefing.style
+    return {
+        "organisation": style.organisation,
+        "logo": style.logo,
+        "accent": style.accent,
+        "fonts": {"body": style.fonts.body if style.fonts else None,
+                  "headings": style.fonts.headings if style.fonts else None},
+        "handling": style.handling,
+        "locale": style.locale,
+        "stylesheets": list(briefing.stylesheets),
+    }
 
 
 def content_of(snapshot: Snapshot) -> dict[str, Any]:
