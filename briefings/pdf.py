@@ -36,6 +36,7 @@ rendering runs without a limit (see :mod:`briefings.limits`).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import os
@@ -190,8 +191,19 @@ def _give_back_font_config(config: Any) -> None:
         _spare_font_config = config
 
 
-def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAULT_PDF_TIMEOUT) -> PdfResult:
-    """Render ``html`` (whose relative URLs resolve against ``project_root``) to PDF.
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (``pdfdetach -list`` shows it), dated ``time`` so that the bytes are reproducible."""
+
+    name: str
+    data: bytes
+    description: str
+    time: datetime.datetime
+
+
+def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAULT_PDF_TIMEOUT,
+                attachments: tuple[PdfAttachment, ...] = ()) -> PdfResult:
+    """Render ``html`` (whose relative URLs resolve against ``project_root``) to PDF, embedding ``attachments``.
 
     Raises :class:`PdfTimeout` when rendering takes longer than ``timeout_seconds``
     (only when called from the main thread; see the module docstring).
@@ -216,7 +228,10 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
         # resolve inside the project, so that the fetcher can judge them.
         document.base_url = base_url
         rendered = document.render(font_config=font_config)
-        return rendered.write_pdf(), removed, len(rendered.pages)
+        files = [weasyprint.Attachment(string=item.data, name=item.name, description=item.description,
+                                       created=item.time, modified=item.time, relationship="Data")
+                 for item in attachments]
+        return rendered.write_pdf(attachments=files), removed, len(rendered.pages)
 
     try:
         with limits.time_limit(timeout_seconds):

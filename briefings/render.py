@@ -6,7 +6,9 @@ Markdown, HTML and/or PDF bytes at a given "generated" time, and returns a
 problems of this briefing alone (a template error, a PDF over its time
 limit), and, for each format, every file that went into it (each template
 looked up, found or not; every file WeasyPrint asked for) and whether a
-template read the project's whole ``references`` mapping. Nothing is
+template read the project's whole ``references`` mapping. Every PDF embeds
+the briefing's JSON snapshot as a file attachment (``<id>.json``), dated with
+the generated time so that its bytes are reproducible. Nothing is
 written here. It runs in the build's own process or in a worker process
 (see :mod:`briefings.build`); either way the result is the same.
 """
@@ -101,11 +103,14 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
     environment.tracker = tracker
     today = today or generated.date()
     try:
-        if "json" in formats:
+        snapshot_bytes = b""
+        if "json" in formats or "pdf" in formats:  # every PDF carries its snapshot as an attachment
             snapshot = make_snapshot(project, briefing, today=today, generated=generated,
                                      edition=edition.as_json() if edition else None,
                                      changes=edition.changes if edition else None)
-            result.outputs["json"] = orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n"
+            snapshot_bytes = orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n"
+        if "json" in formats:
+            result.outputs["json"] = snapshot_bytes
             result.reads["json"] = set()
             result.uses_all_references["json"] = False
         if "md" in formats:
@@ -143,10 +148,13 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.reads["html"] = html_reads
                 result.uses_all_references["html"] = tracker.uses_all_references
             if "pdf" in formats:
-                from .pdf import PdfTimeout, html_to_pdf  # WeasyPrint is loaded only when a PDF is made.
+                from .pdf import PdfAttachment, PdfTimeout, html_to_pdf  # WeasyPrint loads only for a PDF.
 
+                attachment = PdfAttachment(f"{briefing.id}.json", snapshot_bytes,
+                                           "The briefing's JSON snapshot: its facts, sources and their checks",
+                                           generated)
                 try:
-                    pdf = html_to_pdf(html, project.root, timeout_seconds=pdf_seconds)
+                    pdf = html_to_pdf(html, project.root, timeout_seconds=pdf_seconds, attachments=(attachment,))
                 except PdfTimeout:
                     result.problems.append(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than "
                                                    f"{pdf_seconds:g} s (the limit); look for a stylesheet or "
