@@ -129,7 +129,9 @@ def test_pdf_keeps_only_web_mail_and_fragment_links(project: Path, tmp_path: Pat
     uris, internal = link_targets(reader(pdf))
     assert sorted(uris) == ["https://alpha.example/talks", "https://kept.example/", "mailto:unit@kept.example"]
     assert internal >= 3  # citations still link to their sources
-    assert b"/EmbeddedFile" not in decompressed(pdf, tmp_path)
+    # Nothing linked is embedded: the one attachment is the briefing's own JSON snapshot.
+    listing = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert listing.splitlines() == ["1 embedded files", "1: test-topic.json"]
     # The HTML keeps what the template author wrote, relative and not resolved.
     assert not machine_traces((project / "output/test-topic.html").read_bytes().replace(b"file:///etc/passwd", b""),
                               project, tmp_path)
