@@ -10,6 +10,7 @@ and say how to install it; they never skip.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -18,8 +19,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from briefings.build import build
+from briefings.publish import publish
 
 from .conftest import GENERATED, REPO_ROOT, copy_example
 
@@ -46,9 +49,21 @@ def require_tool(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The output directory of a copy of the example project, built in all formats."""
+    """The output directory of a copy of the example project in all formats, with two editions of each briefing:
+    the second has a "what changed" section listing an added, a changed and a removed fact and a changed figure."""
     root = copy_example(tmp_path_factory.mktemp("standards") / "example")
     build(root, generated=GENERATED)
+    publish(root, now=GENERATED)
+    for path in sorted((root / "sources/topics").glob("*.yaml")):
+        topic = yaml.safe_load(path.read_text(encoding="utf-8"))
+        facts = topic["facts"]
+        facts[0]["text"] += " It was later confirmed."
+        facts.append({**facts.pop(1), "id": "renamed-fact"})
+        for figure in topic.get("figures", [])[:1]:
+            figure["value"] = figure["value"] * 2 if isinstance(figure["value"], (int, float)) else "revised"
+        path.write_text(yaml.safe_dump(topic, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    report = publish(root, now=GENERATED + datetime.timedelta(days=7))
+    assert {result.outcome for result in report.results} == {"published"}, report.results
     return root / "output"
 
 
@@ -56,7 +71,7 @@ def test_html_outputs_are_valid_html5(example_outputs: Path) -> None:
     java = require_tool("java")
     if not VNU_JAR.is_file():
         pytest.fail(f"the Nu HTML checker is missing ({VNU_JAR}): run .ci/setup, which installs it from npm")
-    pages = sorted(example_outputs.glob("*.html"))
+    pages = sorted(example_outputs.rglob("*.html"))
     assert pages
     # One JVM for all files: the checker takes seconds to start. Not
     # --errors-only: the checker reports obsolete markup (such as the align
@@ -79,7 +94,7 @@ def test_html_outputs_are_valid_html5(example_outputs: Path) -> None:
 
 def test_pdfs_are_well_formed_and_embed_every_font(example_outputs: Path) -> None:
     qpdf, pdffonts = require_tool("qpdf"), require_tool("pdffonts")
-    pdfs = sorted(example_outputs.glob("*.pdf"))
+    pdfs = sorted(example_outputs.rglob("*.pdf"))
     assert pdfs
     for pdf in pdfs:
         check = subprocess.run([qpdf, "--check", str(pdf)], capture_output=True, text=True)
