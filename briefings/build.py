@@ -9,7 +9,9 @@ together; a project with such problems builds nothing.
 Builds are incremental. :mod:`briefings.manifest` records, for each output,
 a fingerprint of everything that determined its bytes: the briefing's entry,
 the settings it shows, its topics and the references it cites (as validated
-data, so a comment or re-indentation changes nothing), every template file
+data, so a comment or re-indentation changes nothing), the SHA-256 of the
+archived copy of each cited reference that has one (as the attribution audit
+read it, or None when absent), every template file
 looked up to render it (through ``extends``, ``include``, ``import`` and
 ``builtin/``, and the project files that would have overridden them), every
 file WeasyPrint asked for while making its PDF, the versions of briefings and

@@ -593,3 +593,24 @@ def test_audit_project_can_be_called_on_its_own(tmp_path: Path) -> None:
     assert audit.fact("harbour", "missing") is None and audit.figure("harbour", 0) is None
     with pytest.raises(AttributeError):
         audit.facts[0].grade = "A1"  # type: ignore[misc]
+
+
+def test_build_and_publish_take_archive_dir(tmp_path: Path) -> None:
+    root = make(tmp_path / "project", """\
+  - id: rejected
+    text: The board rejected the expansion.
+    sources: [courier]
+    evidence:
+      courier: The board rejected the expansion
+""")
+    shared = tmp_path / "seeds"
+    shutil.move(root / "sources" / "archive", shared)
+    runner = CliRunner()
+    # Without the archives the evidence is only unverifiable; with them it is not found: an error.
+    assert runner.invoke(main, ["build", "--project", str(root), "--format", "md"]).exit_code == 0
+    for command in (["build", "--format", "md"], ["publish"]):
+        result = runner.invoke(main, [*command, "--project", str(root), "--archive-dir", str(shared)])
+        assert result.exit_code == 1, command
+        assert "fact 'rejected': the evidence for 'courier' is not in the archived text" in result.stderr
+    missing = runner.invoke(main, ["check", "--project", str(root), "--archive-dir", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2  # a usage error: the directory must exist
