@@ -9,7 +9,9 @@ together; a project with such problems builds nothing.
 Builds are incremental. :mod:`briefings.manifest` records, for each output,
 a fingerprint of everything that determined its bytes: the briefing's entry,
 the settings it shows, its topics and the references it cites (as validated
-data, so a comment or re-indentation changes nothing), every template file
+data, so a comment or re-indentation changes nothing), the SHA-256 of the
+archived copy of each cited reference that has one (as the attribution audit
+read it, or None when absent), every template file
 looked up to render it (through ``extends``, ``include``, ``import`` and
 ``builtin/``, and the project files that would have overridden them), every
 file WeasyPrint asked for while making its PDF, the versions of briefings and
@@ -185,6 +187,7 @@ def build(
     wait: float = DEFAULT_WAIT,
     on_wait: Callable[[], None] | None = None,
     shard: tuple[int, int] | None = None,
+    archive_dir: Path | str | None = None,
 ) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
@@ -193,19 +196,21 @@ def build(
     A build that writes holds the project's lock (:mod:`briefings.lock`),
     waiting up to ``wait`` seconds for another build and calling ``on_wait``
     once if it has to. ``shard=(K, N)`` builds only the K-th of N slices of
-    the selected briefings (:mod:`briefings.shard`).
+    the selected briefings (:mod:`briefings.shard`). ``archive_dir`` overrides the
+    project's archive directory for the attribution audit (:mod:`briefings.audit`).
     """
     with BuildLock(Path(root), wait, on_wait=on_wait) as lock:  # released however the build ends
         return run_locked(Path(root), only=only, formats=formats, write=write, strict=strict, generated=generated,
                           pdf_timeout=pdf_timeout, force=force, jobs=jobs, progress=progress, lock=lock,
-                          shard=shard)
+                          shard=shard, archive_dir=archive_dir)
 
 
 def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats: Sequence[str] = (),
                write: bool = True, strict: bool = False, generated: datetime.datetime | None = None,
                pdf_timeout: float | None = None, force: bool = False, jobs: int | None = None,
                progress: Progress | None = None, shard: tuple[int, int] | None = None,
-               publish_at: datetime.datetime | None = None, isolate: bool = False) -> BuildReport:
+               publish_at: datetime.datetime | None = None, isolate: bool = False,
+               archive_dir: Path | str | None = None) -> BuildReport:
     """The build, for a caller that holds the project's lock (:func:`build`, :mod:`briefings.publish`).
 
     ``publish_at`` makes every selected briefing whose content differs from its
@@ -225,7 +230,7 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
         lock.take(create=False)
     # The parse cache lives in output/: used only once output/ is known to be ours.
     cache = ParseCache(output_dir, root) if write and not output_problems else None
-    project, problems = load_project_partially(root, today=today, cache=cache)
+    project, problems = load_project_partially(root, today=today, cache=cache, archive_dir=archive_dir)
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
     problems = [*problems, *check_templates(project), *output_problems]
     blocked: dict[str, list[Problem]] = {}
@@ -381,7 +386,10 @@ class _Fingerprints:
         cited = {source for topic in briefing.topics for fact in topic.facts for source in fact.sources}
         cited |= {source for topic in briefing.topics for figure in topic.figures for source in figure.sources}
         settings = self.project.settings
+        archives = self._archives(cited)
         return canonical_digest({
+            # Only when the briefing cites an archived reference, so that other digests stay as they were.
+            **({"archives": archives} if archives else {}),
             "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
                          "topics": [topic.id for topic in briefing.topics],
                          "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets)},
@@ -394,6 +402,13 @@ class _Fingerprints:
             "edition": edition.as_json() if edition else None,
             "changes": edition.changes if edition else None,
         })
+
+    def _archives(self, cited: Iterable[str]) -> dict[str, str | None]:
+        """The SHA-256 of each cited reference's archived copy (None: absent or unreadable), as the audit
+        read it (once per build): changing an archive re-checks and re-renders the briefings citing it."""
+        audit = self.project.audit
+        return {key: audit.archive_sha256(key) if audit else None for key in sorted(cited)
+                if key in self.project.references and self.project.references[key].archive}
 
     def file(self, key: str) -> str | None:
         """The digest of a file an output read (None: absent or unreadable), only ever inside the project."""

@@ -177,6 +177,13 @@ def _caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
+archive_dir_option = click.option(
+    "--archive-dir", "archive_dir", default=None, metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Read the archived sources from DIR (any directory; relative to the current directory) "
+         "instead of the project's archive_dir.",
+)
+
 project_option = click.option(
     "--project", "-p", "project", default=".", show_default=True,
     type=click.Path(file_okay=False, path_type=Path),

@@ -8,6 +8,9 @@ every cross-reference between files, and returns one immutable
 files, each located at the line of the offending value. Problems that do not
 stop a build (a topic past its review date, a fact that rests only on
 low-reliability sources) are returned as warnings in :attr:`Project.warnings`.
+The attribution audit (:mod:`briefings.audit`) runs last, on the valid part:
+its errors join the problems, its warnings pass the ``acknowledge:`` entries,
+and its results are :attr:`Project.audit`.
 
 The pydantic models here are the schema; the messages they produce are
 rewritten into plain sentences by :func:`_describe` so that users never see
@@ -16,6 +19,7 @@ pydantic's internals.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import typing
@@ -42,6 +46,7 @@ from .load import Location, YamlDocument, load_yaml
 from .markup import check_markdown
 
 if TYPE_CHECKING:
+    from .audit import Audit
     from .cache import ParseCache
 
 SETTINGS_FILE = "briefings.yaml"
@@ -65,24 +70,32 @@ RELIABILITY_GRADES: dict[str, str] = {
     "E": "unreliable",
     "F": "reliability cannot be judged",
 }
-#: Grades too weak for a fact to rest on alone without a warning.
-LOW_RELIABILITY = frozenset({"D", "E"})
+#: Grades too weak for a fact to rest on alone without a warning (F: cannot be judged, so it corroborates nothing).
+LOW_RELIABILITY = frozenset({"D", "E", "F"})
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_HINT = "must be a slug (lowercase letters, digits and single hyphens, e.g. 'nato-spending')"
 
 #: Warnings a project may acknowledge, with what each says, by where it is acknowledged.
 FACT_WARNINGS = {
-    "low-reliability": "the fact rests only on sources graded D or E",
+    "low-reliability": "the fact rests only on sources graded D, E or F",
     "date-after-as-of": "the fact's date is after its topic's as_of",
     "source-after-as-of": "a source the fact cites was published after its topic's as_of",
+    # The attribution audit's (briefings.audit):
+    "quote-unverifiable": "the fact's quote cannot be verified: its first source has no archived text",
+    "evidence-unverifiable": "an evidence passage cannot be verified: its source has no archived text",
+    "number-not-in-evidence": "the fact states a number that none of its evidence passages states",
+    "single-outlet": "every source of the fact comes from one outlet",
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",
+    "number-not-in-evidence": "the figure's value is not stated in the archived text of any of its sources",
+    "figure-discrepancy": "another figure with the same key states a different value",
 }
 REFERENCE_WARNINGS = {
     "never-cited": "no fact or figure cites the reference",
     "accessed-before-published": "the reference's accessed date is before its published date",
+    "archive-missing": "the reference's archive file does not exist",
 }
 TOPIC_WARNINGS = {
     "review-overdue": "the topic is past its review_by date",
@@ -338,6 +351,11 @@ class Project:
     briefing_origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     #: For each briefing with a ``template:``, where that name is written.
     template_origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    #: The attribution audit's results (see :mod:`briefings.audit`); None only for a Project made by hand.
+    audit: Audit | None = field(default=None, compare=False, repr=False)
+    #: The parsed YAML of each valid topic (by topic id) and of the references (by REFERENCES_FILE),
+    #: so that later stages can locate values (``document.line_of``).
+    documents: dict[str, YamlDocument] = field(default_factory=dict, compare=False, repr=False)
 
     def briefing(self, briefing_id: str) -> Briefing:
         for briefing in self.briefings:
@@ -346,16 +364,22 @@ class Project:
         raise KeyError(briefing_id)
 
 
-def load_project(root: Path, *, today: datetime.date | None = None) -> Project:
-    """Load, validate and cross-check the project at ``root``; raise :class:`ProblemsFound` on any error."""
-    project, problems = load_project_partially(root, today=today)
+def load_project(root: Path, *, today: datetime.date | None = None,
+                 archive_dir: Path | str | None = None) -> Project:
+    """Load, validate and cross-check the project at ``root``; raise :class:`ProblemsFound` on any error.
+
+    ``archive_dir`` overrides the project's ``archive_dir`` for the attribution audit
+    (:func:`briefings.audit.audit_project`): a directory anywhere, as named on the command line.
+    """
+    project, problems = load_project_partially(root, today=today, archive_dir=archive_dir)
     if problems:
         raise ProblemsFound(problems)
     return project
 
 
 def load_project_partially(root: Path, *, today: datetime.date | None = None,
-                           cache: ParseCache | None = None) -> tuple[Project, list[Problem]]:
+                           cache: ParseCache | None = None,
+                           archive_dir: Path | str | None = None) -> tuple[Project, list[Problem]]:
     """The project as far as it is valid, and every error found.
 
     Later stages use the valid part to look for their own problems (templates
@@ -363,14 +387,18 @@ def load_project_partially(root: Path, *, today: datetime.date | None = None,
     problems together; nothing may be built from a project with errors.
     ``cache`` answers for files unchanged since the last build (see :mod:`briefings.cache`).
     """
-    return _ProjectLoader(root, today or datetime.date.today(), cache).load()
+    return _ProjectLoader(root, today or datetime.date.today(), cache, archive_dir).load()
 
 
 class _ProjectLoader:
-    def __init__(self, root: Path, today: datetime.date, cache: ParseCache | None = None):
+    def __init__(self, root: Path, today: datetime.date, cache: ParseCache | None = None,
+                 archive_dir: Path | str | None = None):
         self.root = root
         self.today = today
         self.cache = cache
+        self.archive_dir = archive_dir
+        #: Acknowledgements of facts, figures and references, kept until the audit's warnings have passed them.
+        self.pending: dict[tuple[Any, ...], _Acknowledgements] = {}
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.acknowledged: list[Acknowledged] = []
@@ -384,18 +412,43 @@ class _ProjectLoader:
         topics = self._load_topics()
         self._cross_check(references, references_doc)
         briefings, origins, template_origins = self._assemble_briefings(settings, settings_doc, topics)
+        documents = {topic_id: self.topic_files[topic_id].document for topic_id in topics}
+        if references_doc is not None:
+            documents[REFERENCES_FILE] = references_doc
         project = Project(
             root=self.root,
             settings=settings,
             references=references,
             topics=topics,
             briefings=tuple(briefings),
-            warnings=tuple(sorted(self.warnings, key=sort_key)),
-            acknowledged=tuple(sorted(self.acknowledged, key=lambda item: sort_key(item.warning))),
             briefing_origins=origins,
             template_origins=template_origins,
+            documents=documents,
         )
-        return project, self.problems
+        audit = self._audit(project)
+        return dataclasses.replace(
+            project,
+            warnings=tuple(sorted(self.warnings, key=sort_key)),
+            acknowledged=tuple(sorted(self.acknowledged, key=lambda item: sort_key(item.warning))),
+            audit=audit,
+        ), self.problems
+
+    def _audit(self, project: Project) -> Audit:
+        """The attribution audit: its errors are problems; its warnings pass the acknowledgements."""
+        from .audit import audit_project
+
+        audit = audit_project(project, archive_dir=self.archive_dir)
+        self.problems.extend(audit.problems)
+        for finding in audit.findings:
+            acknowledgements = self.pending.get(tuple(finding.about))
+            if acknowledgements is None or finding.problem.code is None:
+                self.warnings.append(finding.problem)
+            else:
+                acknowledgements.accept(finding.problem)
+        for acknowledgements in self.pending.values():
+            acknowledgements.report_unused()
+        self.pending.clear()
+        return audit
 
     # -- files -------------------------------------------------------------
 
@@ -526,7 +579,7 @@ class _ProjectLoader:
                             f"({topic.as_of.isoformat()}): is as_of out of date?")
                     self._check_publication_dates(document, location, fact.sources, references, topic,
                                                   acknowledgements, f"fact '{fact.id}'")
-                acknowledgements.report_unused()
+                self.pending[("facts", topic_id, index)] = acknowledgements
             for index, figure in entry.figures():
                 location = ("figures", index)
                 acknowledgements = _Acknowledgements(self, document, location, figure.acknowledge, FIGURE_WARNINGS,
@@ -535,7 +588,7 @@ class _ProjectLoader:
                 if topic is not None:
                     self._check_publication_dates(document, location, figure.sources, references, topic,
                                                   acknowledgements, f"figure '{figure.label}'")
-                acknowledgements.report_unused()
+                self.pending[("figures", topic_id, index)] = acknowledgements
             if topic is not None:
                 self._check_markup(document, ("summary",), topic.summary, "summary", "summary: ")
                 acknowledgements = _Acknowledgements(self, document, (), topic.acknowledge, TOPIC_WARNINGS,
@@ -558,7 +611,7 @@ class _ProjectLoader:
                     f"published ({reference.published.isoformat()})")
             if self.topic_files and not self.problems and reference_id not in cited:
                 acknowledgements.warn((reference_id,), "never-cited", f"reference '{reference_id}' is never cited")
-            acknowledgements.report_unused()
+            self.pending[("references", reference_id)] = acknowledgements
 
     def _check_markup(self, document: YamlDocument, location: Location, text: str, kind: Any, label: str) -> None:
         messages = self.cache.check_markdown(text, kind, check_markdown) if self.cache else check_markdown(text, kind)
@@ -705,8 +758,12 @@ class _Acknowledgements:
                     f"({kind} acknowledge: {', '.join(applicable)})"))
 
     def warn(self, location: Location, code: str, message: str) -> None:
-        warning = Problem(self.document.display_path, self.document.line_of(location), message,
-                          Severity.WARNING, code)
+        self.accept(Problem(self.document.display_path, self.document.line_of(location), message,
+                            Severity.WARNING, code))
+
+    def accept(self, warning: Problem) -> None:
+        """Record ``warning`` (about this fact, figure, topic or reference): acknowledged, or a warning."""
+        code = warning.code or ""
         if code in self.entries:
             self.used.add(code)
             self.loader.acknowledged.append(Acknowledged(warning, self.entries[code]))

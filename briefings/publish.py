@@ -57,8 +57,11 @@ class PublishReport:
 
 
 def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
-            wait: float = 300.0, jobs: int | None = None) -> PublishReport:
-    """Publish the briefings of ``root`` (``only`` some of them) as of ``now`` (default: the clock)."""
+            wait: float = 300.0, jobs: int | None = None,
+            archive_dir: Path | str | None = None) -> PublishReport:
+    """Publish the briefings of ``root`` (``only`` some of them) as of ``now`` (default: the clock).
+
+    ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit`)."""
     from .build import run_locked
     from .changes import summary_lines
     from .lock import BuildLock
@@ -71,7 +74,8 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
     report = PublishReport()
     with BuildLock(root, wait) as lock:
         try:
-            built = run_locked(root, lock=lock, only=only, jobs=jobs, publish_at=moment, isolate=True)
+            built = run_locked(root, lock=lock, only=only, jobs=jobs, publish_at=moment, isolate=True,
+                               archive_dir=archive_dir)
         except ProblemsFound as error:
             if any(problem.path == "--only" for problem in error.problems):
                 raise

@@ -25,6 +25,7 @@ from ..cli import (
     _stdout,
     _text,
     _warning_counts,
+    archive_dir_option,
     handles_problems,
     plain,
     project_option,
@@ -60,13 +61,15 @@ def _shard(context: click.Context, parameter: click.Parameter, value: str | None
               help="How long to wait for another build of this project to finish (0: fail at once).")
 @click.option("--shard", metavar="K/N", callback=_shard,
               help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
+@archive_dir_option
 @handles_problems("build")
 def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
-          jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None) -> None:
+          jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None,
+          archive_dir: Path | None) -> None:
     """Build briefings into output/, rendering only what changed."""
     with _progress_bar(enabled=not quiet) as progress:
         report = cli.run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
-                           progress=progress, wait=wait, shard=shard,
+                           progress=progress, wait=wait, shard=shard, archive_dir=archive_dir,
                            on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
@@ -125,11 +128,14 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
               help="How long to wait for a build of this project to finish (0: fail at once).")
 @click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]), default=None,
               hidden=True, help="Publish as if it were this time (UTC), for tests and rehearsals.")
+@archive_dir_option
 @handles_problems("publish")
-def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None) -> None:
+def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,
+            archive_dir: Path | None) -> None:
     """Publish each briefing whose content changed as a new edition (output/editions/)."""
     moment = now.replace(tzinfo=datetime.UTC) if now else None
-    report = _load("publish").publish(project, only=only, jobs=jobs, wait=wait, now=moment)
+    report = _load("publish").publish(project, only=only, jobs=jobs, wait=wait, now=moment,
+                                      archive_dir=archive_dir)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     longdate = _load("templating").format_long_date
