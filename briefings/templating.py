@@ -53,6 +53,7 @@ from .views import (
     TEMPLATE_TYPE_NAMES,
     ChangesView,
     EditionView,
+    FactView,
     FigureEntry,
     FigureView,
     ReferenceView,
@@ -62,6 +63,8 @@ from .views import (
     TopicView,
     briefing_view,
     changes_view,
+    citing_facts,
+    discrepancy_views,
     edition_view,
     reference_view,
     settings_view,
@@ -318,6 +321,9 @@ def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_S
         "edition_label": edition_label,
         "changes_heading": changes_heading,
         "review_notice": review_notice,
+        "grade_note": grade_note,
+        "verification_note": verification_note,
+        "cited_for": cited_for,
     })
     environment.filters.update({
         "longdate": longdate_filter,
@@ -468,13 +474,20 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
     without it the briefing is a draft with no edition before it. ``today``
     decides which topics are overdue for review (default: the generated date).
     """
-    topics = tuple(topic_view(topic, today or generated.date()) for topic in briefing.topics)
+    audit = project.audit
+    topics = tuple(topic_view(topic, today or generated.date(), audit) for topic in briefing.topics)
     state = edition or EditionState("draft", None, None, {"since": None, "first": True})
+    citing = citing_facts(topics)
+    archived = {record.reference for record in (audit.archives if audit else ()) if record.status == "archived"}
+
+    def view(reference_id: str, number: int | None) -> ReferenceView:
+        return reference_view(project.references[reference_id], number, cited_by=citing.get(reference_id, ()),
+                              archived=reference_id in archived)
+
     if numbers is None:
-        cited = tuple(reference_view(project.references[reference_id])
-                      for reference_id in _data_citation_order(topics))
+        cited = tuple(view(reference_id, None) for reference_id in _data_citation_order(topics))
     else:
-        cited = tuple(reference_view(project.references[reference_id], number)
+        cited = tuple(view(reference_id, number)
                       for reference_id, number in sorted(numbers.items(), key=operator.itemgetter(1)))
     numbers = numbers or {}
     return {
@@ -482,8 +495,7 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "topics": topics,
         "multi_topic": len(topics) > 1,
         "settings": settings_view(project.settings),
-        "references": TrackedReferences({key: reference_view(reference, numbers.get(key))
-                                         for key, reference in project.references.items()}),
+        "references": TrackedReferences({key: view(key, numbers.get(key)) for key in project.references}),
         "cited_references": cited,
         "timeline": timeline(topics),
         "figures": tuple(FigureEntry(topic, figure) for topic in topics for figure in topic.figures),
@@ -493,6 +505,9 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "style": style_view(project, briefing),
         "edition": edition_view(state.status, state.number, state.date),
         "changes": changes_view(state.changes, {topic.id: topic.title for topic in topics}, project.references),
+        "discrepancies": discrepancy_views(audit, topics, project.topics),
+        # The project keeps archived copies, so quotes and evidence carry verification outcomes.
+        "audited": bool(audit and audit.uses_archives),
     }
 
 
@@ -611,6 +626,52 @@ def source_note(context: Any, reference: ReferenceView, brief: bool = False) -> 
     if reference.note:
         parts.append(f"*{escape_markdown(reference.note)}*")
     return " ".join(parts)
+
+
+@jinja2.pass_context
+def grade_note(context: Any, fact: FactView) -> str:
+    """" (B2; single outlet)" after a fact's citations: its combined grade and the caveats a reader should see.
+
+    In the HTML body it is a ``<span class="grade">``, styled small; in the Markdown file, plain text.
+    """
+    if not isinstance(fact, FactView):
+        raise jinja2.TemplateRuntimeError("grade_note() takes a fact, e.g. grade_note(fact)")
+    notes = [note for note in (fact.grade, "single outlet" if fact.single_outlet else "",
+                               "weak sources" if fact.low_reliability else "") if note]
+    if not notes:
+        return ""
+    text = "; ".join(notes)
+    return f" ({text})" if context.get("standalone", True) else f' <span class="grade">{text}</span>'
+
+
+@jinja2.pass_context
+def verification_note(context: Any, outcome: str | None) -> str:
+    """" (verified)" or " (unverified)" after a quote's attribution; "" when the project keeps no archives."""
+    if outcome is None:
+        return ""
+    word = "verified" if outcome == "verified" else "unverified"
+    return f" *({word})*" if context.get("standalone", True) else f' <span class="check {word}">{word}</span>'
+
+
+@jinja2.pass_context
+def cited_for(context: Any, reference: ReferenceView) -> str:
+    """" Cited for: fact-id (Topic): “evidence passage”; …" after a Sources entry (linked to the facts in HTML)."""
+    if not isinstance(reference, ReferenceView):
+        raise jinja2.TemplateRuntimeError("cited_for() takes a reference, e.g. cited_for(reference)")
+    if not reference.cited_by:
+        return ""
+    standalone = context.get("standalone", True)
+    multi_topic = context.get("multi_topic", False)
+    items = []
+    for item in reference.cited_by:
+        name = item.fact_id if standalone else f"[{item.fact_id}](#{item.anchor})"
+        where = f" ({escape_markdown(item.topic_title)})" if multi_topic else ""
+        evidence = ""
+        if item.evidence:
+            checked = " (verified)" if item.outcome == "verified" else ""
+            evidence = f": “{escape_markdown(' '.join(item.evidence.split()))}”{checked}"
+        items.append(f"{name}{where}{evidence}")
+    return f" Cited for: {'; '.join(items)}."
 
 
 #: The locale of the built-in templates' own words, and of dates and numbers unless ``style.locale`` says otherwise.

@@ -21,17 +21,36 @@ import dataclasses
 import datetime
 import types
 from collections.abc import Collection
-from typing import Any, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from .model import RELIABILITY_GRADES, Briefing, Fact, Figure, Reference, Settings, Topic
+
+if TYPE_CHECKING:
+    from .audit import Audit
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QuoteView:
-    """A fact's quotation: the exact words and who said them."""
+    """A fact's quotation: the exact words and who said them.
+
+    ``verification`` is the attribution audit's outcome: "verified" (found in
+    the archived copy of the fact's first source), "unverifiable" (that source
+    has no archived copy), or None when the project keeps no archives.
+    """
 
     text: str
     speaker: str
+    verification: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """A passage of one source that supports a fact, and whether the archived copy contains it."""
+
+    source: str
+    passage: str
+    #: "verified", "unverifiable" (no archived copy), or None when the project keeps no archives.
+    outcome: str | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,6 +63,20 @@ class FactView:
     date: datetime.date | None
     section: str
     quote: QuoteView | None
+    #: The date is the curator's inference, not printed in the sources.
+    date_inferred: bool = False
+    #: The curator's Admiralty credibility rating (1–6), and the combined grade with the sources' reliability ("B2").
+    credibility: int | None = None
+    grade: str | None = None
+    #: Supporting passages, one per source that has one, in the order of ``sources``.
+    evidence: tuple[EvidenceView, ...] = ()
+    #: Every source carries evidence found in its archived copy.
+    fully_evidenced: bool = False
+    #: Caveats the reader should see: its sources come from one outlet; all are graded D, E or F.
+    single_outlet: bool = False
+    low_reliability: bool = False
+    #: The id of the fact's anchor in the HTML (``fact-<topic>--<fact>``), for links back from Sources.
+    anchor: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,6 +87,9 @@ class FigureView:
     value: int | float | str
     unit: str | None
     sources: tuple[str, ...]
+    #: Figures sharing a key state the same quantity; ``discrepant``: another figure with its key disagrees.
+    key: str | None = None
+    discrepant: bool = False
 
 
 class Section(NamedTuple):
@@ -93,6 +129,38 @@ class ReferenceView:
     reliability: str | None
     reliability_label: str | None
     note: str | None
+    #: The reference has an archived copy that the audit read.
+    archived: bool = False
+    #: The facts of this briefing that cite it, with the passage of it each uses as evidence.
+    cited_by: tuple[CitingFact, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CitingFact:
+    """A fact that cites a reference: where it is (``anchor``), and the evidence it takes from it."""
+
+    topic_title: str
+    fact_id: str
+    anchor: str
+    evidence: str | None
+    outcome: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DiscrepantFigureView:
+    topic_title: str
+    label: str
+    value: int | float | str
+    unit: str | None
+    sources: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DiscrepancyView:
+    """Figures of this briefing sharing ``key`` whose values disagree: shown side by side, never one picked."""
+
+    key: str
+    figures: tuple[DiscrepantFigureView, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -267,12 +335,14 @@ class TemplateContext(TypedDict, total=False):
     edition: EditionView
     changes: ChangesView
     style: StyleView
+    discrepancies: tuple[DiscrepancyView, ...]
+    audited: bool
 
 
 _VIEW_TYPES: tuple[type, ...] = (QuoteView, FactView, FigureView, TopicView, ReferenceView, BriefingView,
                                  SettingsView, TimelineEntry, FigureEntry, TocEntry, EditionView, ChangedTopic,
                                  ChangedFact, FactChange, ChangedFigure, FigureChange, ChangesView,
-                                 StyleView)
+                                 StyleView, EvidenceView, CitingFact, DiscrepantFigureView, DiscrepancyView)
 
 #: What templates and their error messages call each type (never the class name, an internal detail).
 TEMPLATE_TYPE_NAMES: dict[type, str] = {
@@ -280,7 +350,9 @@ TEMPLATE_TYPE_NAMES: dict[type, str] = {
     BriefingView: "briefing", SettingsView: "settings", TimelineEntry: "timeline entry", FigureEntry: "figure entry",
     TocEntry: "contents entry", EditionView: "edition", ChangedTopic: "changed topic", ChangedFact: "changed fact",
     FactChange: "fact change", ChangedFigure: "changed figure", FigureChange: "figure change", ChangesView: "changes",
-    StyleView: "style", Section: "section", datetime.date: "date", datetime.datetime: "date and time", str: "text",
+    StyleView: "style", Section: "section", EvidenceView: "evidence", CitingFact: "citing fact",
+    DiscrepantFigureView: "discrepant figure", DiscrepancyView: "discrepancy", datetime.date: "date",
+    datetime.datetime: "date and time", str: "text",
     dict: "mapping", int: "number", float: "number", tuple: "list", type: "class",
     types.FunctionType: "function", types.BuiltinFunctionType: "function", types.MethodType: "function",
 }
@@ -308,34 +380,96 @@ def settings_view(settings: Settings) -> SettingsView:
                         formats=tuple(settings.formats))
 
 
-def fact_view(fact: Fact) -> FactView:
-    quote = QuoteView(fact.quote.text, fact.quote.speaker) if fact.quote else None
+def fact_anchor(topic_id: str, fact_id: str) -> str:
+    # Slugs never contain "--", so the pair is unambiguous.
+    return f"fact-{topic_id}--{fact_id}"
+
+
+def fact_view(fact: Fact, topic_id: str = "", audit: Audit | None = None) -> FactView:
+    found = audit.fact(topic_id, fact.id) if audit is not None else None
+    # Outcomes mean something only in a project that keeps archives; the grade always does.
+    checked = found if audit is not None and audit.uses_archives else None
+    quote = None
+    if fact.quote:
+        quote_check = checked.quote if checked else None
+        quote = QuoteView(fact.quote.text, fact.quote.speaker, quote_check.outcome if quote_check else None)
+    by_source = {source.source: source for source in checked.sources} if checked else {}
+    evidence = []
+    for source, passage in fact.evidence.items():
+        passage_check = by_source[source].evidence if source in by_source else None
+        evidence.append(EvidenceView(source, passage, passage_check.outcome if passage_check else None))
+    grade = found.grade if found else None
     return FactView(id=fact.id, text=fact.text, sources=tuple(fact.sources), date=fact.date,
-                    section=fact.section, quote=quote)
+                    section=fact.section, quote=quote, date_inferred=fact.date_inferred,
+                    credibility=fact.credibility, grade=grade,
+                    evidence=tuple(sorted(evidence, key=lambda item: fact.sources.index(item.source))),
+                    fully_evidenced=bool(checked and checked.fully_evidenced),
+                    single_outlet=bool(checked and checked.single_outlet),
+                    low_reliability=bool(checked and checked.low_reliability),
+                    anchor=fact_anchor(topic_id, fact.id))
 
 
-def figure_view(figure: Figure) -> FigureView:
-    return FigureView(label=figure.label, value=figure.value, unit=figure.unit, sources=tuple(figure.sources))
+def figure_view(figure: Figure, discrepant: bool = False) -> FigureView:
+    return FigureView(label=figure.label, value=figure.value, unit=figure.unit, sources=tuple(figure.sources),
+                      key=figure.key, discrepant=discrepant)
 
 
-def topic_view(topic: Topic, today: datetime.date | None = None) -> TopicView:
-    facts = tuple(fact_view(fact) for fact in topic.facts)
+def topic_view(topic: Topic, today: datetime.date | None = None, audit: Audit | None = None) -> TopicView:
+    facts = tuple(fact_view(fact, topic.id, audit) for fact in topic.facts)
+    disputed = {(figure.topic, figure.index) for discrepancy in (audit.discrepancies if audit else ())
+                for figure in discrepancy.figures}
     grouped: dict[str, list[FactView]] = {}
     for fact in facts:
         grouped.setdefault(fact.section, []).append(fact)
     return TopicView(id=topic.id, title=topic.title, summary=topic.summary, as_of=topic.as_of,
                      review_by=topic.review_by, tags=tuple(topic.tags), facts=facts,
-                     figures=tuple(figure_view(figure) for figure in topic.figures),
+                     figures=tuple(figure_view(figure, (topic.id, index) in disputed)
+                                   for index, figure in enumerate(topic.figures)),
                      sections=tuple(Section(title, tuple(items)) for title, items in grouped.items()),
                      overdue=bool(today and topic.review_by and topic.review_by < today))
 
 
-def reference_view(reference: Reference, number: int | None = None) -> ReferenceView:
+def reference_view(reference: Reference, number: int | None = None, *,
+                   cited_by: tuple[CitingFact, ...] = (), archived: bool = False) -> ReferenceView:
     grade = reference.reliability
     return ReferenceView(id=reference.id, number=number, outlet=reference.outlet, title=reference.title,
                          published=reference.published, url=reference.url, accessed=reference.accessed,
                          reliability=grade, reliability_label=RELIABILITY_GRADES.get(grade) if grade else None,
-                         note=reference.note)
+                         note=reference.note, archived=archived, cited_by=cited_by)
+
+
+def citing_facts(topics: tuple[TopicView, ...]) -> dict[str, tuple[CitingFact, ...]]:
+    """For each reference id, the facts of these topics that cite it, with their evidence from it."""
+    found: dict[str, list[CitingFact]] = {}
+    for topic in topics:
+        for fact in topic.facts:
+            evidence = {item.source: item for item in fact.evidence}
+            for source in fact.sources:
+                item = evidence.get(source)
+                found.setdefault(source, []).append(CitingFact(topic.title, fact.id, fact.anchor,
+                                                               item.passage if item else None,
+                                                               item.outcome if item else None))
+    return {source: tuple(items) for source, items in found.items()}
+
+
+def discrepancy_views(audit: Audit | None, topics: tuple[TopicView, ...], project_topics: dict[str, Topic]
+                      ) -> tuple[DiscrepancyView, ...]:
+    """The discrepancies among this briefing's figures (each with at least two of its figures)."""
+    if audit is None:
+        return ()
+    shown = {topic.id: topic for topic in topics}
+    views = []
+    for discrepancy in audit.discrepancies:
+        figures = []
+        for item in discrepancy.figures:
+            if item.topic not in shown:
+                continue
+            figure = project_topics[item.topic].figures[item.index]
+            figures.append(DiscrepantFigureView(shown[item.topic].title, figure.label, figure.value, figure.unit,
+                                                tuple(figure.sources)))
+        if len(figures) >= 2:
+            views.append(DiscrepancyView(discrepancy.key, tuple(figures)))
+    return tuple(views)
 
 
 def briefing_view(briefing: Briefing, topics: tuple[TopicView, ...]) -> BriefingView:
