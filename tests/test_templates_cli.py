@@ -41,7 +41,7 @@ def test_list_shows_origin_overrides_extends_and_users(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = lines_of(result)
     assert list(rows) == ["templates/briefing.html.j2", "builtin/briefing.css", "builtin/briefing.html.j2",
-                          "builtin/briefing.md.j2"]
+                          "builtin/briefing.md.j2", "builtin/one-pager.html.j2", "builtin/one-pager.md.j2"]
     assert rows["templates/briefing.html.j2"] == (
         "project overrides builtin/briefing.html.j2; extends builtin/briefing.html.j2; "
         f"used by {EXAMPLE_BRIEFINGS}")
@@ -50,6 +50,7 @@ def test_list_shows_origin_overrides_extends_and_users(tmp_path: Path) -> None:
         f"package replaced by templates/briefing.html.j2; used by {EXAMPLE_BRIEFINGS}")
     assert rows["builtin/briefing.css"] == f"package used by {EXAMPLE_BRIEFINGS}"  # included by the HTML
     assert rows["builtin/briefing.md.j2"] == f"package used by {EXAMPLE_BRIEFINGS}"
+    assert rows["builtin/one-pager.md.j2"] == rows["builtin/one-pager.html.j2"] == "package used by no briefing"
     assert "README.md" not in result.stdout
 
 
@@ -114,7 +115,7 @@ def test_list_does_not_read_templates_outside_the_project(project: Path, tmp_pat
 def test_catalog_lists_project_files_first() -> None:
     root = Path(__file__).resolve().parent.parent
     entries = catalog(root)
-    assert [entry.origin for entry in entries] == ["project", "package", "package", "package"]
+    assert [entry.origin for entry in entries] == ["project", "package", "package", "package", "package", "package"]
     assert all(entry.used_by == () for entry in entries)
 
 
