@@ -340,7 +340,8 @@ def test_unknown_template_is_reported_at_its_line_with_the_templates_available(p
         """).read_text()
     assert_failed_with(check(project), [
         f"{SETTINGS_FILE}:{line_of(settings, 'template:')}: unknown template 'minister-nte' (did you mean "
-        "'minister-note'?): there is no templates/minister-nte.md.j2 (available: briefing, minister-note, one-pager)"])
+        "'minister-note'?): there is no templates/minister-nte.md.j2 (available: briefing, minister-note, "
+        "one-pager)"])
 
 
 def test_data_and_template_problems_are_reported_together(project: Path) -> None:

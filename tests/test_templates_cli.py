@@ -50,6 +50,7 @@ def test_list_shows_origin_overrides_extends_and_users(tmp_path: Path) -> None:
         f"package replaced by templates/briefing.html.j2; used by {EXAMPLE_BRIEFINGS}")
     assert rows["builtin/briefing.css"] == f"package used by {EXAMPLE_BRIEFINGS}"  # included by the HTML
     assert rows["builtin/briefing.md.j2"] == f"package used by {EXAMPLE_BRIEFINGS}"
+    assert rows["builtin/one-pager.md.j2"] == rows["builtin/one-pager.html.j2"] == "package used by no briefing"
     assert "README.md" not in result.stdout
 
 
