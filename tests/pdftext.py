@@ -38,6 +38,18 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def contains(text: str, passage: str) -> bool:
+    """Whether ``passage`` stands in ``text`` (both folded) as pdftotext gives it back.
+
+    pdftotext joins a word that the PDF broke after a hyphen at the end of a
+    line and drops that hyphen ("low-" / "reliability" comes back as
+    "lowreliability"), so a hyphen between two letters may be missing; nothing
+    else may differ.
+    """
+    pattern = re.sub(r"(?<=\w)\\-(?=\w)", "-?", re.escape(passage))
+    return re.search(pattern, text) is not None
+
+
 def plain(markdown_text: str) -> str:
     """What a reader sees of a Markdown snippet: the text without markup."""
     html = markdown.markdown(markdown_text, extensions=["smarty"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,12 @@ from .conftest import copy_example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archive"
 REFERENCES = "sources/references.yaml"
+#: What the example's archive directory holds as shipped: a README naming the articles, not the articles.
+SHIPPED_ARCHIVE = ["README.md"]
+
+
+def archive_contents(project: Path) -> list[str]:
+    return sorted(path.name for path in (project / "sources" / "archive").iterdir())
 
 
 def add(project: Path, document: Path, *extra: str, reference_id: str = "carrow-courier-harbour") -> Result:
@@ -97,7 +104,7 @@ def test_an_existing_id_is_refused(example: Path, document: Path) -> None:
     assert result.exit_code == 1
     assert f"{REFERENCES}:{line}: reference 'lemonde-rutte-approach' already exists" in result.output
     assert (example / REFERENCES).read_bytes() == before
-    assert not (example / "sources" / "archive").exists()
+    assert archive_contents(example) == SHIPPED_ARCHIVE  # nothing archived
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
@@ -114,7 +121,7 @@ def test_bad_values_are_refused(example: Path, document: Path, option: str, valu
     assert result.exit_code == 2, result.output
     assert message in result.output and option in result.output
     assert (example / REFERENCES).read_bytes() == before
-    assert not (example / "sources" / "archive").exists()
+    assert archive_contents(example) == SHIPPED_ARCHIVE  # nothing archived
 
 
 def test_a_document_of_a_kind_the_archive_does_not_take_is_refused(example: Path, tmp_path: Path) -> None:
@@ -126,7 +133,7 @@ def test_a_document_of_a_kind_the_archive_does_not_take_is_refused(example: Path
 
 def test_a_different_file_of_the_same_name_is_not_overwritten(example: Path, document: Path) -> None:
     archived = example / "sources" / "archive" / "harbour-page.html"
-    archived.parent.mkdir(parents=True)
+    archived.parent.mkdir(parents=True, exist_ok=True)
     archived.write_text("<html><body><p>Another story entirely, about the ferry strike.</p></body></html>",
                         encoding="utf-8")
     before = (example / REFERENCES).read_bytes()
@@ -139,7 +146,7 @@ def test_a_different_file_of_the_same_name_is_not_overwritten(example: Path, doc
 
 def test_the_same_file_already_archived_is_fine(example: Path, document: Path) -> None:
     archived = example / "sources" / "archive" / "harbour-page.html"
-    archived.parent.mkdir(parents=True)
+    archived.parent.mkdir(parents=True, exist_ok=True)
     archived.write_bytes(document.read_bytes())
     result = add(example, document)
     assert result.exit_code == 0, result.output
@@ -159,6 +166,7 @@ def test_an_archive_directory_linked_out_of_the_project_is_refused(example: Path
                                                                   tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
+    shutil.rmtree(example / "sources" / "archive")  # the example ships one with its README
     (example / "sources" / "archive").symlink_to(outside)
     result = add(example, document)
     assert result.exit_code == 1

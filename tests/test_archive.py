@@ -195,7 +195,8 @@ def test_a_bad_archive_name_in_references_yaml_is_a_located_problem(tmp_path: Pa
     project = copy_example(tmp_path / "example")
     path = project / "sources" / "references.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("  reliability: B\n", "  reliability: B\n  archive: ../outside.txt\n", 1)
+    # The example's first reference names its archived article; make that name a bad one.
+    text = text.replace("  archive: 000_1a6500208d1d1e15.txt\n", "  archive: ../outside.txt\n", 1)
     path.write_text(text, encoding="utf-8")
     _, problems = load_project_partially(project)
     line = text.splitlines().index("  archive: ../outside.txt") + 1
