@@ -47,7 +47,8 @@ What is checked:
   warning ``figure-discrepancy`` at each figure, naming the other values and
   their sources.
 * **Archives.** A reference whose ``archive:`` file does not exist gets
-  warning ``archive-missing`` (its passages are then unverifiable); any other
+  warning ``archive-missing`` (its passages are then unverifiable, without a
+  warning each); any other
   problem reading it (a link out of the project, too large) is an error.
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
@@ -335,6 +336,15 @@ class _Auditor:
             self.texts[reference_id] = self._read(reference_id)
         return self.texts[reference_id]
 
+    def _warn_unverifiable(self, reference_id: str) -> bool:
+        """Whether a passage of this source that cannot be verified deserves its own warning.
+
+        Not when the reference names an archive file that is missing or unreadable: that was said
+        once, on the reference (``archive-missing``), and saying it again for each passage would bury it.
+        """
+        record = self.records.get(reference_id)
+        return self.uses_archives and (record is None or record.status == "none")
+
     def _read(self, reference_id: str) -> tuple[ArchivedText, NormalisedText] | None:
         reference = self.references.get(reference_id)
         if reference is None or reference.archive is None:
@@ -458,7 +468,7 @@ class _Auditor:
             if check.outcome == "not-found":
                 self._error(topic_id, (*location, "quote", "text"),
                             f"fact '{fact.id}': the quote " + self._not_found(check, "").lstrip(), "quote-not-found")
-            elif check.outcome == "unverifiable" and self.uses_archives:
+            elif check.outcome == "unverifiable" and self._warn_unverifiable(fact.sources[0]):
                 self._warn(topic_id, (*location, "quote", "text"),
                            f"fact '{fact.id}': the quote cannot be verified: its first source "
                            f"'{fact.sources[0]}' has no archived text", "quote-unverifiable", about)
@@ -472,7 +482,7 @@ class _Auditor:
                 if evidence.outcome == "not-found":
                     self._error(topic_id, where, f"fact '{fact.id}': the evidence for '{source}' "
                                 + self._not_found(evidence, "").lstrip(), "evidence-not-found")
-                elif evidence.outcome == "unverifiable" and self.uses_archives:
+                elif evidence.outcome == "unverifiable" and self._warn_unverifiable(source):
                     self._warn(topic_id, where, f"fact '{fact.id}': the evidence for '{source}' cannot be "
                                "verified: the source has no archived text", "evidence-unverifiable", about)
             sources.append(SourceAudit(source, reference.outlet if reference else None,

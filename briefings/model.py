@@ -102,8 +102,12 @@ TOPIC_WARNINGS = {
     "as-of-in-future": "the topic's as_of date is in the future",
 }
 WARNING_CODES = {**FACT_WARNINGS, **FIGURE_WARNINGS, **REFERENCE_WARNINGS, **TOPIC_WARNINGS}
+#: A topic may also acknowledge a fact or figure warning once for all its facts and figures that have it
+#: (a fact's or figure's own entry, when it has one, gives the reason shown for it).
+TOPIC_WIDE_WARNINGS = {**TOPIC_WARNINGS, **{code: f"{meaning} (for every fact or figure of the topic)"
+                                             for code, meaning in {**FACT_WARNINGS, **FIGURE_WARNINGS}.items()}}
 _ACKNOWLEDGED_ON = {"facts": FACT_WARNINGS, "figures": FIGURE_WARNINGS, "references": REFERENCE_WARNINGS,
-                    "topics": TOPIC_WARNINGS}
+                    "topics": TOPIC_WIDE_WARNINGS}
 
 
 def _reject_non_dates(value: Any) -> Any:
@@ -548,6 +552,8 @@ class _ProjectLoader:
             document = entry.document
             topic = entry.topic
             first_seen: dict[str, int | None] = {}
+            topic_acknowledgements = _Acknowledgements(self, document, (), topic.acknowledge if topic else {},
+                                                       TOPIC_WIDE_WARNINGS, f"topic '{topic_id}'", "topics")
             for index, fact in entry.facts():
                 location: Location = ("facts", index)
                 line = document.line_of((*location, "id"))
@@ -559,7 +565,7 @@ class _ProjectLoader:
                     first_seen[fact.id] = line
                 self._check_markup(document, (*location, "text"), fact.text, "fact", f"fact '{fact.id}': ")
                 acknowledgements = _Acknowledgements(self, document, location, fact.acknowledge, FACT_WARNINGS,
-                                                     f"fact '{fact.id}'", "facts")
+                                                     f"fact '{fact.id}'", "facts", topic_acknowledgements)
                 self._check_sources(document, location, fact.sources, references, cited)
                 for source in fact.evidence:
                     if source not in fact.sources:
@@ -583,7 +589,7 @@ class _ProjectLoader:
             for index, figure in entry.figures():
                 location = ("figures", index)
                 acknowledgements = _Acknowledgements(self, document, location, figure.acknowledge, FIGURE_WARNINGS,
-                                                     f"figure '{figure.label}'", "figures")
+                                                     f"figure '{figure.label}'", "figures", topic_acknowledgements)
                 self._check_sources(document, location, figure.sources, references, cited)
                 if topic is not None:
                     self._check_publication_dates(document, location, figure.sources, references, topic,
@@ -591,15 +597,15 @@ class _ProjectLoader:
                 self.pending[("figures", topic_id, index)] = acknowledgements
             if topic is not None:
                 self._check_markup(document, ("summary",), topic.summary, "summary", "summary: ")
-                acknowledgements = _Acknowledgements(self, document, (), topic.acknowledge, TOPIC_WARNINGS,
-                                                     f"topic '{topic_id}'", "topics")
+                acknowledgements = topic_acknowledgements
                 if topic.review_by and topic.review_by < self.today:
                     acknowledgements.warn(("review_by",), "review-overdue",
                         f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}")
                 if topic.as_of > self.today:
                     acknowledgements.warn(("as_of",), "as-of-in-future",
                         f"topic '{topic_id}' has as_of {topic.as_of.isoformat()}, which is in the future")
-                acknowledgements.report_unused()
+            # (reported unused only after the audit, whose warnings its facts and figures may still meet)
+            self.pending[("topics", topic_id)] = topic_acknowledgements
         if references_doc is None:
             return
         for reference_id, reference in references.items():
@@ -736,8 +742,11 @@ class _Acknowledgements:
     """One fact's (figure's, topic's, reference's) ``acknowledge:`` entries, applied to its warnings."""
 
     def __init__(self, loader: _ProjectLoader, document: YamlDocument, location: Location,
-                 entries: dict[str, str], applicable: dict[str, str], label: str, kind: str):
+                 entries: dict[str, str], applicable: dict[str, str], label: str, kind: str,
+                 topic_wide: _Acknowledgements | None = None):
         self.loader = loader
+        #: The topic's entries, which acknowledge a warning for all its facts and figures.
+        self.topic_wide = topic_wide
         self.document = document
         self.location = location
         self.label = label
@@ -767,6 +776,9 @@ class _Acknowledgements:
         if code in self.entries:
             self.used.add(code)
             self.loader.acknowledged.append(Acknowledged(warning, self.entries[code]))
+        elif self.topic_wide is not None and code in self.topic_wide.entries:
+            self.topic_wide.used.add(code)
+            self.loader.acknowledged.append(Acknowledged(warning, self.topic_wide.entries[code]))
         else:
             self.loader.warnings.append(warning)
 

@@ -16,7 +16,7 @@ from briefings.model import load_project
 from .conftest import GENERATED, REPO_ROOT, copy_example
 from .pdftext import body_text, contains, pdftotext_pages, plain, reader
 
-EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview",
+EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview", "nato-at-a-glance",
                       "nato-spending"]
 
 
@@ -84,8 +84,13 @@ def test_markdown_outputs_cite_every_fact(example_build: Path) -> None:
         for topic in briefing.topics:
             for fact in topic.facts:
                 line = next(line for line in text.splitlines() if line.startswith("- " + fact.text))
-                cited = re.search(r"((?:\[\^\d+\])+)$", line)
+                cited = re.search(r"((?:\[\^\d+\])+)(?: \(([^)]*)\))?$", line)
                 assert cited, f"{fact.id} has no citation"
+                # After the citations: the fact's combined grade and its caveats, as the audit found them.
+                checked = project.audit.fact(topic.id, fact.id)
+                expected = [checked.grade, "single outlet" if checked.single_outlet else "",
+                             "weak sources" if checked.low_reliability else ""]
+                assert (cited.group(2) or "") == "; ".join(note for note in expected if note), fact.id
                 numbers = [int(number) for number in re.findall(r"\[\^(\d+)\]", cited.group(1))]
                 assert numbers == sorted(numbers)
                 cited_ids = {notes[number].split(",")[0] for number in numbers}

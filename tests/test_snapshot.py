@@ -19,7 +19,8 @@ from briefings.snapshot import CONTENT_KEYS, SCHEMA_VERSION
 from .conftest import GENERATED, REPO_ROOT, copy_example
 from .snapshots import DOCS_SCHEMA_PATH, SCHEMA_PATH, assert_valid, schema_errors
 
-EXAMPLE_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview", "nato-spending"]
+EXAMPLE_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview",
+                     "nato-at-a-glance", "nato-spending"]
 
 
 @pytest.fixture(scope="module")

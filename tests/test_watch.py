@@ -98,7 +98,7 @@ def test_an_edited_fact_rebuilds_only_the_briefings_that_show_it(running: Runnin
     assert sorted(result.report.up_to_date) == ["coalition-of-the-willing", "drone-coproduction"]
     assert "Freshly edited." in (example / "output/nato-spending.html").read_text(encoding="utf-8")
     assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt european-security-overview \(md, html\), nato-spending "
-                        r"\(md, html\); 2 up to date; \d+\.\d s", summary_line(result))
+                        r"\(md, html\); 2 up to date;(?: \d+ warning\(s\);)? \d+\.\d s", summary_line(result))
 
 
 def test_a_broken_file_is_reported_keeps_the_outputs_and_recovers_when_fixed(running: RunningWatcher,
@@ -199,10 +199,10 @@ def test_the_command_builds_rebuilds_and_stops_cleanly_on_ctrl_c(example: Path) 
                 return line.rstrip("\n")
 
     try:
-        assert re.fullmatch(r"\d\d:\d\d:\d\d built .*; 0 up to date; \d+\.\d s", next_summary())
+        assert re.fullmatch(r"\d\d:\d\d:\d\d built .*; 0 up to date;(?: \d+ warning\(s\);)? \d+\.\d s", next_summary())
         edit_first_fact(example, "From the command.")
         assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt european-security-overview \(md, html\), nato-spending "
-                            r"\(md, html\); 2 up to date; \d+\.\d s", next_summary())
+                            r"\(md, html\); 2 up to date;(?: \d+ warning\(s\);)? \d+\.\d s", next_summary())
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=TIMEOUT)
         stderr = process.stderr.read()  # type: ignore[union-attr]
