@@ -11,13 +11,13 @@ from click.testing import CliRunner
 
 from briefings.build import build
 from briefings.cli import main
-from briefings.model import load_project
+from briefings.model import Briefing, Fact, Topic, load_project
 
 from .conftest import GENERATED, REPO_ROOT, copy_example
 from .pdftext import body_text, contains, pdftotext_pages, plain, reader
 
-EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview", "nato-at-a-glance",
-                      "nato-spending"]
+EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview",
+                      "nato-at-a-glance", "nato-spending"]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,15 @@ def test_every_briefing_is_built_in_every_format(example_build: Path) -> None:
     assert names == sorted(f"{b}.{ext}" for b in EXPECTED_BRIEFINGS for ext in ("md", "html", "pdf", "json"))
 
 
+def shown_facts(briefing: Briefing, topic: Topic) -> list[Fact]:
+    """The facts a briefing shows of a topic: all of them, or in a one-pager its key points (the first fact of
+    each section, at most four in all: builtin/one-pager.md.j2)."""
+    if briefing.template != "one-pager":
+        return list(topic.facts)
+    key_points = [facts[0] for one in briefing.topics for _, facts in one.sections][:4]
+    return [fact for fact in topic.facts if fact in key_points]
+
+
 @pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)
 def test_pdf_contains_every_fact_and_every_cited_outlet(example_build: Path, briefing_id: str) -> None:
     project = load_project(example_build)
@@ -60,11 +69,13 @@ def test_pdf_contains_every_fact_and_every_cited_outlet(example_build: Path, bri
     settings = yaml.safe_load((example_build / "briefings.yaml").read_text())
     text = body_text(pages, {settings["classification"], settings["title"], briefing.title})
     for topic in briefing.topics:
-        for fact in topic.facts:
+        for fact in shown_facts(briefing, topic):
             assert contains(text, plain(fact.text)), f"{topic.id}/{fact.id} missing from {pdf_path.name}"
-        for fact_source in {s for fact in topic.facts for s in fact.sources}:
+        for fact_source in {s for fact in shown_facts(briefing, topic) for s in fact.sources}:
             assert project.references[fact_source].outlet in text
     assert len(reader(pdf_path).pages) == len(pages)
+    if briefing.template == "one-pager":
+        assert len(pages) == 1
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
 
@@ -82,7 +93,7 @@ def test_markdown_outputs_cite_every_fact(example_build: Path) -> None:
         notes = {int(number): note for number, note in re.findall(r"^\[\^(\d+)\]: (.*)$", text, re.MULTILINE)}
         assert sorted(notes) == list(range(1, len(notes) + 1))
         for topic in briefing.topics:
-            for fact in topic.facts:
+            for fact in shown_facts(briefing, topic):
                 line = next(line for line in text.splitlines() if line.startswith("- " + fact.text))
                 cited = re.search(r"((?:\[\^\d+\])+)(?: \(([^)]*)\))?$", line)
                 assert cited, f"{fact.id} has no citation"

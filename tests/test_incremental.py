@@ -316,7 +316,7 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
     import signal
     import time
 
-    def change(root: Path) -> None:  # a change to three of the example's four briefings
+    def change(root: Path) -> None:  # a change to four of the example's five briefings
         references = root / "sources/references.yaml"
         references.write_text(references.read_text().replace("outlet: AFP", "outlet: Agence France-Presse"))
 
@@ -327,7 +327,7 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
         assert _briefings(reference, *formats).wait(timeout=120) == 0
     old = {name: data for name, (data, _) in state(old_root).items() if name not in BOOKKEEPING}
     new = {name: data for name, (data, _) in state(new_root).items() if name not in BOOKKEEPING}
-    assert len({name for name in old if old[name] != new[name]}) == 6
+    assert len({name for name in old if old[name] != new[name]}) == 8
 
     root = _example_copy(tmp_path, "killed")
     assert _briefings(root, *formats).wait(timeout=120) == 0
@@ -348,7 +348,7 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
     assert after == new
     again = _briefings(root, *formats)
     stdout, _ = again.communicate(timeout=120)
-    assert "0 briefing(s) rendered, 4 up to date" in stdout
+    assert "0 briefing(s) rendered, 5 up to date" in stdout
 
 
 def test_force_keeps_the_date_and_the_records_of_briefings_it_did_not_build(multi: Path,

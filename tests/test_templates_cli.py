@@ -14,7 +14,8 @@ from briefings.templating import BUILTIN_DIR
 
 from .conftest import copy_example, write
 
-EXAMPLE_BRIEFINGS = "drone-coproduction, coalition-of-the-willing, nato-spending, european-security-overview"
+EXAMPLE_BRIEFINGS = ("drone-coproduction, coalition-of-the-willing, nato-spending, european-security-overview, "
+                     "nato-at-a-glance")
 
 
 def run(*args: str) -> Result:
@@ -50,7 +51,7 @@ def test_list_shows_origin_overrides_extends_and_users(tmp_path: Path) -> None:
         f"package replaced by templates/briefing.html.j2; used by {EXAMPLE_BRIEFINGS}")
     assert rows["builtin/briefing.css"] == f"package used by {EXAMPLE_BRIEFINGS}"  # included by the HTML
     assert rows["builtin/briefing.md.j2"] == f"package used by {EXAMPLE_BRIEFINGS}"
-    assert rows["builtin/one-pager.md.j2"] == rows["builtin/one-pager.html.j2"] == "package used by no briefing"
+    assert rows["builtin/one-pager.md.j2"] == rows["builtin/one-pager.html.j2"] == "package used by nato-at-a-glance"
     assert "README.md" not in result.stdout
 
 

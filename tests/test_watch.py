@@ -94,11 +94,12 @@ def test_an_edited_fact_rebuilds_only_the_briefings_that_show_it(running: Runnin
     assert result.ok and not result.initial
     assert result.changed == (NATO,)
     assert result.report is not None
-    assert sorted(result.report.rendered) == ["european-security-overview", "nato-spending"]
+    assert sorted(result.report.rendered) == ["european-security-overview", "nato-at-a-glance", "nato-spending"]
     assert sorted(result.report.up_to_date) == ["coalition-of-the-willing", "drone-coproduction"]
     assert "Freshly edited." in (example / "output/nato-spending.html").read_text(encoding="utf-8")
-    assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt european-security-overview \(md, html\), nato-spending "
-                        r"\(md, html\); 2 up to date;(?: \d+ warning\(s\);)? \d+\.\d s", summary_line(result))
+    assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt european-security-overview \(md, html\), "
+                        r"nato-at-a-glance \(md, html\), nato-spending \(md, html\); 2 up to date;"
+                        r"(?: \d+ warning\(s\);)? \d+\.\d s", summary_line(result))
 
 
 def test_a_broken_file_is_reported_keeps_the_outputs_and_recovers_when_fixed(running: RunningWatcher,
@@ -143,7 +144,7 @@ def test_a_template_change_rebuilds_every_briefing_it_renders(running: RunningWa
               "templates/briefing.html.j2")
     result = running.next()
     assert result.changed == ("templates/briefing.html.j2",)
-    assert result.report is not None and len(result.report.rendered) == 4
+    assert result.report is not None and len(result.report.rendered) == 5
     assert "Changed colophon" in (example / "output/drone-coproduction.html").read_text(encoding="utf-8")
 
 
@@ -201,8 +202,9 @@ def test_the_command_builds_rebuilds_and_stops_cleanly_on_ctrl_c(example: Path) 
     try:
         assert re.fullmatch(r"\d\d:\d\d:\d\d built .*; 0 up to date;(?: \d+ warning\(s\);)? \d+\.\d s", next_summary())
         edit_first_fact(example, "From the command.")
-        assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt european-security-overview \(md, html\), nato-spending "
-                            r"\(md, html\); 2 up to date;(?: \d+ warning\(s\);)? \d+\.\d s", next_summary())
+        assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt european-security-overview \(md, html\), "
+                            r"nato-at-a-glance \(md, html\), nato-spending \(md, html\); 2 up to date;"
+                            r"(?: \d+ warning\(s\);)? \d+\.\d s", next_summary())
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=TIMEOUT)
         stderr = process.stderr.read()  # type: ignore[union-attr]
