@@ -235,6 +235,8 @@ TYPE_EXAMPLES = {
     "fact change": "changes.facts_changed[0]", "changed figure": "changes.figures_added[0]",
     "figure change": "changes.figures_changed[0]", "contents entry": "toc[0]", "date": "briefing.as_of",
     "date and time": "generated", "mapping": "reliability_grades", "text": "briefing.title",
+    "evidence": "topics[0].facts[0].evidence[0]", "citing fact": "cited_references[0].cited_by[0]",
+    "discrepancy": "discrepancies[0]", "discrepant figure": "discrepancies[0].figures[0]",
 }
 #: Values the function and filter examples name.
 PRELUDE = """\
@@ -319,7 +321,13 @@ def changed_project(tmp_path: Path) -> Path:
     text = text.replace("value: 50000", "value: 60000").replace("held talks in London", "held talks in Paris")
     text = text.replace("  - id: second-fact\n    text: A second fact without a date, resting on two sources.\n",
                         "  - id: third-fact\n    text: A third fact.\n")
-    alpha.write_text(text)
+    # Evidence, a credibility rating, and a figure that another topic's figure of the same key contradicts.
+    text = text.replace("    sources: [alpha-report]\n    quote:", "    sources: [alpha-report]\n    evidence:\n"
+                        "      alpha-report: The leaders met in Paris.\n    credibility: 2\n    quote:", 1)
+    alpha.write_text(text.replace("    unit: troops\n", "    unit: troops\n    key: troops\n", 1))
+    gamma = root / "sources/topics/gamma.yaml"
+    gamma.write_text(gamma.read_text().replace("value: 50000\n    unit: troops\n",
+                                               "value: 40000\n    unit: troops\n    key: troops\n"))
     settings = root / "briefings.yaml"
     settings.write_text(settings.read_text().replace("[alpha, beta]", "[alpha, gamma]"))
     return root
