@@ -24,13 +24,16 @@ major version changes or removes keys. Readers of old snapshots
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .manifest import canonical_digest
 from .model import Briefing, Fact, Figure, Project, Reference, Topic
 
-SCHEMA_VERSION = "1.0"
+if TYPE_CHECKING:
+    from .audit import Audit, FactAudit, FigureAudit, PassageAudit
+
+SCHEMA_VERSION = "1.1"
 SCHEMA_MAJOR = 1
 #: The keys of a snapshot that make up the briefing's content (everything else describes one rendering).
 CONTENT_KEYS = ("briefing", "settings", "as_of", "latest_as_of", "topics", "references")
@@ -54,11 +57,12 @@ def make_snapshot(project: Project, briefing: Briefing, *, today: datetime.date,
                      "classification": settings.classification},
         "as_of": briefing.as_of.isoformat(),
         "latest_as_of": briefing.latest_as_of.isoformat(),
-        "topics": [_topic(topic, today) for topic in briefing.topics],
-        "references": [_reference(project.references[reference_id]) for reference_id in _cited(briefing)
-                       if reference_id in project.references],
+        "topics": [_topic(topic, today, project.audit) for topic in briefing.topics],
+        "references": [_reference(project.references[reference_id], project.audit)
+                       for reference_id in _cited(briefing) if reference_id in project.references],
         "changes": changes,
         "style": _style(briefing),
+        "discrepancies": _discrepancies(project, briefing),
     }
     return snapshot
 
@@ -91,7 +95,7 @@ def is_overdue(topic: Topic, today: datetime.date) -> bool:
     return topic.review_by is not None and topic.review_by < today
 
 
-def _topic(topic: Topic, today: datetime.date) -> dict[str, Any]:
+def _topic(topic: Topic, today: datetime.date, audit: Audit | None = None) -> dict[str, Any]:
     return {
         "id": topic.id,
         "title": topic.title,
@@ -100,27 +104,77 @@ def _topic(topic: Topic, today: datetime.date) -> dict[str, Any]:
         "review_by": topic.review_by.isoformat() if topic.review_by else None,
         "overdue": is_overdue(topic, today),
         "tags": list(topic.tags),
-        "facts": [_fact(fact) for fact in topic.facts],
-        "figures": [_figure(figure) for figure in topic.figures],
+        "facts": [_fact(fact, audit.fact(topic.id, fact.id) if audit else None) for fact in topic.facts],
+        "figures": [_figure(figure, audit.figure(topic.id, index) if audit else None)
+                    for index, figure in enumerate(topic.figures)],
     }
 
 
-def _fact(fact: Fact) -> dict[str, Any]:
-    return {
+def _fact(fact: Fact, checked: FactAudit | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "id": fact.id,
         "text": fact.text,
         "date": fact.date.isoformat() if fact.date else None,
         "section": fact.section,
         "sources": list(fact.sources),
         "quote": {"text": fact.quote.text, "speaker": fact.quote.speaker} if fact.quote else None,
+        # 1.1: what the curator says of the fact's support, and what the audit found.
+        "date_inferred": fact.date_inferred,
+        "credibility": fact.credibility,
+        "grade": checked.grade if checked else None,
+        "evidence": [_passage(source, passage, _evidence_check(checked, source))
+                     for source, passage in fact.evidence.items()],
+        "verification": {
+            "fully_evidenced": checked.fully_evidenced,
+            "single_outlet": checked.single_outlet,
+            "low_reliability": checked.low_reliability,
+            "unsupported_numbers": list(checked.unsupported_numbers),
+        } if checked else None,
     }
+    if fact.quote and data["quote"] is not None:
+        data["quote"]["verification"] = _outcome(checked.quote if checked else None)
+    return data
 
 
-def _figure(figure: Figure) -> dict[str, Any]:
-    return {"label": figure.label, "value": figure.value, "unit": figure.unit, "sources": list(figure.sources)}
+def _evidence_check(checked: FactAudit | None, source: str) -> PassageAudit | None:
+    for item in checked.sources if checked else ():
+        if item.source == source:
+            return item.evidence
+    return None
 
 
-def _reference(reference: Reference) -> dict[str, Any]:
+def _passage(source: str, passage: str, check: PassageAudit | None) -> dict[str, Any]:
+    return {"source": source, "passage": passage, "verification": _outcome(check)}
+
+
+def _outcome(check: PassageAudit | None) -> dict[str, Any] | None:
+    """Where a passage stands in its source's archived text: character offsets [start, end) and the file's SHA-256."""
+    if check is None:
+        return None
+    return {"outcome": check.outcome, "start": check.start, "end": check.end, "archive_sha256": check.sha256}
+
+
+def _figure(figure: Figure, checked: FigureAudit | None = None) -> dict[str, Any]:
+    return {"label": figure.label, "value": figure.value, "unit": figure.unit, "sources": list(figure.sources),
+            "key": figure.key,
+            "verification": {"outcome": checked.outcome, "unsupported_numbers": list(checked.unsupported_numbers)}
+            if checked else None}
+
+
+def _discrepancies(project: Project, briefing: Briefing) -> list[dict[str, Any]]:
+    """Figures of this briefing that share a key and disagree, each value with its sources."""
+    shown = {topic.id for topic in briefing.topics}
+    found = []
+    for discrepancy in project.audit.discrepancies if project.audit else ():
+        figures = [{"topic": item.topic, "label": item.label, "value": item.value, "sources": list(item.sources)}
+                   for item in discrepancy.figures if item.topic in shown]
+        if len(figures) >= 2:
+            found.append({"key": discrepancy.key, "figures": figures})
+    return found
+
+
+def _reference(reference: Reference, audit: Audit | None = None) -> dict[str, Any]:
+    record = audit.archive(reference.id) if audit else None
     return {
         "id": reference.id,
         "outlet": reference.outlet,
@@ -130,6 +184,8 @@ def _reference(reference: Reference) -> dict[str, Any]:
         "accessed": reference.accessed.isoformat() if reference.accessed else None,
         "reliability": reference.reliability,
         "note": reference.note,
+        "archive": {"name": record.name, "status": record.status, "sha256": record.sha256}
+        if record is not None and record.name is not None else None,
     }
 
 
