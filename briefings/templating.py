@@ -671,7 +671,11 @@ def cited_for(context: Any, reference: ReferenceView) -> str:
             checked = " (verified)" if item.outcome == "verified" else ""
             evidence = f": “{escape_markdown(' '.join(item.evidence.split()))}”{checked}"
         items.append(f"{name}{where}{evidence}")
-    return f" Cited for: {'; '.join(items)}."
+    if standalone:
+        return f" Cited for: {'; '.join(items)}."
+    # In the HTML body: one line per fact, set in small type under the entry (briefing.css).
+    lines = "".join(f'<span class="citing">{item}</span>' for item in items)
+    return f' <span class="cited-for">Cited for</span>{lines}'
 
 
 #: The locale of the built-in templates' own words, and of dates and numbers unless ``style.locale`` says otherwise.
