@@ -31,7 +31,7 @@ from .load import Location, YamlDocument, load_yaml
 from .manifest import BOOKKEEPING_MAX_BYTES, STATE_DIR
 
 CACHE_NAME = "cache.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class ParseCache:
@@ -86,7 +86,8 @@ class ParseCache:
             return  # every answer came from the cache as it stands: nothing to write
         payload = {"format": CACHE_FORMAT, "briefings": __version__, "documents": self._used_documents,
                    "markup": self._used_markup}
-        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        # Keys keep their order: the order of a YAML mapping (the briefings of briefings.yaml, say) is data.
+        text = orjson.dumps(payload).decode("utf-8")
         self.path.parent.mkdir(exist_ok=True)
         replace_file(self.path, text.encode("utf-8"))
 

@@ -122,8 +122,9 @@ def _fact(fact: Fact, checked: FactAudit | None = None) -> dict[str, Any]:
         "date_inferred": fact.date_inferred,
         "credibility": fact.credibility,
         "grade": checked.grade if checked else None,
-        "evidence": [_passage(source, passage, _evidence_check(checked, source))
-                     for source, passage in fact.evidence.items()],
+        # In the order of the fact's sources: a mapping's order is not data (the parse cache may reorder it).
+        "evidence": [_passage(source, fact.evidence[source], _evidence_check(checked, source))
+                     for source in dict.fromkeys(fact.sources) if source in fact.evidence],
         "verification": {
             "fully_evidenced": checked.fully_evidenced,
             "single_outlet": checked.single_outlet,

@@ -188,7 +188,7 @@ def test_what_changed_lists_each_added_changed_and_removed_fact_and_changed_figu
     assert f"- **Changed**{where} (text): The two leaders held talks in Paris.[^" in changes
     assert "    *Previously:* The two leaders held talks in London." in changes
     assert f"- **Removed**{where}: *A second fact without a date, resting on two sources.*" in changes
-    assert f"- **Figure changed**{where}: Troops trained, 50,000 troops → **60,000 troops**[^" in changes
+    assert f"- **Figure changed**{where}: Troops trained, from 50,000 troops to **60,000 troops**[^" in changes
     assert "- **Edition:** Edition 2 · 25 November 2026" in markdown
 
     expected = [
@@ -197,7 +197,7 @@ def test_what_changed_lists_each_added_changed_and_removed_fact_and_changed_figu
         f"Changed{where} (text): The two leaders held talks in Paris.",
         "Previously: The two leaders held talks in London.",
         f"Removed{where}: A second fact without a date, resting on two sources.",
-        f"Figure changed{where}: Troops trained, 50,000 troops → 60,000 troops",
+        f"Figure changed{where}: Troops trained, from 50,000 troops to 60,000 troops",
         "Edition 2 · 25 November 2026",
     ]
     page = visible_html(edition_file(root, briefing_id, 2, "2026-11-25", "html"))

@@ -375,3 +375,21 @@ def test_an_up_to_date_briefing_repeats_its_warnings_and_strict_still_fails(proj
     with pytest.raises(build_module.ProblemsFound) as raised:
         run(project, formats=["pdf"], strict=True)
     assert any("missing.png" in problem.message for problem in raised.value.problems)
+
+
+def test_outputs_do_not_depend_on_whether_the_parse_cache_answered(tmp_path: Path) -> None:
+    # Mapping order is data (the briefings of briefings.yaml, a fact's evidence): a build answered from
+    # the parse cache must write the very bytes a build that parsed every file writes.
+    # (The example has facts whose evidence is not written in alphabetical order of source, which a
+    # key-sorting cache turned round: this test failed before the cache kept the order.)
+    root = copy_example(tmp_path / "example")
+    first = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
+    parsed = {output.path.name: output.data for output in first.outputs}
+    assert (root / "output/.briefings/cache.json").exists()
+    for name in parsed:
+        (root / "output" / name).unlink()
+    (root / "output" / MANIFEST_PATH).unlink()
+    second = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
+    assert {output.path.name: output.data for output in second.outputs} == parsed
+    order = list(json.loads((root / "output/.briefings/cache.json").read_text())["documents"])
+    assert order == sorted(order, key=order.index)  # (the cache keeps the order it met them in)
