@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import DEFAULT_WAIT, _load, handles_problems, plain, project_option, say
+from ..cli import DEFAULT_WAIT, _load, archive_dir_option, handles_problems, plain, project_option, say
 from .watch import report_result
 
 STOPPED_MESSAGE = "briefings: stopped serving"
@@ -35,8 +35,10 @@ DEFAULT_PORT = 8000
 @click.option("--poll", is_flag=True,
               help="Poll for changes instead of relying on the system's notifications "
                    "(for filesystems where they do not work; also WATCHFILES_FORCE_POLLING=1).")
+@archive_dir_option
 @handles_problems("serve")
-def serve(project: Path, port: int, open_browser: bool, jobs: int | None, poll: bool) -> None:
+def serve(project: Path, port: int, open_browser: bool, jobs: int | None, poll: bool,
+          archive_dir: Path | None) -> None:
     """Serve the HTML drafts on 127.0.0.1 with live reload, rebuilding as the sources change (Ctrl-C stops)."""
     import threading
 
@@ -50,7 +52,7 @@ def serve(project: Path, port: int, open_browser: bool, jobs: int | None, poll: 
 
             webbrowser.open(url)
 
-    options = {"jobs": jobs, "wait": DEFAULT_WAIT,
+    options = {"jobs": jobs, "wait": DEFAULT_WAIT, "archive_dir": archive_dir,
                "on_wait": lambda: click.echo(_load("lock").waiting_message(DEFAULT_WAIT), err=True)}
     try:
         preview.serve_project(project, stop_event=threading.Event(), port=port, on_ready=ready,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..cli import DEFAULT_WAIT, OUTPUT_FORMATS, _load, handles_problems, plain, project_option, say
+from ..cli import DEFAULT_WAIT, OUTPUT_FORMATS, _load, archive_dir_option, handles_problems, plain, project_option, say
 from ..errors import printable
 
 if TYPE_CHECKING:
@@ -40,14 +40,16 @@ STOPPED_MESSAGE = "briefings: stopped watching"
 @click.option("--poll", is_flag=True,
               help="Poll for changes instead of relying on the system's notifications "
                    "(for filesystems where they do not work; also WATCHFILES_FORCE_POLLING=1).")
+@archive_dir_option
 @handles_problems("watch")
 def watch(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, jobs: int | None,
-          poll: bool) -> None:
+          poll: bool, archive_dir: Path | None) -> None:
     """Build, then rebuild whenever sources/, templates/ or briefings.yaml change (Ctrl-C stops)."""
     import threading
 
     core = _load("watch")
     options = {"only": only, "formats": formats, "strict": strict, "jobs": jobs, "wait": DEFAULT_WAIT,
+               "archive_dir": archive_dir,
                "on_wait": lambda: click.echo(_load("lock").waiting_message(DEFAULT_WAIT), err=True)}
     say(f"Watching {plain(project)} for changes to sources/, templates/ and briefings.yaml (Ctrl-C to stop).")
     sys.stdout.flush()
