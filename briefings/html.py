@@ -47,7 +47,7 @@ from markdown.extensions import Extension
 from markdown.extensions import smarty as _smarty
 from markdown.extensions.toc import slugify
 from markdown.inlinepatterns import InlineProcessor as InlinePattern
-from markdown.treeprocessors import InlineProcessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
 from . import __version__
@@ -166,6 +166,41 @@ class _SourcesProcessor(BlockProcessor):
                 entry.text = f"{entry.text}\n{line.strip()}"
 
 
+class _CitationRuns(Treeprocessor):
+    """Wrap a run of citations that follows another citation across text in a bare ``<span>``.
+
+    The stylesheet separates adjacent citations with a comma (``sup.citation +
+    sup.citation``), and CSS sibling selectors do not see text: without this,
+    "45,000 jobs[^2] vs 50,000 jobs[^1]" would read "45,000 jobs² vs 50,000 jobs,¹".
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            children = list(parent)
+            index = 1
+            while index < len(children):
+                previous, child = children[index - 1], children[index]
+                if not (_is_citation(child) and _is_citation(previous) and (previous.tail or "").strip()):
+                    index += 1
+                    continue
+                end = index + 1
+                while end < len(children) and _is_citation(children[end]) and not (children[end - 1].tail or ""):
+                    end += 1
+                run = children[index:end]
+                span = etree.Element("span")
+                span.tail, run[-1].tail = run[-1].tail, None
+                parent.insert(list(parent).index(child), span)
+                for sup in run:
+                    parent.remove(sup)
+                    span.append(sup)
+                children = list(parent)
+                index = children.index(span) + 1
+
+
+def _is_citation(element: etree.Element) -> bool:
+    return element.tag == "sup" and element.get("class") == "citation"
+
+
 class CitationExtension(Extension):
     """Numbered citations and the Sources list, in linear time."""
 
@@ -174,6 +209,7 @@ class CitationExtension(Extension):
         self._citations = _CitationProcessor(r"\[\^(\d{1,9})\](?!:)", md)
         md.inlinePatterns.register(self._citations, "citation", 175)
         md.parser.blockprocessors.register(_SourcesProcessor(md.parser), "sources", 17)
+        md.treeprocessors.register(_CitationRuns(md), "citation-runs", 19)  # after the inline pass (20)
         md.registerExtension(self)  # so that Markdown.reset() calls reset()
 
     def reset(self) -> None:
@@ -256,6 +292,8 @@ def new_converter() -> markdown.Markdown:
     # python-markdown's Registry. Every extension has registered its patterns by now.
     inline = converter.treeprocessors["inline"]
     inline.inlinePatterns = list(inline.inlinePatterns)  # type: ignore[assignment]
+    # md_escape writes "<" as "\\<" (CommonMark's escape); python-markdown would keep the backslash.
+    converter.ESCAPED_CHARS = [*converter.ESCAPED_CHARS, "<"]
     return converter
 
 
