@@ -80,7 +80,7 @@ def test_the_preview_follows_edits_breakage_and_repair_without_a_manual_reload(p
     root, url, results = preview
     page.goto(url)
     assert page.title() == "Briefings: live preview"
-    page.get_by_role("link", name="HTML").nth(4).click()  # the briefings are listed by id: nato-spending is last
+    page.locator('a[href="/nato-spending.html"]').click()  # its "HTML" link
     page.wait_for_url(re.compile(r"/nato-spending\.html$"))
     page.get_by_text("NATO leaders were due").first.wait_for()
 
