@@ -8,17 +8,16 @@ import os
 import queue
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from briefings.serve import EVENTS_PATH, PreviewServer, resolve_output_file, serve_project
+from briefings.serve import EVENTS_PATH, PreviewServer, resolve_output_file
 from briefings.watch import RebuildResult
 
-from .conftest import copy_example
+from .preview import running_preview
 from .test_standards import PAGED_MEDIA_CSS, VNU_JAR, require_tool
 
 TIMEOUT = 60
@@ -59,34 +58,12 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    root = copy_example(tmp_path / "example")
-    urls: queue.Queue[str] = queue.Queue()
-    results: queue.Queue[RebuildResult] = queue.Queue()
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            serve_project(root, stop_event=stop, port=0, on_ready=urls.put, on_result=results.put,
-                          build_options={"formats": ("md", "html"), "jobs": 1}, step_ms=50, debounce_ms=400)
-        except BaseException as error:  # noqa: BLE001 - re-raised below
-            errors.append(error)
-            urls.put("")
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    url = urls.get(timeout=TIMEOUT)
-    assert url, errors
-    port = int(re.fullmatch(r"http://127\.0\.0\.1:(\d+)/", url).group(1))  # type: ignore[union-attr]
-    server = Served(root, port, results)
-    initial = server.next_build()
-    assert initial.ok, initial.problems
-    yield server
-    stop.set()
-    thread.join(TIMEOUT)
-    assert not thread.is_alive()
-    if errors:
-        raise errors[0]
+    with running_preview(tmp_path) as (root, url, results):
+        port = int(re.fullmatch(r"http://127\.0\.0\.1:(\d+)/", url).group(1))  # type: ignore[union-attr]
+        server = Served(root, port, results)
+        initial = server.next_build()
+        assert initial.ok, initial.problems
+        yield server
 
 
 def test_the_index_lists_each_briefing_with_its_title_dates_and_outputs(served: Served) -> None:

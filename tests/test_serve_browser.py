@@ -10,21 +10,18 @@ from __future__ import annotations
 import os
 import queue
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from briefings.serve import serve_project
 from briefings.watch import RebuildResult
 
-from .conftest import copy_example
+from .preview import TIMEOUT, running_preview
 
 CHROMIUM = Path(os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT = 60
 TIMEOUT_MS = TIMEOUT * 1000
 NATO = "sources/topics/nato-spending.yaml"
 TEMPLATE = "templates/briefing.html.j2"
@@ -35,32 +32,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(),
 
 @pytest.fixture
 def preview(tmp_path: Path) -> Iterator[tuple[Path, str, queue.Queue[RebuildResult]]]:
-    root = copy_example(tmp_path / "example")
-    urls: queue.Queue[str] = queue.Queue()
-    results: queue.Queue[RebuildResult] = queue.Queue()
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            serve_project(root, stop_event=stop, port=0, on_ready=urls.put, on_result=results.put,
-                          build_options={"formats": ("md", "html"), "jobs": 1}, step_ms=50, debounce_ms=400)
-        except BaseException as error:  # noqa: BLE001 - re-raised below
-            errors.append(error)
-            urls.put("")
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    url = urls.get(timeout=TIMEOUT)
-    assert url, errors
-    for _ in range(2):  # the initial build: HTML, then Markdown
-        assert results.get(timeout=TIMEOUT).ok
-    yield root, url, results
-    stop.set()
-    thread.join(TIMEOUT)
-    assert not thread.is_alive()
-    if errors:
-        raise errors[0]
+    with running_preview(tmp_path) as (root, url, results):
+        for _ in range(2):  # the initial build: HTML, then Markdown
+            assert results.get(timeout=TIMEOUT).ok
+        yield root, url, results
 
 
 @pytest.fixture
