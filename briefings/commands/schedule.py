@@ -14,13 +14,25 @@ APScheduler); the publish function is :func:`briefings.publish.publish`.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..cli import DEFAULT_WAIT, EXIT_PROBLEMS, _load, _text, handles_problems, plain, project_option, say
+from ..cli import (
+    DEFAULT_WAIT,
+    EXIT_PROBLEMS,
+    _load,
+    _text,
+    archive_dir_option,
+    handles_problems,
+    plain,
+    project_option,
+    say,
+)
 from ..errors import printable
 
 
@@ -53,9 +65,10 @@ def _seconds(context: click.Context, parameter: click.Parameter, value: float) -
               help="How long a run waits for another build of this project to finish.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Render in N worker processes. Default: the number of CPUs available.")
+@archive_dir_option
 @handles_problems("schedule")
 def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | None, wait: float,
-             jobs: int | None) -> None:
+             jobs: int | None, archive_dir: Path | None) -> None:
     """Publish briefings at the times their schedules name (see docs/scheduling.md)."""
     if once and list_:
         raise click.UsageError("--once and --list do not go together")
@@ -65,9 +78,9 @@ def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | No
     if list_:
         _list(scheduling, project, now)
     elif once:
-        _once(scheduling, project, now, wait, jobs)
+        _once(scheduling, project, now, wait, jobs, archive_dir)
     else:
-        _run(scheduling, project, wait, jobs)
+        _run(scheduling, project, wait, jobs, archive_dir)
 
 
 def _at(scheduling: object, zone: str, now: datetime.datetime | None) -> datetime.datetime:
@@ -91,10 +104,17 @@ def _list(scheduling: object, project: Path, now: datetime.datetime | None) -> N
         say(f"{plain(briefing.id)}: \"{plain(briefing.schedule)}\"; next: {shown}")
 
 
-def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait: float, jobs: int | None) -> None:
+def _publisher(archive_dir: Path | None) -> Any:
+    """:func:`briefings.publish.publish`, reading the archived sources from ``archive_dir`` when given."""
+    return functools.partial(_load("publish").publish, archive_dir=archive_dir) if archive_dir else None
+
+
+def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait: float, jobs: int | None,
+          archive_dir: Path | None = None) -> None:
     if now is not None and now.tzinfo is None:
         now = _at(scheduling, scheduling.load_schedules(project).zone, now)  # type: ignore[attr-defined]
-    report = scheduling.run_once(project, now=now, wait=wait, jobs=jobs)  # type: ignore[attr-defined]
+    report = scheduling.run_once(project, now=now, wait=wait, jobs=jobs,  # type: ignore[attr-defined]
+                                 publish=_publisher(archive_dir))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
@@ -123,7 +143,7 @@ def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait
         sys.exit(EXIT_PROBLEMS)
 
 
-def _run(scheduling: object, project: Path, wait: float, jobs: int | None) -> None:
+def _run(scheduling: object, project: Path, wait: float, jobs: int | None, archive_dir: Path | None = None) -> None:
     def echo(line: str) -> None:
         click.echo(line)
 
@@ -131,6 +151,6 @@ def _run(scheduling: object, project: Path, wait: float, jobs: int | None) -> No
         click.echo(line, err=True)
 
     scheduler = scheduling.Scheduler(project, echo=echo, echo_error=echo_error,  # type: ignore[attr-defined]
-                                     wait=wait, jobs=jobs)
+                                     wait=wait, jobs=jobs, publish=_publisher(archive_dir))
     scheduler.load()
     scheduler.run_until_signalled()
