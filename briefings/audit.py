@@ -30,12 +30,17 @@ What is checked:
   somewhere in the archived text of one of its sources; a figure none of
   whose sources has an archive is ``unverifiable`` and not warned about.
   Otherwise the same warning, naming the number and, as a hint, the numbers
-  of the same kind (same currency, or percentages) that the archives state.
-  A figure *contradicted* by its sources is not an error: telling which
-  quantity a number in an article measures would need understanding the
-  sentence, so the audit cannot decide soundly that a different number
-  contradicts the figure rather than measures something else; the hint lets
-  the curator judge.
+  of the same kind (same currency, or percentages) that the archives state:
+  a whole article states many numbers, and which quantity each measures needs
+  a reader, so a different number somewhere in it is no contradiction.
+* **Figures with evidence.** A figure may name, per source, the passage that
+  gives its value (``evidence``, as facts do). Each passage is checked like a
+  quote (``evidence-not-found``, an **error**). The curator has said that the
+  passage gives *this* quantity, so if it states a number of the same kind
+  (an amount in the figure's currency, a percentage) but not the figure's
+  value, the figure is *contradicted by its own evidence*: **error**
+  ``figure-contradicted``, naming both numbers. A passage stating no number
+  of that kind gives the ``number-not-in-evidence`` warning instead.
 * **Corroboration.** Each fact's Admiralty grade
   (:func:`briefings.verify.combined_grade`, e.g. ``B2``); warning
   ``single-outlet`` for a fact whose sources come from one outlet (distinct
@@ -170,6 +175,8 @@ class FigureAudit:
     #: The sources whose archives were searched.
     searched: tuple[str, ...] = ()
     unsupported_numbers: tuple[str, ...] = ()
+    #: The figure's own evidence passages (``evidence:``), each checked like a quote.
+    evidence: tuple[PassageAudit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -516,6 +523,8 @@ class _Auditor:
                          low_reliability=low, unsupported_numbers=tuple(unsupported))
 
     def _figure(self, topic_id: str, index: int, figure: Figure) -> FigureAudit:
+        if figure.evidence:
+            return self._figure_with_evidence(topic_id, index, figure)
         searched = [source for source in dict.fromkeys(figure.sources) if self.archived(source) is not None]
         if not searched:
             return FigureAudit(topic_id, index, figure.label, figure.key, "unverifiable")
@@ -531,6 +540,45 @@ class _Auditor:
                        "number-not-in-evidence", ("figures", topic_id, index))
         return FigureAudit(topic_id, index, figure.label, figure.key, "not-found" if missing else "verified",
                            tuple(searched), tuple(number.written for number in missing))
+
+    def _figure_with_evidence(self, topic_id: str, index: int, figure: Figure) -> FigureAudit:
+        """A figure that names, per source, the passage giving its value: the passages are checked like quotes,
+        and the value must be what they state. A passage that states another number of the same kind (another
+        amount in the same currency, another percentage) and not the figure's value contradicts it: an error."""
+        about = ("figures", topic_id, index)
+        checks = []
+        for source in dict.fromkeys(figure.sources):
+            if source not in figure.evidence or source not in self.references:
+                continue
+            check = self.check_passage(source, figure.evidence[source])
+            checks.append(check)
+            where = ("figures", index, "evidence", source)
+            if check.outcome == "not-found":
+                self._error(topic_id, where, f"figure '{figure.label}': the evidence for '{source}' "
+                            + self._not_found(check, "").lstrip(), "evidence-not-found")
+            elif check.outcome == "unverifiable" and self._warn_unverifiable(source):
+                self._warn(topic_id, where, f"figure '{figure.label}': the evidence for '{source}' cannot be "
+                           "verified: the source has no archived text", "evidence-unverifiable", about)
+        passages = [check.passage for check in checks]
+        numbers = figure_numbers(figure.value, figure.unit)
+        missing = [number for number in numbers if not number_appears(number, passages)]
+        if missing:
+            stated = _same_kind(missing, passages)
+            shown = f"figure '{figure.label}' ({_value_text(figure)})"
+            if stated:
+                self._error(topic_id, ("figures", index, "value"),
+                            f"{shown} is contradicted by its own evidence, which states {_listed(stated)} and not "
+                            f"{_listed([number.written for number in missing])}: correct the value or the passage",
+                            "figure-contradicted")
+            else:
+                self._warn(topic_id, ("figures", index, "value"),
+                           f"{shown}: {_listed([number.written for number in missing])} is not stated in its "
+                           "evidence passages", "number-not-in-evidence", about)
+        outcome: Outcome = "not-found" if missing or any(check.outcome == "not-found" for check in checks) \
+            else "verified" if any(check.outcome == "verified" for check in checks) else "unverifiable"
+        return FigureAudit(topic_id, index, figure.label, figure.key, outcome,
+                           tuple(check.source for check in checks), tuple(number.written for number in missing),
+                           tuple(checks))
 
     def _discrepancies(self) -> list[Discrepancy]:
         by_key: dict[str, list[tuple[str, int, Figure]]] = {}

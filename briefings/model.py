@@ -89,7 +89,9 @@ FACT_WARNINGS = {
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",
-    "number-not-in-evidence": "the figure's value is not stated in the archived text of any of its sources",
+    "number-not-in-evidence": "the figure's value is not stated in its evidence, or in the archived text of any "
+                              "of its sources",
+    "evidence-unverifiable": "an evidence passage of the figure cannot be verified: its source has no archived text",
     "figure-discrepancy": "another figure with the same key states a different value",
 }
 REFERENCE_WARNINGS = {
@@ -210,6 +212,8 @@ class Figure(_Schema):
     sources: Annotated[list[Slug], Field(min_length=1)]
     #: Figures sharing a key (within or across topics) state the same quantity: their values must agree.
     key: Slug | None = None
+    #: For each of its sources, a short passage of that source's archived text that gives the value.
+    evidence: dict[Slug, Text] = Field(default_factory=dict)
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
@@ -591,6 +595,11 @@ class _ProjectLoader:
                 acknowledgements = _Acknowledgements(self, document, location, figure.acknowledge, FIGURE_WARNINGS,
                                                      f"figure '{figure.label}'", "figures", topic_acknowledgements)
                 self._check_sources(document, location, figure.sources, references, cited)
+                for source in figure.evidence:
+                    if source not in figure.sources:
+                        self.problems.append(document.problem((*location, "evidence", source),
+                            f"figure '{figure.label}': evidence for '{source}', which the figure does not cite "
+                            f"(sources: {', '.join(figure.sources)})"))
                 if topic is not None:
                     self._check_publication_dates(document, location, figure.sources, references, topic,
                                                   acknowledgements, f"figure '{figure.label}'")

@@ -156,8 +156,11 @@ def _outcome(check: PassageAudit | None) -> dict[str, Any] | None:
 
 
 def _figure(figure: Figure, checked: FigureAudit | None = None) -> dict[str, Any]:
+    by_source = {check.source: check for check in checked.evidence} if checked else {}
     return {"label": figure.label, "value": figure.value, "unit": figure.unit, "sources": list(figure.sources),
             "key": figure.key,
+            "evidence": [_passage(source, figure.evidence[source], by_source.get(source))
+                         for source in dict.fromkeys(figure.sources) if source in figure.evidence],
             "verification": {"outcome": checked.outcome, "unsupported_numbers": list(checked.unsupported_numbers)}
             if checked else None}
 

@@ -616,3 +616,92 @@ def test_build_and_publish_take_archive_dir(tmp_path: Path) -> None:
         assert "fact 'rejected': the evidence for 'courier' is not in the archived text" in result.stderr
     missing = runner.invoke(main, ["check", "--project", str(root), "--archive-dir", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2  # a usage error: the directory must exist
+
+
+# -- figures with their own evidence -------------------------------------------------------------------------------
+
+
+def test_a_figure_whose_evidence_gives_its_value_is_verified(tmp_path: Path) -> None:
+    root = make(tmp_path, "", figures="""\
+  - label: Cost of the expansion
+    value: 2.3
+    unit: £bn
+    sources: [courier]
+    evidence:
+      courier: The Carrow harbour board approved a £2.3bn expansion on Tuesday
+""")
+    project, problems = load(root)
+    assert problems == []
+    checked = project.audit.figure("harbour", 0)
+    assert checked.outcome == "verified" and checked.unsupported_numbers == ()
+    (passage,) = checked.evidence
+    archived = (root / "sources/archive/harbour-deal.txt").read_text(encoding="utf-8")
+    assert archived[passage.start:passage.end] == "The Carrow harbour board approved a £2.3bn expansion on Tuesday"
+    assert coded(project.warnings, "number-not-in-evidence") == []
+
+
+def test_a_figure_contradicted_by_its_own_evidence_is_an_error(tmp_path: Path) -> None:
+    # The curator says this passage gives the figure; it states £2.3bn, the figure £2.26bn.
+    root = make(tmp_path, "", figures="""\
+  - label: Cost of the expansion
+    value: 2.26
+    unit: £bn
+    sources: [courier]
+    evidence:
+      courier: The Carrow harbour board approved a £2.3bn expansion on Tuesday
+""")
+    _, problems = load(root)
+    line = line_of(root, "value: 2.26")
+    assert [str(problem) for problem in problems] == [
+        f"sources/topics/harbour.yaml:{line}: figure 'Cost of the expansion' (2.26 £bn) is contradicted by its own "
+        "evidence, which states '£2.3bn' and not '2.26 £bn': correct the value or the passage [figure-contradicted]"]
+    assert problems[0].code == "figure-contradicted"
+    result = CliRunner().invoke(main, ["check", "--project", str(root)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].endswith("correct the value or the passage [figure-contradicted]")
+
+
+def test_a_figure_evidence_passage_not_in_its_archive_is_an_error(tmp_path: Path) -> None:
+    root = make(tmp_path, "", figures="""\
+  - label: Cost of the expansion
+    value: 2.3
+    unit: £bn
+    sources: [courier]
+    evidence:
+      courier: The harbour board approved a £2.3bn expansion on Wednesday
+""")
+    _, problems = load(root)
+    assert [problem.code for problem in problems] == ["evidence-not-found"]
+    assert problems[0].line == line_of(root, "courier: The harbour board approved")
+    assert 'the closest passage (similarity 0.90) reads: "The Carrow harbour board approved a £2.3bn expansion on"' \
+        in problems[0].message
+
+
+def test_a_figure_whose_evidence_states_no_such_number_is_a_warning(tmp_path: Path) -> None:
+    root = make(tmp_path, "", figures="""\
+  - label: Berths planned
+    value: 14
+    unit: berths
+    sources: [courier]
+    evidence:
+      courier: The plan adds 2,400 metres of quay
+""")
+    project, problems = load(root)
+    assert problems == []
+    (warning,) = coded(project.warnings, "number-not-in-evidence")
+    assert "figure 'Berths planned' (14 berths): '14 berths' is not stated in its evidence passages" in warning
+
+
+def test_figure_evidence_must_be_for_a_cited_source(tmp_path: Path) -> None:
+    root = make(tmp_path, "", figures="""\
+  - label: Cost of the expansion
+    value: 2.3
+    unit: £bn
+    sources: [courier]
+    evidence:
+      gazette: Ferries resumed on Saturday
+""")
+    _, problems = load(root)
+    assert [str(problem) for problem in problems] == [
+        f"sources/topics/harbour.yaml:{line_of(root, 'gazette: Ferries')}: figure 'Cost of the expansion': "
+        "evidence for 'gazette', which the figure does not cite (sources: courier)"]
