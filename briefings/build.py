@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ParseCache
+from .changes import compare as compare_snapshots
 from .editions import EDITIONS_DIR, EditionState, edition_state, latest_edition, prune, write_edition
 from .errors import Problem, ProblemsFound, Severity, did_you_mean, relative_path
 from .files import TEMP_SUFFIX, FileProblem, check_project_dir, read_project_file, stage_file, temporary_name
@@ -256,6 +257,10 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
                 raise ProblemsFound([error.problem]) from None
             report.failed[briefing.id] = [error.problem]
             briefings.remove(briefing)
+            continue
+        if latest is None and publish_at is None:
+            # Never published: a draft with nothing to compare with (the snapshot is not needed to say so).
+            states[briefing.id] = EditionState("draft", None, None, compare_snapshots(None, {}, since=None))
             continue
         current = make_snapshot(project, briefing, today=today)
         states[briefing.id] = edition_state(latest, current, publishing=publish_at.date() if publish_at else None)
