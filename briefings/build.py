@@ -39,6 +39,15 @@ removed by the next build, and outputs of briefings that no longer exist are
 removed, but only files this tool wrote (as the manifest records them);
 nothing else in ``output/`` is touched.
 
+Every build also writes each briefing's JSON snapshot (``output/<id>.json``,
+:mod:`briefings.snapshot`) unless particular formats were asked for, and
+renders each briefing as its latest edition or as a draft after it
+(:mod:`briefings.editions`): that state, and which topics are overdue on the
+build's day, are part of the fingerprint. :func:`run_locked` with
+``publish_at`` is :mod:`briefings.publish`: a briefing whose content differs
+from its last edition becomes the next edition, its files kept under
+``output/editions/`` before the drafts are replaced.
+
 Warnings (topics past their review date, facts resting only on weak
 sources, anything WeasyPrint complains about) are returned in
 :attr:`BuildReport.warnings` and logged to the ``briefings`` logger; with
