@@ -3,7 +3,7 @@
 Contract: :func:`serve_project` serves the project's ``output/`` and an index
 page at ``/`` (each briefing with its title, as-of dates and links to its
 HTML, PDF and Markdown when they exist, and the files of
-``output/editions/<id>/`` when there are any), and meanwhile rebuilds through
+``output/editions/<id>/``, newest first, when there are any), and meanwhile rebuilds through
 the same watcher core as ``watch`` (:class:`briefings.watch.ProjectWatcher`,
 HTML first, then the other formats) until ``stop_event`` is set.
 
@@ -62,6 +62,8 @@ DEFAULT_PORT = 8000
 EVENTS_PATH = "/_briefings/events"
 OUTPUT_DIR = "output"
 EDITIONS_DIR = "editions"
+#: The newest editions of each briefing listed on the index (the rest are counted).
+MAX_EDITIONS_SHOWN = 10
 #: Seconds between keep-alive comments on an idle event stream (and the longest a stream outlives the server).
 KEEPALIVE_SECONDS = 10.0
 
@@ -239,19 +241,27 @@ def _as_of_text(briefing: Any) -> str:
 
 
 def _editions(output: Path, briefing_id: str) -> str:
-    # EDITIONS: the editions feature (being written separately) keeps a briefing's published editions in
-    # output/editions/<id>/. Until it lands, the index lists whatever files are there; when it does, this is
-    # the place to show each edition's number, date and formats instead.
-    directory = output / EDITIONS_DIR / briefing_id
-    if not directory.is_dir() or directory.is_symlink():
+    """The briefing's published editions, newest first: number, date and a link to each of its files."""
+    from .editions import file_name, list_editions
+    from .files import FileProblem
+
+    try:
+        editions = list_editions(output, output.parent, briefing_id)
+    except FileProblem:  # output/editions/ linked out of the project: nothing of it is shown (or served)
         return ""
-    files = sorted(path.name for path in directory.iterdir()
-                   if path.is_file() and not path.is_symlink() and not path.name.startswith("."))
-    if not files:
+    if not editions:
         return ""
-    links = "".join(f'<li><a href="/{EDITIONS_DIR}/{briefing_id}/{html.escape(quote(name))}">'
-                    f"{html.escape(name)}</a></li>" for name in files)
-    return f'<div class="editions"><p>Editions:</p><ul>{links}</ul></div>'
+    rows = []
+    for edition in reversed(editions[-MAX_EDITIONS_SHOWN:]):
+        links = []
+        for suffix, label in (("html", "HTML"), ("pdf", "PDF"), ("md", "Markdown"), ("json", "JSON")):
+            name = file_name(briefing_id, edition.number, edition.date, suffix)
+            path = edition.path.parent / name
+            if path.is_file() and not path.is_symlink():
+                links.append(f'<a href="/{EDITIONS_DIR}/{quote(briefing_id)}/{html.escape(quote(name))}">{label}</a>')
+        rows.append(f"<li>Edition {edition.number} · {edition.date.isoformat()}: {' · '.join(links)}</li>")
+    more = f"<li>… and {len(editions) - MAX_EDITIONS_SHOWN} earlier</li>" if len(editions) > MAX_EDITIONS_SHOWN else ""
+    return f'<div class="editions"><p>Editions:</p><ul>{"".join(rows)}{more}</ul></div>'
 
 
 # -- the server -------------------------------------------------------------------------------------------------

@@ -192,12 +192,19 @@ def read_first_event(served: Served) -> dict[str, object]:
 def test_editions_are_listed_when_there_are_any(served: Served) -> None:
     editions = served.root / "output/editions/nato-spending"
     editions.mkdir(parents=True)
-    (editions / "2025-09-10.pdf").write_bytes(b"%PDF-1.7 edition")
+    for number, day in ((1, "2026-11-16"), (2, "2026-11-23")):
+        for suffix in ("pdf", "json"):
+            (editions / f"nato-spending-edition-000{number}-{day}.{suffix}").write_bytes(b"%PDF-1.7 edition")
+    (editions / "nato-spending-edition-0002-2026-11-23.html").unlink(missing_ok=True)
     (editions / ".hidden").write_text("no", encoding="utf-8")
     index = served.text("/")
-    assert '<a href="/editions/nato-spending/2025-09-10.pdf">2025-09-10.pdf</a>' in index
+    newest = index.index("Edition 2 · 2026-11-23")
+    assert newest < index.index("Edition 1 · 2026-11-16")  # newest first
+    assert '<a href="/editions/nato-spending/nato-spending-edition-0002-2026-11-23.pdf">PDF</a>' in index
+    assert '<a href="/editions/nato-spending/nato-spending-edition-0002-2026-11-23.json">JSON</a>' in index
+    assert "nato-spending-edition-0002-2026-11-23.html" not in index  # no such file: no link
     assert ".hidden" not in index
-    status, headers, body = served.get("/editions/nato-spending/2025-09-10.pdf")
+    status, headers, body = served.get("/editions/nato-spending/nato-spending-edition-0001-2026-11-16.pdf")
     assert status == 200 and headers["content-type"] == "application/pdf" and body == b"%PDF-1.7 edition"
 
 
@@ -212,7 +219,8 @@ def test_served_pages_are_valid_html5_banner_and_script_included(served: Served,
     pages.mkdir()
     editions = served.root / "output/editions/nato-spending"
     editions.mkdir(parents=True)
-    (editions / "one & two.pdf").write_bytes(b"%PDF")
+    (editions / "nato-spending-edition-0001-2026-11-16.pdf").write_bytes(b"%PDF")
+    (editions / "nato-spending-edition-0001-2026-11-16.json").write_bytes(b"{}")
     for name, path in (("index.html", "/"), ("nato-spending.html", "/nato-spending.html")):
         (pages / name).write_text(served.text(path), encoding="utf-8")
     run = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", *map(str, sorted(pages.iterdir()))],
