@@ -71,8 +71,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ParseCache
-from .changes import compare as compare_snapshots
-from .editions import EDITIONS_DIR, EditionState, edition_state, latest_edition, prune, write_edition
+from .editions import EDITIONS_DIR, EditionState, edition_state, latest_edition, never_published, prune, write_edition
 from .errors import Problem, ProblemsFound, Severity, did_you_mean, relative_path
 from .files import TEMP_SUFFIX, FileProblem, check_project_dir, read_project_file, stage_file, temporary_name
 from .lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
@@ -269,7 +268,7 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
             continue
         if latest is None and publish_at is None:
             # Never published: a draft with nothing to compare with (the snapshot is not needed to say so).
-            states[briefing.id] = EditionState("draft", None, None, compare_snapshots(None, {}, since=None))
+            states[briefing.id] = never_published()
             continue
         current = make_snapshot(project, briefing, today=today)
         states[briefing.id] = edition_state(latest, current, publishing=publish_at.date() if publish_at else None)
@@ -412,7 +411,7 @@ class _Fingerprints:
             "topics": [_topic_data(topic) for topic in briefing.topics],
             "references": {key: _reference_data(self.project.references[key]) for key in sorted(cited)},
             # What the briefing shows beyond its files: overdue reviews, its edition and what changed.
-            "overdue": [bool(today and topic.review_by and topic.review_by < today) for topic in briefing.topics],
+            "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
             "edition": edition.as_json() if edition else None,
             "changes": edition.changes if edition else None,
         })

@@ -76,13 +76,6 @@ def compare(previous: Snapshot | None, current: Snapshot, *, since: dict[str, An
     return changes
 
 
-def count(changes: dict[str, Any]) -> int:
-    """How many changes the record lists (0: nothing changed, or the first edition)."""
-    return sum(len(changes.get(key) or []) for key in
-               ("topics_added", "topics_removed", "facts_added", "facts_changed", "facts_removed",
-                "figures_added", "figures_changed", "figures_removed"))
-
-
 def summary_lines(changes: dict[str, Any]) -> list[str]:
     """The changes as plain lines for the terminal."""
     if changes.get("first"):

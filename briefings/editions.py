@@ -130,6 +130,11 @@ def latest_edition(output_dir: Path, root: Path, briefing_id: str) -> Edition | 
     return read_edition(editions[-1], root) if editions else None
 
 
+def never_published() -> EditionState:
+    """A draft of a briefing with no edition: nothing to compare with (what :func:`edition_state` says then)."""
+    return EditionState("draft", None, None, changes_module.compare(None, {}, since=None))
+
+
 def edition_state(latest: Edition | None, current: Snapshot, *, publishing: datetime.date | None = None
                   ) -> EditionState:
     """What the briefing is now, given its latest edition and its current snapshot.

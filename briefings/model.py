@@ -227,6 +227,10 @@ class Topic(_Keyed):
     figures: list[Figure] = Field(default_factory=list)
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
+    def overdue_on(self, today: datetime.date) -> bool:
+        """Whether the topic is past its ``review_by`` date on ``today``."""
+        return self.review_by is not None and self.review_by < today
+
     @property
     def sections(self) -> list[tuple[str, list[Fact]]]:
         """Facts grouped under their section headings, in order of first appearance."""
@@ -607,7 +611,7 @@ class _ProjectLoader:
             if topic is not None:
                 self._check_markup(document, ("summary",), topic.summary, "summary", "summary: ")
                 acknowledgements = topic_acknowledgements
-                if topic.review_by and topic.review_by < self.today:
+                if topic.overdue_on(self.today):
                     acknowledgements.warn(("review_by",), "review-overdue",
                         f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}")
                 if topic.as_of > self.today:

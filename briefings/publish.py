@@ -25,9 +25,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import Problem, ProblemsFound
+
+if TYPE_CHECKING:
+    from .model import Project
 
 Outcome = Literal["published", "unchanged", "failed"]
 
@@ -80,7 +83,9 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
             if any(problem.path == "--only" for problem in error.problems):
                 raise
             # Problems that stop every briefing: each selected one fails with them.
-            for briefing_id in _declared(root, only):
+            from .model import load_project_partially
+
+            for briefing_id in _declared(load_project_partially(root)[0], only):
                 report.results.append(PublishResult(briefing_id, "failed", problems=list(error.problems)))
             return report
     seconds = time.monotonic() - started
@@ -96,17 +101,14 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
         else:
             report.results.append(PublishResult(briefing_id, "unchanged", state.number, state.date,
                                                 seconds=seconds))
-    order = {briefing_id: index for index, briefing_id in enumerate(_declared(root, only))}
+    order = {briefing_id: index for index, briefing_id in enumerate(_declared(built.project, only))}
     report.results.sort(key=lambda result: (order.get(result.briefing_id, len(order)), result.briefing_id))
     return report
 
 
-def _declared(root: Path, only: Sequence[str]) -> list[str]:
+def _declared(project: Project, only: Sequence[str]) -> list[str]:
     """The briefings a publish run is about: ``only``, or every briefing the project declares."""
     if only:
         return list(dict.fromkeys(only))
-    from .model import load_project_partially
-
-    project, _ = load_project_partially(root)
     declared = project.settings.briefings
     return [str(key) for key in declared] if declared is not None else [briefing.id for briefing in project.briefings]

@@ -91,10 +91,6 @@ def content_digest(snapshot: Snapshot) -> str:
     return canonical_digest(content_of(snapshot))
 
 
-def is_overdue(topic: Topic, today: datetime.date) -> bool:
-    return topic.review_by is not None and topic.review_by < today
-
-
 def _topic(topic: Topic, today: datetime.date, audit: Audit | None = None) -> dict[str, Any]:
     return {
         "id": topic.id,
@@ -102,7 +98,7 @@ def _topic(topic: Topic, today: datetime.date, audit: Audit | None = None) -> di
         "summary": topic.summary,
         "as_of": topic.as_of.isoformat(),
         "review_by": topic.review_by.isoformat() if topic.review_by else None,
-        "overdue": is_overdue(topic, today),
+        "overdue": topic.overdue_on(today),
         "tags": list(topic.tags),
         "facts": [_fact(fact, audit.fact(topic.id, fact.id) if audit else None) for fact in topic.facts],
         "figures": [_figure(figure, audit.figure(topic.id, index) if audit else None)

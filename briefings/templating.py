@@ -44,7 +44,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Namespace
 
 from . import limits
-from .editions import EditionState
+from .editions import EditionState, never_published
 from .errors import Problem, did_you_mean, relative_path
 from .files import FileProblem, display_path, read_project_file
 from .model import RELIABILITY_GRADES, Briefing, Project
@@ -476,7 +476,7 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
     """
     audit = project.audit
     topics = tuple(topic_view(topic, today or generated.date(), audit) for topic in briefing.topics)
-    state = edition or EditionState("draft", None, None, {"since": None, "first": True})
+    state = edition or never_published()
     citing = citing_facts(topics)
     archived = {record.reference for record in (audit.archives if audit else ()) if record.status == "archived"}
 

@@ -426,7 +426,7 @@ def topic_view(topic: Topic, today: datetime.date | None = None, audit: Audit | 
                      figures=tuple(figure_view(figure, (topic.id, index) in disputed)
                                    for index, figure in enumerate(topic.figures)),
                      sections=tuple(Section(title, tuple(items)) for title, items in grouped.items()),
-                     overdue=bool(today and topic.review_by and topic.review_by < today))
+                     overdue=bool(today and topic.overdue_on(today)))
 
 
 def reference_view(reference: Reference, number: int | None = None, *,
