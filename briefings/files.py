@@ -222,6 +222,9 @@ def _relative_text(path: Path, root: Path) -> str:
 def _resolve_inside(path: Path, root: Path, refuse: _Refuse, what: str = "file") -> Path:
     """The real path of ``path``, which must be inside ``root``; a FileProblem otherwise."""
     real_root = Path(os.path.realpath(root))
+    # A path that leaves the project by its own ".." is no symbolic link: say what it is.
+    if not Path(os.path.normpath(os.path.abspath(path))).is_relative_to(os.path.normpath(os.path.abspath(root))):
+        raise refuse(f"is outside the project: refused (a {what} must be inside the project directory)")
     try:
         real = Path(os.path.realpath(path, strict=True))
     except FileNotFoundError:

@@ -935,9 +935,8 @@ def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location
     if "date_type" in message or kind.startswith("date_") or kind.startswith("datetime_"):
         return f"{field_name}: invalid date '{value}' (expected YYYY-MM-DD)"
     if kind == "string_pattern_mismatch":
-        if name == "url":
-            return f"{field_name}: '{value}' is not an http(s) URL"
-        return f"{field_name}: '{value}' {SLUG_HINT}"
+        field = next((part for part in reversed(loc) if isinstance(part, str)), "")
+        return f"{field_name}: '{value}' {_PATTERN_HINTS.get(field, SLUG_HINT)}"
     if kind == "value_error" and message.startswith("Value error, "):
         return f"{field_name}: {message[len('Value error, '):]}"
     if kind == "string_too_short":
@@ -952,6 +951,17 @@ def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location
         return f"{field_name}: expected {expected}, got {_type_name(value)}"
     return f"{field_name}: {message}"
 
+
+#: What a value must look like, by the field it is in, when its pattern refuses it (slugs otherwise).
+_PATTERN_HINTS = {
+    "url": "is not an http(s) URL",
+    "accent": "is not a CSS colour (#rgb, #rrggbb, rgb(…), hsl(…) or a colour name)",
+    "body": "is not a font family name (letters, digits, spaces and . _ -)",
+    "headings": "is not a font family name (letters, digits, spaces and . _ -)",
+    "stylesheet": "is not a stylesheet of templates/ (a file name ending in .css, without directories)",
+    "template": "is not a template name (letters, digits and . _ -, without directories)",
+    "logo": "is not a path to a file in the project",
+}
 
 _EXPECTED = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
              "model_type": "a mapping", "int_type": "a number", "float_type": "a number"}

@@ -331,3 +331,33 @@ def test_a_one_pager_too_long_warns_with_its_page_count(project: Path) -> None:
     assert len(warnings) == 1
     assert f"long.pdf has {pages} pages, more than the 1 its template allows" in warnings[0].message
     assert str(warnings[0]).startswith("briefings.yaml:2:")
+
+
+@pytest.mark.parametrize(("entry", "needle", "message"), [
+    # A logo linked, or named, out of the project is never read, so never embedded.
+    ("style:\n  logo: linked.png\n", "logo:",
+     "image 'linked.png': is a symbolic link to a file outside the project: refused"),
+    ("style:\n  logo: ../outside.png\n", "logo:",
+     "image '../outside.png': is outside the project: refused (a file must be inside the project directory)"),
+    # Values that would become CSS or paths are refused at their line, never written out.
+    ("style:\n  accent: \"red; } body { display: none\"\n", "accent:",
+     "style.accent: 'red; } body { display: none' is not a CSS colour"),
+    ("style:\n  fonts: {body: \"Lato\\\", serif; } x {\"}\n", "fonts:",
+     "style.fonts.body: 'Lato\", serif; } x {' is not a font family name"),
+    ("stylesheet: [../templates/house.css]\n", "stylesheet:",
+     "stylesheet[0]: '../templates/house.css' is not a stylesheet of templates/"),
+])
+def test_hostile_style_settings_are_refused_at_their_line(project: Path, tmp_path: Path, entry: str, needle: str,
+                                                         message: str) -> None:
+    secret = project.parent / "outside.png"  # beside the project: "../outside.png" from inside it
+    assert secret.parent == tmp_path
+    secret.write_bytes(b"\x89PNG\r\n\x1a\nOUTSIDE-SECRET")
+    (project / "linked.png").symlink_to(secret)
+    write(project, "templates/house.css", "p {}\n")
+    text = settings(project, "title: Series\n" + entry)
+    result = invoke("build", "--project", str(project), "--format", "md", "--format", "html")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"briefings.yaml:{line_of(text, needle)}: {message}"), first
+    assert not (project / "output").exists()
