@@ -15,7 +15,12 @@ briefings that use it. Problems that touch every briefing (``briefings.yaml``,
 the references, a template) make every selected briefing fail, with those
 problems. It raises :class:`~briefings.errors.ProblemsFound` only when the
 run cannot start at all: the lock is held too long, ``--only`` names an
-unknown briefing.
+unknown briefing. A caller that must decide what to publish under the lock
+(``briefings schedule``: what is due depends on a state file a concurrent run
+writes) takes the lock itself and passes it as ``lock``; publish then uses it
+and leaves releasing it to the caller. Unlike a build, publish takes the
+lock (creating ``output/`` if need be) before it reads the last editions,
+so that two publishes never number the same edition.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -30,6 +36,7 @@ from typing import TYPE_CHECKING, Literal
 from .errors import Problem, ProblemsFound
 
 if TYPE_CHECKING:
+    from .lock import BuildLock
     from .model import Project
 
 Outcome = Literal["published", "unchanged", "failed"]
@@ -61,11 +68,12 @@ class PublishReport:
 
 def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
             wait: float = 300.0, jobs: int | None = None,
-            archive_dir: Path | str | None = None) -> PublishReport:
+            archive_dir: Path | str | None = None, lock: BuildLock | None = None) -> PublishReport:
     """Publish the briefings of ``root`` (``only`` some of them) as of ``now`` (default: the clock).
 
-    ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit`)."""
-    from .build import run_locked
+    ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit`). ``lock`` is the
+    project's lock, already taken by the caller (``wait`` is then unused); without it publish takes its own."""
+    from .build import check_output_directory, run_locked
     from .changes import summary_lines
     from .lock import BuildLock
 
@@ -75,9 +83,13 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
         moment = moment.replace(tzinfo=datetime.UTC)
     root = Path(root)
     report = PublishReport()
-    with BuildLock(root, wait) as lock:
+    with nullcontext(lock) if lock is not None else BuildLock(root, wait) as held:
+        if not check_output_directory(root):
+            # Taken before the last editions are read, even on a first publish (output/ absent, which a plain
+            # build leaves so): two publishes deciding "edition 1" at once would both write one.
+            held.take()
         try:
-            built = run_locked(root, lock=lock, only=only, jobs=jobs, publish_at=moment, isolate=True,
+            built = run_locked(root, lock=held, only=only, jobs=jobs, publish_at=moment, isolate=True,
                                archive_dir=archive_dir)
         except ProblemsFound as error:
             if any(problem.path == "--only" for problem in error.problems):

@@ -39,6 +39,24 @@ scheduled time). When publish cannot attempt anything (it raises), every due
 briefing is logged as failed, the state does not advance, and the error
 propagates.
 
+One run at a time: reading the state, deciding what is due, publishing,
+appending to the run log and writing the state all happen under the
+project's build lock (:mod:`briefings.lock`, handed to publish), so of two
+overlapping runs the second sees what the first recorded: it waits for the
+lock (up to ``wait`` seconds, calling ``on_wait`` once) and then finds that
+scheduled time already run. A run that finds nothing due without the lock
+returns at once, neither waiting nor writing; one that cannot take the lock
+in time raises the lock's problem and writes nothing. The long-running
+:class:`Scheduler` runs under the same lock and skips a briefing whose state
+already records the scheduled time (a ``--once`` run made it).
+
+Instants: the scheduler is asked about times in the years
+:data:`FIRST_YEAR` to :data:`LAST_YEAR` only (``--now`` refuses others, as
+a usage error; a state entry outside them is damaged): APScheduler's cron
+reader knows no year before 1970, and the upper bound keeps time zone
+offsets, the look-back and the next :data:`MAX_RUNS_LISTED` runs well
+inside what :mod:`datetime` can represent.
+
 :class:`Scheduler` wraps APScheduler's BackgroundScheduler: one job per
 distinct schedule (briefings with the same schedule share a run), one run at
 a time (one worker; ``max_instances=1``, ``coalesce``, no misfire limit), a
@@ -82,6 +100,7 @@ from .errors import Problem, ProblemsFound, Severity, printable
 from .files import FileProblem, check_project_dir, list_topic_files, read_project_file, replace_file
 
 if TYPE_CHECKING:
+    from .lock import BuildLock
     from .publish import PublishReport, PublishResult
 
 EDITIONS_DIR = "output/editions"
@@ -97,18 +116,28 @@ LOOKBACK = datetime.timedelta(days=366 * 40)
 RUN_LOG_TAIL_BYTES = 5 * 1024 * 1024
 #: How often the long-running scheduler looks at briefings.yaml for changes.
 RELOAD_SECONDS = 2.0
+#: The years an instant given to the scheduler may be in (see the module docstring; ``briefings schedule --help``
+#: writes them out, tests/test_schedule.py checks that the two agree).
+FIRST_YEAR = 1970
+LAST_YEAR = 2999
 
 _MICROSECOND = datetime.timedelta(microseconds=1)
 _MINUTE = datetime.timedelta(minutes=1)
 UTC = datetime.UTC
 
-#: ``publish(root, *, only, now, wait, jobs) -> PublishReport``: :func:`briefings.publish.publish` or a stand-in.
+#: ``publish(root, *, only, now, wait, jobs, lock) -> PublishReport``: :func:`briefings.publish.publish` or a
+#: stand-in; ``lock`` is the project's :class:`~briefings.lock.BuildLock`, already held by the caller.
 PublishFunction = Callable[..., "PublishReport"]
 Clock = Callable[[], datetime.datetime]
 
 
 def system_clock() -> datetime.datetime:
     return datetime.datetime.now(UTC)
+
+
+def in_range(instant: datetime.datetime) -> bool:
+    """Whether ``instant`` (its date as written) is in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+    return FIRST_YEAR <= instant.year <= LAST_YEAR
 
 
 # -- reading schedules -------------------------------------------------------------------------------------
@@ -413,7 +442,7 @@ def read_state(root: Path) -> tuple[dict[str, datetime.datetime], str | None]:
             instant = datetime.datetime.fromisoformat(last) if isinstance(last, str) and len(last) < 64 else None
         except ValueError:
             instant = None
-        if instant is None or instant.tzinfo is None:
+        if instant is None or instant.tzinfo is None or not in_range(instant):
             damaged += 1
             continue
         state[str(briefing_id)] = instant
@@ -593,10 +622,10 @@ def _default_publish() -> PublishFunction:
     return publishing.publish
 
 
-def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetime, zone: str,
+def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetime, zone: str, lock: BuildLock,
                 publish: PublishFunction | None = None, wait: float = 300.0, jobs: int | None = None,
                 ) -> tuple[list[PublishResult], PublishReport | None, BaseException | None]:
-    """Publish ``briefing_ids`` in one call and append one run-log line per briefing.
+    """Publish ``briefing_ids`` in one call and append one run-log line per briefing, under ``lock`` (held).
 
     Returns the results (one per briefing, in the order given), the report (None when publish raised) and
     the exception publish raised, if it did: this function itself raises only for the run log.
@@ -608,7 +637,7 @@ def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetim
     report: PublishReport | None = None
     failure: BaseException | None = None
     try:
-        report = publish(Path(root), only=list(briefing_ids), now=at, wait=wait, jobs=jobs)
+        report = publish(Path(root), only=list(briefing_ids), now=at, wait=wait, jobs=jobs, lock=lock)
     except ProblemsFound as error:
         failure = error
         lines = [str(problem) for problem in error.problems]
@@ -657,8 +686,12 @@ class OnceReport:
 
 
 def run_once(root: Path, *, now: datetime.datetime | None = None, publish: PublishFunction | None = None,
-             wait: float = 300.0, jobs: int | None = None) -> OnceReport:
-    """``briefings schedule --once``: publish what is due at ``now`` (default: the clock); see the module docstring."""
+             wait: float = 300.0, jobs: int | None = None, on_wait: Callable[[], None] | None = None) -> OnceReport:
+    """``briefings schedule --once``: publish what is due at ``now`` (default: the clock); see the module docstring.
+
+    ``wait`` and ``on_wait`` are the lock's (:func:`briefings.lock.project_lock`)."""
+    from .lock import BuildLock
+
     started = time.monotonic()
     root = Path(root)
     at = _aware(now or system_clock())
@@ -666,25 +699,34 @@ def run_once(root: Path, *, now: datetime.datetime | None = None, publish: Publi
     if problem is not None:  # found now, before anything is published, not when logging what was
         raise ProblemsFound([problem])
     schedules = load_schedules(root)
+    # A first look without the lock: a pass that has nothing to do (most cron passes) neither waits for a
+    # build in progress nor creates output/. Runs only move the state forward: what is not due now stays so.
     state, notice = read_state(root)
-    due = due_briefings(schedules, state, at)
-    report = OnceReport(_local(at, schedules.zone), schedules, due, notice=notice)
-    if not due:
-        if notice is not None:  # leave a sound file behind
-            write_state(root, state, schedules)
-        report.seconds = time.monotonic() - started
-        return report
-    results, published, failure = publish_run(root, [item.briefing_id for item in due], at=at,
-                                              zone=schedules.zone, publish=publish, wait=wait, jobs=jobs)
-    if failure is not None:
-        raise failure
-    assert published is not None
-    report.results = results
-    report.warnings = list(published.warnings)
-    new_state = dict(state)
-    for item in due:
-        new_state[item.briefing_id] = item.scheduled
-    write_state(root, new_state, schedules)
+    if notice is None and not due_briefings(schedules, state, at):
+        return OnceReport(_local(at, schedules.zone), schedules, seconds=time.monotonic() - started)
+    with BuildLock(root, wait, on_wait=on_wait) as lock:
+        lock.take()
+        # Decided again under the lock: a run that held it until now has recorded what it published.
+        state, notice = read_state(root)
+        due = due_briefings(schedules, state, at)
+        report = OnceReport(_local(at, schedules.zone), schedules, due, notice=notice)
+        if not due:
+            if notice is not None:  # leave a sound file behind
+                write_state(root, state, schedules)
+            report.seconds = time.monotonic() - started
+            return report
+        results, published, failure = publish_run(root, [item.briefing_id for item in due], at=at,
+                                                  zone=schedules.zone, lock=lock, publish=publish, wait=wait,
+                                                  jobs=jobs)
+        if failure is not None:
+            raise failure
+        assert published is not None
+        report.results = results
+        report.warnings = list(published.warnings)
+        new_state = dict(state)
+        for item in due:
+            new_state[item.briefing_id] = item.scheduled
+        write_state(root, new_state, schedules)
     report.seconds = time.monotonic() - started
     return report
 
@@ -799,6 +841,9 @@ class Scheduler:
     def run_job(self, expression: str, briefing_ids: Sequence[str]) -> list[PublishResult] | None:
         """One scheduled run: publish ``briefing_ids`` together, log each, record the state. Never raises.
 
+        All of it under the project's lock, leaving out (with a line saying so) a briefing whose state already
+        records the scheduled time: a ``schedule --once`` made it.
+
         Returns None (doing nothing) when stopping, or when the same job's previous run is still going.
         """
         if self._stopping.is_set():
@@ -819,16 +864,41 @@ class Scheduler:
             lock.release()
 
     def _run(self, expression: str, briefing_ids: Sequence[str]) -> list[PublishResult]:
+        from .lock import BuildLock
+
         zone = self.schedules.zone if self.schedules else "UTC"
         at = _aware(self.clock())
+        when = _local(at, zone)
+        scheduled = last_run(expression, zone, at) or at
+        unrecorded: list[Problem] = []
         try:
-            results, report, failure = publish_run(self.root, briefing_ids, at=at, zone=zone, publish=self.publish,
-                                                   wait=self.wait, jobs=self.jobs)
-        except ProblemsFound as error:  # the run log could not be written: say so, carry on
+            problem = _editions_problem(self.root) or check_run_log(self.root)
+            if problem is not None:
+                raise ProblemsFound([problem])
+            # Under the lock, as ``schedule --once``: the state is read, the run made and the state written with
+            # no other run in between, and a scheduled time that a --once run has already made is not made again.
+            with BuildLock(self.root, self.wait) as lock:
+                lock.take()
+                state, _ = read_state(self.root)
+                made = [briefing_id for briefing_id in briefing_ids
+                        if briefing_id in state and state[briefing_id] >= scheduled]
+                if made:
+                    self.echo(printable(f"{when.isoformat(timespec='seconds')} already run for "
+                                        f"{scheduled.isoformat(timespec='minutes')}: {', '.join(made)}"))
+                    briefing_ids = [briefing_id for briefing_id in briefing_ids if briefing_id not in made]
+                    if not briefing_ids:
+                        return []
+                results, report, failure = publish_run(self.root, briefing_ids, at=at, zone=zone, lock=lock,
+                                                       publish=self.publish, wait=self.wait, jobs=self.jobs)
+                if failure is None:
+                    try:
+                        write_state(self.root, {**state, **dict.fromkeys(briefing_ids, scheduled)}, self.schedules)
+                    except ProblemsFound as error:  # the run was made and logged; only the state is behind
+                        unrecorded = error.problems
+        except ProblemsFound as error:  # no lock, or the run log cannot be written: say so, carry on
             for problem in error.problems:
                 self.echo_error(str(problem))
             return []
-        when = _local(at, zone)
         for result in results:
             record = RunRecord(when, result.briefing_id, result.outcome, result.edition,
                                tuple(str(problem) for problem in result.problems), result.seconds)
@@ -844,14 +914,8 @@ class Scheduler:
         if report is not None:
             for warning in report.warnings:
                 self.echo_error(str(warning))
-        scheduled = last_run(expression, zone, at) or at
-        try:
-            state, _ = read_state(self.root)
-            state.update({briefing_id: scheduled for briefing_id in briefing_ids})
-            write_state(self.root, state, self.schedules)
-        except ProblemsFound as error:
-            for problem in error.problems:
-                self.echo_error(str(problem))
+        for problem in unrecorded:
+            self.echo_error(str(problem))
         return results
 
     # -- running

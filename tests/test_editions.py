@@ -607,3 +607,26 @@ def test_hostile_topics_in_an_old_edition_do_not_break_what_changed(root: Path) 
     assert schema_errors(json.loads(edition_file(root, "both", 2, "2026-11-21", "json").read_bytes())) == []
     markdown = edition_file(root, "both", 2, "2026-11-21", "md").read_text(encoding="utf-8")
     assert "- **Topic removed:** gone-topic" in markdown  # its id stands in for the missing title
+
+
+def test_a_first_publish_reads_the_last_editions_under_the_lock(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two first publishes at once (output/ not there yet) once both numbered "edition 1", even with two dates.
+    from briefings import build as building
+    from briefings.lock import project_lock
+
+    seen: list[str] = []
+    latest_edition = building.latest_edition
+
+    def looking(output_dir: Path, project_root: Path, briefing_id: str) -> object:
+        try:
+            with project_lock(project_root, 0):
+                seen.append("free")
+        except ProblemsFound:
+            seen.append("held")
+        return latest_edition(output_dir, project_root, briefing_id)
+
+    monkeypatch.setattr(building, "latest_edition", looking)
+    assert not (root / "output").exists()
+    assert outcomes(run(root, "2026-11-20")) == {"alpha": ("published", 1), "beta": ("published", 1),
+                                                 "both": ("published", 1)}
+    assert seen == ["held", "held", "held"]

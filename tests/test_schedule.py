@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from briefings import publish as publishing
 from briefings import schedule as scheduling
 from briefings.cli import main
 from briefings.errors import Problem, ProblemsFound
+from briefings.lock import BuildLock, project_lock
 from briefings.publish import PublishReport, PublishResult
 
 from .conftest import write
@@ -73,7 +75,9 @@ class FakePublish:
         self.editions: dict[str, int] = {}
 
     def __call__(self, root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
-                 wait: float = 300.0, jobs: int | None = None) -> PublishReport:
+                 wait: float = 300.0, jobs: int | None = None, lock: BuildLock | None = None) -> PublishReport:
+        # A scheduled run decides what is due under the project's lock, and hands it over (held).
+        assert lock is not None and lock.held
         self.calls.append({"root": root, "only": list(only), "now": now})
         if self.raises is not None:
             raise self.raises
@@ -346,6 +350,61 @@ def test_usage_errors(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 2 and "is not an ISO 8601 date and time" in result.output
 
 
+# Times at the far ends of the calendar once overflowed (exit 70) while the project's zone was applied.
+OUT_OF_RANGE = ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00", "9999-12-31T23:59:59+00:00", "9999-12-31T23:59",
+                "1969-12-31T23:59+00:00", "3000-01-01T00:00-14:00"]
+FAR_ZONES = """\
+    timezone: {zone}
+    briefings:
+      daily:
+        title: Daily note
+        topics: [test-topic]
+        schedule: "0 6 * * *"
+    """
+
+
+@pytest.mark.parametrize("when", OUT_OF_RANGE)
+@pytest.mark.parametrize("mode", ["--once", "--list"])
+def test_now_out_of_range_is_a_usage_error(project: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
+                                           when: str) -> None:
+    write(project, "briefings.yaml", FAR_ZONES.format(zone="Pacific/Kiritimati"))
+    fake = FakePublish()
+    result = invoke(monkeypatch, fake, "--project", str(project), mode, "--now", when)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '--now': '{when}' is out of range: "
+                                              "give a date in the years 1970 to 2999")
+    assert fake.calls == [] and not (project / "output").exists()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31T23:59:59", "1969-12-31T23:59", "3000-01-01"])
+def test_publish_now_out_of_range_is_a_usage_error(project: Path, when: str) -> None:
+    result = CliRunner().invoke(main, ["publish", "--project", str(project), "--now", when])
+    assert result.exit_code == 2, result.output
+    assert "is out of range: give a date in the years 1970 to 2999" in result.stderr.splitlines()[-1]
+    assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
+@pytest.mark.parametrize("when", ["1970-01-01T00:00", "1970-01-01T00:00+14:00", "2999-12-31T23:59",
+                                  "2999-12-31T23:59:59.999999-23:59"])
+def test_now_at_the_ends_of_the_range_in_far_zones(project: Path, monkeypatch: pytest.MonkeyPatch, zone: str,
+                                                   when: str) -> None:
+    write(project, "briefings.yaml", FAR_ZONES.format(zone=zone))
+    listed = invoke(monkeypatch, None, "--project", str(project), "--list", "--now", when)
+    assert listed.exit_code == 0, listed.output
+    assert "daily: \"0 6 * * *\"; next: " in listed.stdout and "never" not in listed.stdout
+    ran = invoke(monkeypatch, FakePublish(), "--project", str(project), "--once", "--now", when)
+    assert ran.exit_code == 0, ran.output
+
+
+def test_the_years_now_takes_are_the_schedulers_and_in_the_help() -> None:
+    from briefings.commands import schedule as schedule_command
+
+    assert schedule_command.NOW_YEARS == (scheduling.FIRST_YEAR, scheduling.LAST_YEAR)
+    shown = " ".join(CliRunner().invoke(main, ["schedule", "--help"]).output.split())
+    assert "in the years 1970 to 2999" in shown
+
+
 # -- check: schedules and the time zone at their lines ----------------------------------------------------
 
 
@@ -416,6 +475,19 @@ def test_a_corrupt_state_file_is_started_afresh(project: Path, monkeypatch: pyte
     assert scheduling.read_state(project)[0] == {}
 
 
+def test_state_entries_out_of_range_are_damaged(project: Path) -> None:
+    # One far in the future would otherwise keep its briefing from ever being due again.
+    write(project, "briefings.yaml", SEVERAL)
+    write(project, STATE, json.dumps({"briefings": {"daily": {"last_run": "9999-12-31T23:59:59-23:59"},
+                                                   "weekly": {"last_run": "0001-01-01T00:00:00+00:00"},
+                                                   "hourly": {"last_run": "2026-03-02T06:00:00+00:00"}}}))
+    state, notice = scheduling.read_state(project)
+    assert list(state) == ["hourly"] and notice is not None and "2 damaged entries" in notice
+    fake = FakePublish()
+    assert [due.briefing_id for due in once(project, "2026-03-02T06:30:00+00:00", fake).due] == [
+        "daily", "weekly", "monthly"]
+
+
 @pytest.mark.parametrize("name", [STATE, RUNS])
 def test_a_state_file_or_run_log_linking_out_of_the_project_is_refused(project: Path, tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch,
@@ -477,6 +549,130 @@ def test_many_briefings_are_handled_in_bounded_time(project: Path) -> None:
     assert len(report.due) == 3000 and len(fake.calls) == 1
     assert once(project, "2026-03-02T06:30:00+00:00", fake).due == []
     assert time.monotonic() - started < 30
+
+
+# -- overlapping runs: one at a time, under the build lock ------------------------------------------------
+
+
+def test_a_run_that_waited_for_the_lock_finds_the_time_already_run(project: Path) -> None:
+    write(project, "briefings.yaml", SEVERAL)
+    fake, waiting, outcome = FakePublish(), threading.Event(), {}
+
+    def run() -> None:
+        try:
+            outcome["report"] = scheduling.run_once(project, now=at("2026-03-02T06:30:00+00:00"), publish=fake,
+                                                    wait=30, on_wait=waiting.set)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    with project_lock(project):  # another run holds the lock ...
+        thread.start()
+        assert waiting.wait(30)
+        # ... and, before letting go, records that it made this morning's runs.
+        scheduling.write_state(project, {"daily": at("2026-03-02T06:00:00+00:00"),
+                                         "weekly": at("2026-03-02T06:00:00+00:00"),
+                                         "monthly": at("2026-03-01T00:00:00+00:00"),
+                                         "hourly": at("2026-03-02T06:00:00+00:00")})
+    thread.join(30)
+    assert not thread.is_alive() and "error" not in outcome, outcome
+    assert outcome["report"].due == [] and fake.calls == [] and not (project / RUNS).exists()
+
+
+def test_a_run_that_cannot_take_the_lock_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, "briefings.yaml", SEVERAL)
+    fake = FakePublish()
+    with project_lock(project):
+        result = invoke(monkeypatch, fake, "--project", str(project), "--once", "--now", "2026-03-02T06:30+00:00",
+                        "--wait", "0")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("output/.briefings/lock: another build of this project is running; "
+                                             "try again later or raise --wait")
+    assert fake.calls == [] and not (project / RUNS).exists() and not (project / STATE).exists()
+
+
+def test_a_run_with_nothing_due_neither_waits_nor_creates_output(project: Path) -> None:
+    write(project, "briefings.yaml", SEVERAL)
+    fake = FakePublish()
+    assert once(project, "2026-03-02T00:00:00+00:00", FakePublish()).due  # a first pass makes them all
+    with project_lock(project):  # a long build in progress: nothing due, so no reason to wait for it
+        report = scheduling.run_once(project, now=at("2026-03-02T00:30:00+00:00"), publish=fake, wait=0)
+    assert report.due == [] and fake.calls == []
+    fresh = project.parent / "fresh"
+    write(fresh, "sources/references.yaml", (project / "sources/references.yaml").read_text())
+    write(fresh, "sources/topics/test-topic.yaml", (project / "sources/topics/test-topic.yaml").read_text())
+    assert scheduling.run_once(fresh, now=at("2026-03-02T00:30:00+00:00"), publish=fake).due == []
+    assert not (fresh / "output").exists()
+
+
+#: Runs in each ``schedule --once`` process of the test below: its first read of the schedule state waits at a
+#: barrier (the test, over loopback) until both processes have read it, the widest window two overlapping
+#: runs can have. It is the first read, made before the lock is taken, so the barrier cannot deadlock.
+BARRIER_SITECUSTOMIZE = '''
+import os, socket
+from briefings import schedule as scheduling
+
+_read_state = scheduling.read_state
+_first = [True]
+
+def read_state(root):
+    result = _read_state(root)
+    if _first:
+        _first.clear()
+        with socket.create_connection(("127.0.0.1", int(os.environ["BARRIER_PORT"])), timeout=60) as barrier:
+            barrier.sendall(b"read\\n")
+            barrier.recv(1)
+    return result
+
+scheduling.read_state = read_state
+'''
+
+
+def test_two_overlapping_once_processes_make_a_scheduled_time_once(project: Path, tmp_path: Path) -> None:
+    write(project, "briefings.yaml", """\
+        formats: [md]
+        briefings:
+          weekly:
+            title: Weekly round-up
+            topics: [test-topic]
+            schedule: "0 6 * * 1"
+        """)
+    site = tmp_path / "barrier-site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BARRIER_SITECUSTOMIZE)
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(60)
+    env = {**os.environ, "PYTHONPATH": str(site), "BARRIER_PORT": str(server.getsockname()[1])}
+    briefings = str(Path(sys.executable).with_name("briefings"))
+    command = [briefings, "schedule", "--project", str(project), "--once", "--now", "2026-03-02T06:30+00:00"]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(2)]
+    try:
+        arrived = []
+        for _ in processes:
+            connection, _ = server.accept()
+            connection.settimeout(60)
+            assert connection.recv(5) == b"read\n"
+            arrived.append(connection)
+        for connection in arrived:  # both have read the state: let them go on
+            connection.sendall(b"g")
+            connection.close()
+        outputs = [process.communicate(timeout=120) for process in processes]
+    finally:
+        server.close()
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    stdouts = sorted(stdout for stdout, _ in outputs)
+    assert stdouts[0] == "Nothing is due at 2026-03-02T06:30+00:00.\n", outputs
+    assert stdouts[1].startswith("published weekly as edition 1\n"), outputs
+    assert [(r["briefing"], r["outcome"], r["edition"]) for r in runs(project)] == [("weekly", "published", 1)]
+    assert sorted(path.name for path in (project / "output/editions/weekly").iterdir()
+                  if path.name.startswith("weekly-edition-")) == ["weekly-edition-0001-2026-03-02.json",
+                                                                  "weekly-edition-0001-2026-03-02.md"]
+    assert json.loads((project / STATE).read_text())["briefings"]["weekly"]["last_run"] == "2026-03-02T06:00:00+00:00"
 
 
 # -- the long-running scheduler: its job function ----------------------------------------------------------
@@ -582,6 +778,50 @@ def test_stopping_waits_for_the_run_in_progress_then_starts_no_other(project: Pa
     assert scheduler.run_job("0 6 * * *", ("daily",)) is None  # stopped: no new run
 
 
+def test_the_scheduler_does_not_repeat_a_time_a_once_run_made(project: Path) -> None:
+    write(project, "briefings.yaml", SEVERAL.replace('"0 0 1 * *"', '"0 6 * * *"'))
+    once(project, "2026-03-02T06:00:30+00:00", FakePublish())  # the cron pass ran 06:00 first
+    fake, lines = FakePublish(), []
+    scheduler = make_scheduler(project, fake, lines, clock="2026-03-02T06:00:00+00:00")
+    scheduler.load()
+    assert scheduler.run_job("0 6 * * *", ("daily", "monthly")) == []
+    assert fake.calls == [] and len(runs(project)) == 4
+    assert lines == ["2026-03-02T06:00:00+00:00 already run for 2026-03-02T06:00+00:00: daily, monthly"]
+    # A briefing the state does not record as run at that time is still published.
+    state, _ = scheduling.read_state(project)
+    scheduling.write_state(project, {key: value for key, value in state.items() if key != "monthly"})
+    assert [result.briefing_id for result in scheduler.run_job("0 6 * * *", ("daily", "monthly")) or []] == [
+        "monthly"]
+    assert fake.published == [["monthly"]] and len(runs(project)) == 5
+
+
+def test_a_once_run_waits_for_the_scheduler_run_in_progress_and_does_not_repeat_it(project: Path) -> None:
+    write(project, "briefings.yaml", SEVERAL)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_publish(root: Path, *, only: Sequence[str], lock: BuildLock, **options: object) -> PublishReport:
+        assert lock.held
+        entered.set()
+        release.wait(30)
+        return PublishReport([PublishResult(briefing_id, "published", edition=1) for briefing_id in only])
+
+    scheduler = make_scheduler(project, slow_publish, clock="2026-03-02T06:00:00+00:00")
+    scheduler.load()
+    job = threading.Thread(target=scheduler.run_job, args=("0 * * * *", ("hourly",)))
+    job.start()
+    try:
+        assert entered.wait(30)
+        fake = FakePublish()
+        report = scheduling.run_once(project, now=at("2026-03-02T06:00:30+00:00"), publish=fake, wait=30,
+                                     on_wait=release.set)
+    finally:
+        release.set()
+        job.join(30)
+    assert fake.published == [["daily", "weekly", "monthly"]]
+    assert [r["briefing"] for r in runs(project)] == ["hourly", "daily", "weekly", "monthly"]
+    assert [due.briefing_id for due in report.due] == ["daily", "weekly", "monthly"]
+
+
 def test_reload_keeps_the_old_schedule_when_the_new_file_is_invalid(project: Path) -> None:
     write(project, "briefings.yaml", SEVERAL)
     lines: list[str] = []
@@ -606,7 +846,7 @@ FAKE_SITECUSTOMIZE = '''
 import datetime, json, os
 from briefings import publish as publishing
 
-def fake_publish(root, *, only=(), now=None, wait=300.0, jobs=None):
+def fake_publish(root, *, only=(), now=None, wait=300.0, jobs=None, lock=None):
     with open(os.environ["FAKE_PUBLISH_LOG"], "a") as log:
         log.write(json.dumps({"only": list(only), "now": now.isoformat() if now else None}) + "\\n")
     return publishing.PublishReport([publishing.PublishResult(b, "published", edition=1) for b in only])

@@ -32,6 +32,7 @@ from ..cli import (
     say,
 )
 from ..errors import printable, relative_path
+from .schedule import check_now_year
 
 
 def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
@@ -119,6 +120,11 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
         yield update
 
 
+def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
+    """``publish --now``, refused outside the years ``schedule --now`` takes, as a usage error."""
+    return None if value is None else check_now_year(value.isoformat(sep="T"), value)
+
+
 @click.command()
 @project_option
 @click.option("--only", multiple=True, metavar="ID", help="Publish only this briefing (repeatable).")
@@ -127,7 +133,9 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
 @click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
               help="How long to wait for a build of this project to finish (0: fail at once).")
 @click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]), default=None,
-              hidden=True, help="Publish as if it were this time (UTC), for tests and rehearsals.")
+              hidden=True, callback=lambda context, parameter, value: _publish_now(value),
+              help="Publish as if it were this time (UTC; in the years schedule --now takes), for tests and "
+                   "rehearsals.")
 @archive_dir_option
 @handles_problems("publish")
 def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,

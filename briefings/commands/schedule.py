@@ -6,7 +6,9 @@ briefing at its times and re-reading ``briefings.yaml`` when it changes;
 ``--once`` publishes what is due now and exits (0 when everything due was
 published or unchanged, 1 when anything failed); ``--list`` prints each
 briefing's schedule and its next three times in the project's time zone.
-``--now`` (for testing) fixes the instant ``--once`` and ``--list`` act at.
+``--now`` (for testing) fixes the instant ``--once`` and ``--list`` act at;
+a time outside the years :data:`NOW_YEARS` is a usage error (exit 2), as
+is one that is not ISO 8601.
 The logic is :mod:`briefings.schedule`, imported on first use (it imports
 APScheduler); the publish function is :func:`briefings.publish.publish`.
 """
@@ -35,15 +37,30 @@ from ..cli import (
 )
 from ..errors import printable
 
+#: The years ``--now`` accepts: :data:`briefings.schedule.FIRST_YEAR` and :data:`~briefings.schedule.LAST_YEAR`,
+#: written out so that ``--help`` need not import APScheduler (tests/test_schedule.py checks that they agree).
+NOW_YEARS = (1970, 2999)
+
+
+def check_now_year(value: str, instant: datetime.datetime) -> datetime.datetime:
+    """``instant`` (``value`` as given), or a usage error if its date is outside :data:`NOW_YEARS`."""
+    if not NOW_YEARS[0] <= instant.year <= NOW_YEARS[1]:
+        raise click.BadParameter(f"'{printable(value)}' is out of range: give a date in the years "
+                                 f"{NOW_YEARS[0]} to {NOW_YEARS[1]}")
+    return instant
+
 
 def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> datetime.datetime | None:
     if value is None:
         return None
     try:
-        return datetime.datetime.fromisoformat(value.strip())
+        instant = datetime.datetime.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(f"'{printable(value)}' is not an ISO 8601 date and time "
                                  "(e.g. 2026-03-02T06:00 or 2026-03-02T06:00+00:00)") from None
+    # Checked on the date as written: offsets are under a day, so in any zone the instant stays far from the
+    # ends of what datetime and APScheduler can represent (see briefings.schedule).
+    return check_now_year(value, instant)
 
 
 def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
@@ -60,9 +77,10 @@ def _seconds(context: click.Context, parameter: click.Parameter, value: float) -
 @click.option("--list", "list_", is_flag=True, help="Show each briefing's schedule and its next three run times.")
 @click.option("--now", metavar="ISO-DATETIME", callback=_instant,
               help="For testing: act as if it were this instant (with --once or --list; without an offset it is "
-                   "in the project's time zone).")
+                   f"in the project's time zone; in the years {NOW_YEARS[0]} to {NOW_YEARS[1]}).")
 @click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
-              help="How long a run waits for another build of this project to finish.")
+              help="How long a run waits for another build or run of this project to finish (0: fail at once); "
+                   "a run that waited finds what the other one published already done.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Render in N worker processes. Default: the number of CPUs available.")
 @archive_dir_option
@@ -114,7 +132,8 @@ def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait
     if now is not None and now.tzinfo is None:
         now = _at(scheduling, scheduling.load_schedules(project).zone, now)  # type: ignore[attr-defined]
     report = scheduling.run_once(project, now=now, wait=wait, jobs=jobs,  # type: ignore[attr-defined]
-                                 publish=_publisher(archive_dir))
+                                 publish=_publisher(archive_dir),
+                                 on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
