@@ -2,10 +2,17 @@
 
 Contract: :func:`serve_project` serves the project's ``output/`` and an index
 page at ``/`` (each briefing with its title, as-of dates and links to its
-HTML, PDF and Markdown when they exist, and the files of
+HTML, PDF and Markdown as far as they exist and are served, and the files of
 ``output/editions/<id>/``, newest first, when there are any), and meanwhile rebuilds through
 the same watcher core as ``watch`` (:class:`briefings.watch.ProjectWatcher`,
 HTML first, then the other formats) until ``stop_event`` is set.
+
+The pages the preview makes itself (the index, the problems banner and
+reload script added to served pages, the page shown while ``output/`` is
+refused) are Jinja templates in ``briefings/live_templates/``, rendered with
+autoescaping on: file names in ``output/`` and problem messages may hold any
+character. They are package data but not briefing templates (``templates
+list`` does not show them).
 
 Every HTML page it serves (never the file on disk) gets, just before
 ``</body>``, a small inline script that listens to Server-Sent Events at
@@ -25,9 +32,17 @@ Safety: the server binds 127.0.0.1 only (any other host is refused with
 reach it through a DNS name rebound to this machine). It serves regular files
 inside ``output/`` only: no ``..``, no dotfiles or dot-directories (the
 build's ``output/.briefings/`` bookkeeping, temporaries), no symbolic link
-leading out of ``output/``; anything else is 404. GET and HEAD only (405
-otherwise); content types are fixed by suffix, with ``nosniff`` and
-``no-store``.
+leading out of ``output/``; anything else is 404. ``output/`` itself is vetted
+as the build vets it: one linked out of the project (or whose ``.briefings/``
+is) is refused at start (:class:`~briefings.errors.ProblemsFound`), and if it
+becomes so while serving, every request is answered 403 with a page naming the
+problem, and nothing of it is read. A file is opened without following a link
+in its last component and, where the system can say which file was opened
+(``/proc/self/fd`` on Linux, ``F_GETPATH`` on macOS), served only if that is
+inside ``output/``, so a directory swapped for a link between the check and the
+read serves nothing either. The index links only files it would serve. GET and
+HEAD only (405 otherwise); content types are fixed by suffix, with ``nosniff``
+and ``no-store``.
 
 Why the standard library's :class:`http.server.ThreadingHTTPServer`: a
 preview for one person on one machine needs a handful of routes, one
@@ -39,10 +54,11 @@ connection suits Server-Sent Events, which hold their connection open.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import html
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -51,7 +67,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
+import jinja2
+
 from .errors import Problem, ProblemsFound
+from .files import check_project_dir
 from .watch import ProjectWatcher, RebuildResult, written_formats
 
 if TYPE_CHECKING:
@@ -61,6 +80,8 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 EVENTS_PATH = "/_briefings/events"
 OUTPUT_DIR = "output"
+#: The preview's own pages (not briefing templates: kept apart from ``briefings/templates/``).
+LIVE_TEMPLATES_DIR = Path(__file__).parent / "live_templates"
 EDITIONS_DIR = "editions"
 #: The newest editions of each briefing listed on the index (the rest are counted).
 MAX_EDITIONS_SHOWN = 10
@@ -129,27 +150,17 @@ class PreviewState:
 
 # -- what is added to served pages ------------------------------------------------------------------------------
 
-_RELOAD_SCRIPT = """<script>
-/* Added by `briefings serve` (not in the file on disk): reload when this page's briefing is rebuilt. */
-(function () {
-  var page = %(page)s, generation = %(generation)d, errors = %(errors)s;
-  var source = new EventSource(%(events)s);
-  source.addEventListener("state", function (event) {
-    var state = JSON.parse(event.data);
-    var rebuilt = page === null ? state.generation > generation : (state.rebuilt[page] || 0) > generation;
-    if (rebuilt || state.errors !== errors) {
-      source.close();
-      window.location.reload();
-    }
-  });
-}());
-</script>
-"""
+
+@functools.cache
+def _pages() -> jinja2.Environment:
+    """The environment of the preview's own pages: autoescaped whatever the templates' names end in."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(LIVE_TEMPLATES_DIR), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
 
 
-def _script_value(value: object) -> str:
-    """A JSON value safe inside an inline script."""
-    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def _render(name: str, **context: Any) -> str:
+    return _pages().get_template(name).render(**context)
 
 
 def live_additions(state: PreviewState, page: str | None) -> str:
@@ -157,19 +168,8 @@ def live_additions(state: PreviewState, page: str | None) -> str:
     (None: the index, which reloads after every build)."""
     with state._changed:
         generation, errors, problems = state.generation, state.errors_key, state.problems
-    parts = []
-    if problems:
-        items = "".join(f"<li>{html.escape(problem)}</li>" for problem in problems)
-        parts.append(
-            '<div id="briefings-preview-problems" role="alert" style="position:fixed;top:0;left:0;right:0;'
-            "z-index:2147483647;max-height:60vh;overflow:auto;margin:0;padding:0.75em 1em;background:#fff1f0;"
-            'color:#5c0000;border-bottom:3px solid #b00;font:14px/1.45 monospace">'
-            "<p style=\"margin:0 0 0.5em;font-weight:bold\">The last build failed; this is the last good version. "
-            "Fix the file and save it: this page reloads by itself.</p>"
-            f'<ul style="margin:0;padding-left:1.5em">{items}</ul></div>\n')
-    parts.append(_RELOAD_SCRIPT % {"page": _script_value(page), "generation": generation,
-                                   "errors": _script_value(errors), "events": _script_value(EVENTS_PATH)})
-    return "".join(parts)
+    return _render("additions.html.j2", problems=problems, page=page, generation=generation, errors=errors,
+                   events=EVENTS_PATH)
 
 
 def inject(document: bytes, additions: str) -> bytes:
@@ -189,48 +189,37 @@ def index_page(root: Path, state: PreviewState) -> bytes:
     output = root / OUTPUT_DIR
     project = state.project
     if project is not None:
-        entries = [(briefing.id, briefing.title, _as_of_text(briefing)) for briefing in project.briefings]
-    else:  # no successful build yet: what output/ holds
+        briefings = [(briefing.id, briefing.title, _as_of_text(briefing)) for briefing in project.briefings]
+    else:  # no successful build yet: what output/ holds (its names may be anything: the template escapes them)
         stems = sorted({path.stem for path in output.glob("*.html") if not path.name.startswith(".")}) \
             if output.is_dir() else []
-        entries = [(stem, stem, "") for stem in stems]
-    items = []
-    for briefing_id, title, as_of in entries:
-        links = [f'<a href="/{briefing_id}.{suffix}">{label}</a>'
-                 for suffix, label in (("html", "HTML"), ("pdf", "PDF"), ("md", "Markdown"))
-                 if (output / f"{briefing_id}.{suffix}").is_file()]
-        items.append(
-            f'<li class="briefing" id="briefing-{html.escape(briefing_id)}">'
-            f"<h2>{html.escape(title)}</h2>"
-            f"<p><code>{html.escape(briefing_id)}</code>{html.escape(as_of)}</p>"
-            f"<p>{' · '.join(links) or 'Not built yet.'}</p>"
-            f"{_editions(output, briefing_id)}</li>")
-    if state.building and not items:
-        body = "<p>Building…</p>"
-    else:
-        body = f"<ul class=\"briefings\">{''.join(items)}</ul>" if items else "<p>No briefings yet.</p>"
-    document = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Briefings: live preview</title>
-<style>
-body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 50em; margin: 2em auto; padding: 0 1em; color: #222; }}
-ul.briefings {{ list-style: none; padding: 0; }}
-li.briefing {{ border-top: 1px solid #ccc; padding: 0.5em 0; }}
-h2 {{ font-size: 1.2em; margin: 0.3em 0; }}
-p {{ margin: 0.2em 0; }}
-</style>
-</head>
-<body>
-<h1>Briefings: live preview</h1>
-<p>Drafts in <code>{html.escape(str(output))}</code>, rebuilt as you save; open pages reload by themselves.</p>
-{body}
-</body>
-</html>
-"""
+        briefings = [(stem, stem, "") for stem in stems]
+    entries = []
+    for briefing_id, title, as_of in briefings:
+        links = _links(output, [f"{briefing_id}.{suffix}" for suffix in ("html", "pdf", "md")])
+        entries.append({"id": briefing_id, "title": title, "as_of": as_of, "links": links,
+                        **_editions(output, briefing_id)})
+    document = _render("index.html.j2", output=str(output), entries=entries, building=state.building)
     return inject(document.encode("utf-8"), live_additions(state, None))
+
+
+def refused_page(root: Path, state: PreviewState, problem: Problem) -> bytes:
+    """What every request is answered while ``output/`` is refused: the problem, and the reload script."""
+    document = _render("refused.html.j2", output=str(root / OUTPUT_DIR), problem=str(problem))
+    return inject(document.encode("utf-8"), live_additions(state, None))
+
+
+_LABELS = {"html": "HTML", "pdf": "PDF", "md": "Markdown", "json": "JSON"}
+
+
+def _links(output: Path, relative_paths: list[str]) -> list[dict[str, str]]:
+    """A link to each of ``relative_paths`` (inside ``output``) that would be served, labelled by its format."""
+    links = []
+    for relative in relative_paths:
+        url = "/" + quote(relative)
+        if resolve_output_file(output, url) is not None:
+            links.append({"href": url, "label": _LABELS[relative.rsplit(".", 1)[-1]]})
+    return links
 
 
 def _as_of_text(briefing: Any) -> str:
@@ -240,47 +229,109 @@ def _as_of_text(briefing: Any) -> str:
     return f" — facts as of {briefing.as_of.isoformat()} to {briefing.latest_as_of.isoformat()} ({topics})"
 
 
-def _editions(output: Path, briefing_id: str) -> str:
-    """The briefing's published editions, newest first: number, date and a link to each of its files."""
+def _editions(output: Path, briefing_id: str) -> dict[str, Any]:
+    """The briefing's published editions, newest first: number, date and a link to each of its files served."""
     from .editions import file_name, list_editions
     from .files import FileProblem
 
     try:
         editions = list_editions(output, output.parent, briefing_id)
     except FileProblem:  # output/editions/ linked out of the project: nothing of it is shown (or served)
-        return ""
-    if not editions:
-        return ""
+        return {"editions": [], "earlier": 0}
     rows = []
     for edition in reversed(editions[-MAX_EDITIONS_SHOWN:]):
-        links = []
-        for suffix, label in (("html", "HTML"), ("pdf", "PDF"), ("md", "Markdown"), ("json", "JSON")):
-            name = file_name(briefing_id, edition.number, edition.date, suffix)
-            path = edition.path.parent / name
-            if path.is_file() and not path.is_symlink():
-                links.append(f'<a href="/{EDITIONS_DIR}/{quote(briefing_id)}/{html.escape(quote(name))}">{label}</a>')
-        rows.append(f"<li>Edition {edition.number} · {edition.date.isoformat()}: {' · '.join(links)}</li>")
-    more = f"<li>… and {len(editions) - MAX_EDITIONS_SHOWN} earlier</li>" if len(editions) > MAX_EDITIONS_SHOWN else ""
-    return f'<div class="editions"><p>Editions:</p><ul>{"".join(rows)}{more}</ul></div>'
+        names = [f"{EDITIONS_DIR}/{briefing_id}/{file_name(briefing_id, edition.number, edition.date, suffix)}"
+                 for suffix in ("html", "pdf", "md", "json")]
+        links = _links(output, names)
+        if links:  # none when output/editions/ leads elsewhere in the project: nothing there is served
+            rows.append({"number": edition.number, "date": edition.date.isoformat(), "links": links})
+    return {"editions": rows, "earlier": max(len(editions) - MAX_EDITIONS_SHOWN, 0) if rows else 0}
 
 
 # -- the server -------------------------------------------------------------------------------------------------
 
 
+def output_problem(root: Path) -> Problem | None:
+    """Why the project's ``output/`` must not be served from (linked out of the project, not a directory), if so."""
+    return check_project_dir(root / OUTPUT_DIR, root)
+
+
 def resolve_output_file(output: Path, url_path: str) -> Path | None:
-    """The regular file inside ``output`` that ``url_path`` names, or None if it names nothing it may serve."""
+    """The regular file inside ``output`` that ``url_path`` names, or None if it names nothing it may serve.
+
+    ``output`` is a project's output directory: if it leads out of the project (its parent), nothing is served.
+    """
+    resolved = _resolve(output, url_path)
+    return Path(resolved[0]) if resolved is not None else None
+
+
+def _resolve(output: Path, url_path: str) -> tuple[str, str] | None:
+    """The real path of the file ``url_path`` names and the real path of ``output`` it was found inside."""
     relative = unquote(url_path)
     if "\\" in relative or "\0" in relative or not relative.startswith("/"):
         return None
     parts = relative[1:].split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
         return None
+    # Resolved once, and the file looked for inside what was vetted (a second realpath could see a swapped link).
     base = os.path.realpath(output)
-    target = os.path.realpath(os.path.join(base, *parts))
-    inside = os.path.relpath(target, base)
-    if inside.startswith("..") or os.path.isabs(inside) or any(part.startswith(".") for part in inside.split(os.sep)):
+    if not Path(base).is_relative_to(os.path.realpath(output.parent)) or not os.path.isdir(base):
         return None
-    return Path(target) if os.path.isfile(target) else None
+    target = os.path.realpath(os.path.join(base, *parts))
+    if not _inside(target, base) or not os.path.isfile(target):
+        return None
+    return target, base
+
+
+def _inside(path: str, base: str) -> bool:
+    """Whether the real path ``path`` is inside the real directory ``base`` and no part of it is hidden."""
+    inside = os.path.relpath(path, base)
+    return not (inside.startswith("..") or os.path.isabs(inside)
+                or any(part.startswith(".") for part in inside.split(os.sep)))
+
+
+def read_output_file(target: str, base: str) -> bytes | None:
+    """The bytes of ``target`` if the file opened is still inside ``base`` (both from :func:`_resolve`).
+
+    ``output/`` or a directory on the way may have been swapped for a link since ``target`` was resolved: the
+    last component is opened without following a link, and the file opened is checked by the path the system
+    gives for it, where it gives one. None if it cannot or must not be read.
+    """
+    try:
+        descriptor = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # replaced by a FIFO or device since: never read
+            return None
+        opened = _opened_path(descriptor)
+        if opened is not None and not _inside(opened, base):
+            return None
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _opened_path(descriptor: int) -> str | None:
+    """The path of the file open as ``descriptor``, as the system gives it (None where it cannot)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{descriptor}")  # Linux
+    except OSError:
+        pass
+    try:
+        import fcntl
+    except ImportError:  # Windows: no such call; the check before opening is all there is
+        return None
+    get_path = getattr(fcntl, "F_GETPATH", None)  # macOS
+    if get_path is None:
+        return None
+    try:
+        return os.fsdecode(fcntl.fcntl(descriptor, get_path, bytes(1024)).split(b"\0", 1)[0])
+    except OSError:
+        return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -308,28 +359,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.FORBIDDEN, b"Not this host.\n", "text/plain; charset=utf-8", body)
             return
         path = urlsplit(self.path).path
-        if path == "/":
-            self._send(HTTPStatus.OK, index_page(preview.root, preview.state), CONTENT_TYPES[".html"], body)
-        elif path == EVENTS_PATH:
+        if path == EVENTS_PATH:
             self._events(body)
+            return
+        # Vetted on every request: output/ may be swapped for a link out of the project while serving.
+        problem = output_problem(preview.root)
+        if problem is not None:
+            self._send(HTTPStatus.FORBIDDEN, refused_page(preview.root, preview.state, problem),
+                       CONTENT_TYPES[".html"], body)
+        elif path == "/":
+            self._send(HTTPStatus.OK, index_page(preview.root, preview.state), CONTENT_TYPES[".html"], body)
         else:
             self._file(path, body)
 
     def _file(self, path: str, body: bool) -> None:
         preview = self.server.preview
-        target = resolve_output_file(preview.root / OUTPUT_DIR, path)
-        if target is None:
+        resolved = _resolve(preview.root / OUTPUT_DIR, path)
+        data = read_output_file(*resolved) if resolved is not None else None
+        if resolved is None or data is None:
             self._send(HTTPStatus.NOT_FOUND, b"Not found.\n", "text/plain; charset=utf-8", body)
             return
-        try:
-            data = target.read_bytes()
-        except OSError:
-            self._send(HTTPStatus.NOT_FOUND, b"Not found.\n", "text/plain; charset=utf-8", body)
-            return
+        target, base = Path(resolved[0]), resolved[1]
         suffix = target.suffix.lower()
         if suffix == ".html":
-            top_level = target.parent == Path(os.path.realpath(preview.root / OUTPUT_DIR))
-            page = target.stem if top_level else ""
+            page = target.stem if str(target.parent) == base else ""
             data = inject(data, live_additions(preview.state, page))
         self._send(HTTPStatus.OK, data, CONTENT_TYPES.get(suffix, "application/octet-stream"), body)
 
@@ -427,9 +480,16 @@ def serve_project(root: Path, *, stop_event: threading.Event, port: int = DEFAUL
 
     ``on_ready(url)`` is called once the server listens (before the initial build).
     """
+    from .build import check_output_directory
+
     root = Path(root).absolute()
     if not root.is_dir():
         raise ProblemsFound([Problem(str(root), None, "the project directory does not exist")])
+    # The build's own check, before the port is taken: an output/ it refuses (linked out of the project, say)
+    # would otherwise be served from while every build fails.
+    problems = check_output_directory(root)
+    if problems:
+        raise ProblemsFound(problems)
     server = PreviewServer(root, port=port)
 
     def record(result: RebuildResult) -> None:

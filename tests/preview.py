@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,12 +17,16 @@ TIMEOUT = 60
 
 
 @contextmanager
-def running_preview(tmp_path: Path) -> Iterator[tuple[Path, str, queue.Queue[RebuildResult]]]:
+def running_preview(tmp_path: Path, prepare: Callable[[Path], None] | None = None,
+                    ) -> Iterator[tuple[Path, str, queue.Queue[RebuildResult]]]:
     """Serve a copy of the example (Markdown and HTML) on a free port: its root, its URL and its builds' results.
 
-    Ends the server when the block ends, and re-raises whatever the server thread raised.
+    ``prepare(root)``, if given, alters the copy before the server starts. Ends the server when the block ends,
+    and re-raises whatever the server thread raised.
     """
     root = copy_example(tmp_path / "example")
+    if prepare is not None:
+        prepare(root)
     urls: queue.Queue[str] = queue.Queue()
     results: queue.Queue[RebuildResult] = queue.Queue()
     stop = threading.Event()

@@ -7,7 +7,9 @@ first, then the other formats), printing one line per build, and reloads
 open pages when their briefing changes or a build fails or recovers (see
 :mod:`briefings.serve`). ``--open`` opens the index in the default browser.
 Ctrl-C stops it with one line, ``briefings: stopped serving``, and exit
-status 0. A port that cannot be used is a problem (exit 1).
+status 0. A port that cannot be used is a problem (exit 1), as is an
+``output/`` the build would refuse (linked out of the project, say): then
+nothing is served.
 """
 
 from __future__ import annotations
