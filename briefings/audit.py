@@ -13,8 +13,10 @@ What is checked:
 
 * **Quotes.** A fact's ``quote.text`` must stand, after
   :func:`briefings.verify.normalise` (typographic quotes, dashes, line
-  breaks), in the archived text of the fact's *first* source: ``verified``;
-  otherwise ``not-found``, an **error** whose message shows the closest
+  breaks, invisible characters) and as whole words
+  (:func:`briefings.verify.find_passage`: ``likely`` is not in "unlikely",
+  nor ``13`` in "130"), in the archived text of the fact's *first* source:
+  ``verified``; otherwise ``not-found``, an **error** whose message shows the closest
   passage of the archive. A quote whose first source has no archive (no
   ``archive:``, or the file is absent) is ``unverifiable``: warning
   ``quote-unverifiable``.
@@ -24,7 +26,9 @@ What is checked:
   fact whose every source carries verified evidence is *fully evidenced*.
 * **Numbers.** Every number a fact's text states (dates and years left out,
   see :func:`briefings.verify.numbers_in`) must be stated by one of its
-  evidence passages or its quote: otherwise warning ``number-not-in-evidence``
+  evidence passages or its quote (where a day, an ordinal, a time or a span
+  of years, ``13 June``, ``10:30``, ``2012-13``, states no number; see
+  :func:`briefings.verify.number_appears`): otherwise warning ``number-not-in-evidence``
   naming the number. Facts without evidence are not checked for numbers. A
   figure's numbers (:func:`briefings.verify.figure_numbers`) must be stated
   somewhere in the archived text of one of its sources; a figure none of

@@ -6,8 +6,11 @@ Contract:
   web page, a PDF and a YAML file introduces, and keeps a map back to the
   original: typographic quotes and apostrophes become ``'`` and ``"``, dash
   variants ``-``, any run of white space (line breaks, non-breaking and thin
-  spaces) one space, soft hyphens disappear, and the rest is Unicode NFKC,
-  except that superscripts, subscripts and vulgar fractions are only NFC'd.
+  spaces) one space, soft hyphens and the other invisible characters
+  (zero-width spaces and joiners, the word joiner, the byte-order mark…)
+  disappear, so that a word with one inside stays one word, and the rest is
+  Unicode NFKC, except that superscripts, subscripts and vulgar fractions
+  are only NFC'd.
   NFKC rather than NFC because ligatures (``ﬁ``), full-width forms, the
   ellipsis character and compatibility spaces are presentation, not words;
   superscripts and fractions are kept because NFKC would turn ``10²`` into
@@ -15,9 +18,12 @@ Contract:
   folded. Each character is normalised with the combining marks that follow
   it, so offsets always fall between whole characters of the original.
 * :func:`find_passage` finds a passage (a quotation) in an archived text,
-  exactly after normalisation, and reports it as ``[start, end)`` offsets in
-  the original text; :func:`closest_passage` finds the nearest passage when
-  there is no exact one, for the error message, in bounded time.
+  exactly after normalisation and as whole words (it starts and ends where
+  the archive's words and numbers do, :func:`is_boundary`: ``likely`` is
+  not in "unlikely", nor ``13`` in "130"), and reports it as ``[start,
+  end)`` offsets in the original text; :func:`closest_passage` finds the
+  nearest passage when there is no such one, for the error message, in
+  bounded time.
 * :func:`numbers_in` lists the numbers a text states (``£2.3bn``,
   ``2.5 per cent``, ``50,000``, ``thirteen``, ``two million``) by value,
   :func:`figure_numbers` those of a figure's value and unit, and
@@ -28,7 +34,9 @@ Contract:
 
 Everything is bounded: texts longer than :data:`MAX_TEXT_CHARS` are looked
 at only up to that length, passages beyond :data:`MAX_PASSAGE_CHARS` are
-never found, and at most :data:`MAX_NUMBERS` numbers are read from a text.
+never found (nor one standing inside longer words too many times before it
+stands as whole words), and at most :data:`MAX_NUMBERS` numbers are read
+from a text.
 """
 
 from __future__ import annotations
@@ -62,7 +70,13 @@ _QUOTES = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
 }
 _DASHES = {character: "-" for character in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}
-_SOFT_HYPHEN = "\u00ad"
+#: Unicode's default-ignorable code points (DerivedCoreProperties.txt): the soft hyphen, zero-width
+#: spaces and joiners, the word joiner, bidirectional marks, variation selectors, the byte-order
+#: mark... They are invisible, so a word with one inside is still one word ("un\u200blikely").
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 _KEEP_COMPATIBILITY = ("<super>", "<sub>", "<fraction>")
 # Characters that need no normalisation at all: printable ASCII other than space.
 _PLAIN_RUN = re.compile(r"[\x21-\x7e]+")
@@ -146,13 +160,13 @@ def _normalise_unit(unit: str) -> str:
         return _QUOTES[first] + unicodedata.normalize("NFC", unit[1:])
     if first in _DASHES:
         return "-" + unicodedata.normalize("NFC", unit[1:])
-    if first == _SOFT_HYPHEN:
+    if _INVISIBLE.match(first):
         return ""
     form = "NFC" if unicodedata.decomposition(first).startswith(_KEEP_COMPATIBILITY) else "NFKC"
     result = unicodedata.normalize(form, unit)
     # NFKC may produce characters that the tables fold (U+2011 becomes U+2010, a space).
     return "".join(_QUOTES.get(c, _DASHES.get(c, " " if c.isspace() else c)) for c in result
-                   if c != _SOFT_HYPHEN)
+                   if not _INVISIBLE.match(c))
 
 
 # -- passages --------------------------------------------------------------------------------------
@@ -171,11 +185,18 @@ def _normalised(archive: str | NormalisedText) -> NormalisedText:
 
 
 def find_passage(passage: str, archive: str | NormalisedText) -> Match | None:
-    """The first place ``passage`` stands in ``archive``, equal after :func:`normalise`, or None.
+    """The first place ``passage`` stands in ``archive`` as whole words, equal after :func:`normalise`, or None.
 
-    ``archive`` may be given already normalised, to look for many passages
-    in one document. An empty passage, or one longer than
-    :data:`MAX_PASSAGE_CHARS`, is never found.
+    Whole words: the passage must start and end where the archive's words
+    and numbers do (:func:`is_boundary`), so that ``likely that troops will
+    be sent`` is not found in "it is unlikely that troops will be sent", nor
+    ``confirmed 13`` in "confirmed 130 ships"; punctuation may stand at
+    either end (``"We are``, ``will be sent.``). ``archive`` may be given
+    already normalised, to look for many passages in one document. An empty
+    passage, or one longer than :data:`MAX_PASSAGE_CHARS`, is never found;
+    nor, to keep the work bounded, is one that stands inside longer words
+    more than 10,000 times before it stands as whole words (fewer times for
+    a long passage: 10 million characters' worth of them).
     """
     if len(passage) > MAX_PASSAGE_CHARS:
         return None
@@ -183,11 +204,101 @@ def find_passage(passage: str, archive: str | NormalisedText) -> Match | None:
     if not needle:
         return None
     haystack = _normalised(archive)
+    # Each place the passage stands costs about its length to confirm: the budget bounds the total.
+    candidates = max(1, min(_MAX_CANDIDATES, _CANDIDATE_CHARS // len(needle)))
     index = haystack.text.find(needle)  # linear: CPython uses the two-way algorithm for long needles
-    if index < 0:
-        return None
-    start, end = haystack.original_span(index, index + len(needle))
-    return Match(start, end, haystack.original[start:end])
+    while index >= 0 and candidates > 0:
+        if is_boundary(haystack, index) and is_boundary(haystack, index + len(needle)):
+            start, end = haystack.original_span(index, index + len(needle))
+            return Match(start, end, haystack.original[start:end])
+        candidates -= 1
+        index = haystack.text.find(needle, index + 1)
+    return None
+
+
+#: :func:`find_passage` looks at most at this many places where the passage stands inside longer words ...
+_MAX_CANDIDATES = 10_000
+#: ... and at most this many characters' worth of them (places times the passage's length).
+_CANDIDATE_CHARS = 10_000_000
+#: A number is looked for this far before a place ("one hundred and fifty thousand" is 30 characters).
+_NUMBER_REACH = 48
+#: :func:`closest_passage` widens a place to whole words at most this far either way, in characters.
+_WIDEN_CHARS = 100
+# Hyphens join the words either side ("non-binding"); other dashes (en, em, minus) separate them.
+_HYPHENS = frozenset("-\u2010\u2011\ufe63\uff0d")
+# Between two digits these are part of one number: "13.5", "130,000", "10:30", "24/7".
+_NUMBER_JOINERS = frozenset(".,:/")
+_SIGNS = frozenset("+-\u00b1")
+_AFTER_DIGITS = frozenset("%\u2030\u2031\u00b0")
+# Scripts written without spaces between words: there, any two characters may be a word boundary.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua000-\ua4cf\uf900-\ufaff\U00020000-\U0003ffff]")
+
+
+def _word_character(character: str) -> bool:
+    return character.isalnum() or character == "_" or unicodedata.category(character)[0] == "M"
+
+
+def is_boundary(text: NormalisedText, index: int) -> bool:
+    """Whether a passage may start or end at ``index`` of the normalised ``text``: not inside a word or number.
+
+    Not between two letters or digits (nor a letter and its combining mark);
+    not next to a hyphen, or an apostrophe between letters, that joins two
+    words into one ("non-binding", "can't"); not inside a number as
+    :func:`numbers_in` reads it, nor between a number and its sign, currency
+    or percent sign ("13.5", "130,000", "50 000", "£2.3 billion", "2.5 per
+    cent", "two million", "-5", "₴40bn", "5%"); not inside what one
+    character of the original became ("ﬁ", "…"). Invisible characters were
+    dropped by :func:`normalise`, so they join what stands either side. The
+    start and the end of the text are boundaries (the end only when the text
+    was not cut at :data:`MAX_TEXT_CHARS` in the middle of a word).
+    """
+    flat = text.text
+    if index <= 0:
+        return True
+    if index >= len(flat):
+        # A text cut at MAX_TEXT_CHARS goes on after its last character.
+        return len(text.original) <= MAX_TEXT_CHARS or not _word_character(text.original[text.ends[-1]])
+    if text.starts[index - 1] == text.starts[index]:
+        return False  # both come from one character of the original ("ﬁ" became "fi")
+    before, after = flat[index - 1], flat[index]
+    if _word_character(before) and _word_character(after):
+        return bool(_UNSPACED.match(before) or _UNSPACED.match(after))
+    if _joins(text, index - 1) or _joins(text, index):
+        return False
+    if before.isdigit() and (after in _AFTER_DIGITS or unicodedata.category(after) == "Sc"):
+        return False
+    if after.isdigit() and unicodedata.category(before) == "Sc":
+        return False
+    if after.isdigit() and before in _SIGNS and (index < 2 or not _word_character(flat[index - 2])):
+        return False  # a sign: "-5" (a minus sign, "−5", has been folded to "-5")
+    return not _inside_number(flat, index)
+
+
+def _joins(text: NormalisedText, at: int) -> bool:
+    """Whether the character at ``at`` joins the characters either side into one word or number."""
+    flat = text.text
+    if at <= 0 or at + 1 >= len(flat):
+        return False
+    before, character, after = flat[at - 1], flat[at], flat[at + 1]
+    if character == "-":
+        return (text.original[text.starts[at]] in _HYPHENS and _word_character(before)
+                and _word_character(after))
+    if character == "'":
+        return before.isalpha() and after.isalpha()
+    return character in _NUMBER_JOINERS and before.isdigit() and after.isdigit()
+
+
+def _inside_number(flat: str, index: int) -> bool:
+    """Whether ``index`` falls inside a number of ``flat`` as :func:`numbers_in` reads it ("50| 000",
+    "£2.3| billion", "two| million"), looking only near it: no number is longer than :data:`_NUMBER_REACH`."""
+    for match in _NUMBER.finditer(flat, max(0, index - _NUMBER_REACH), min(len(flat), index + 2 * _NUMBER_REACH)):
+        if match.start() >= index:
+            return False
+        if match.end() > index:
+            return True
+    return False
 
 
 _WORD = re.compile(r"\w+")
@@ -199,15 +310,31 @@ def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, f
     The ratio, from 0 to 1, is difflib's over the two passages' words
     compared without regard to case or punctuation (a 40-word quotation with
     one word changed scores about 0.97). ``("", 0.0)`` when no word of the
-    passage occurs in the archive. The work is bounded: candidate windows are
-    placed around at most 8 of the passage's rarest words in the archive, at
-    most 40 places each, and at most 200 words of the passage are compared.
+    passage occurs in the archive. When the passage's characters do stand in
+    the archive, but not as whole words (``likely`` in "unlikely", ``13`` in
+    "130"), the nearest passage is that place widened to whole words
+    (:func:`is_boundary`), which shows the difference. The work is bounded:
+    candidate windows are placed around at most 8 of the passage's rarest
+    words in the archive, at most 40 places each, and at most 200 words of
+    the passage are compared.
     """
     haystack = _normalised(archive)
-    wanted = [word.lower() for word in _WORD.findall(normalise(passage[:MAX_PASSAGE_CHARS]).text)]
-    wanted = wanted[:_CLOSEST_MAX_WORDS]
+    needle = normalise(passage[:MAX_PASSAGE_CHARS]).text
+    wanted = [word.lower() for word in _WORD.findall(needle)]
     if not wanted:
         return "", 0.0
+    index = haystack.text.find(needle)
+    if index >= 0:
+        low, high = _widened(haystack, index, index + len(needle))
+        found = [word.lower() for word in _WORD.findall(haystack.text[low:high])]
+        # The two differ only at their ends: those are compared (the words between are the same).
+        half = _CLOSEST_MAX_WORDS // 2
+        if len(found) > _CLOSEST_MAX_WORDS and len(wanted) > _CLOSEST_MAX_WORDS:
+            found, wanted = found[:half] + found[-half:], wanted[:half] + wanted[-half:]
+        ratio = difflib.SequenceMatcher(None, found, wanted, autojunk=False).ratio()
+        start, end = haystack.original_span(low, high)
+        return haystack.original[start:end], round(ratio, 3)
+    wanted = wanted[:_CLOSEST_MAX_WORDS]
     tokens = [(match.group().lower(), match.start(), match.end()) for match in _WORD.finditer(haystack.text)]
     words = [token[0] for token in tokens]
     places: dict[str, list[int]] = {word: [] for word in wanted}
@@ -254,6 +381,18 @@ def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, f
     return haystack.original[start:end], round(ratio, 3)
 
 
+def _widened(text: NormalisedText, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` of the normalised ``text`` widened to the nearest boundaries (:func:`is_boundary`),
+    at most :data:`_WIDEN_CHARS` characters either way."""
+    low = start
+    while low > max(0, start - _WIDEN_CHARS) and not is_boundary(text, low):
+        low -= 1
+    high = end
+    while high < min(len(text.text), end + _WIDEN_CHARS) and not is_boundary(text, high):
+        high += 1
+    return low, high
+
+
 # -- numbers ---------------------------------------------------------------------------------------
 
 _UNITS = {
@@ -298,7 +437,9 @@ _NUMBER = re.compile(
 # Tokens after the digit run are matched case-insensitively by the regex; the currency codes only upper case.
 _DATE_AFTER = re.compile(_SPACE + r"(?:of" + _SPACE + r")?(?:" + _MONTHS + r")\b", re.IGNORECASE)
 _DATE_BEFORE = re.compile(r"\b(?:" + _MONTHS + r")\.?" + _SPACE + r"$", re.IGNORECASE)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}")
+# ISO and numeric dates, times, and spans of years ("2012-13", "2024/25", "1999-2000": a season, a financial year).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}"
+                       r"|(?<![\d.,])(?:19|20)\d{2}[-/](?:(?:19|20)\d{2}|\d{2})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -341,22 +482,24 @@ def numbers_in(text: str, *, include_dates: bool = False) -> list[StatedNumber]:
     own (worked out from "on Sunday" and the publication date), so they are
     left out unless ``include_dates``: a bare whole number from 1900 to
     2100, a day next to a month name (``23 June``, ``June 23``), an ordinal
-    (``23rd``), and ISO or numeric dates and times (``2025-06-23``,
-    ``23/06/2025``, ``10:30``).
+    (``23rd``), and each number of an ISO or numeric date, a time or a span
+    of years (``2025-06-23``, ``23/06/2025``, ``10:30``, ``2012-13``).
     """
     normalised = normalise(text)
     flat = normalised.text
-    skip = [match.start() for match in _ISO_DATE.finditer(flat)] if not include_dates else []
-    skip_ends = [match.end() for match in _ISO_DATE.finditer(flat)] if not include_dates else []
+    dates = list(_ISO_DATE.finditer(flat))
+    date_starts = [match.start() for match in dates]
     found: list[StatedNumber] = []
     for match in _NUMBER.finditer(flat):
         if len(found) >= MAX_NUMBERS:
             break
-        at = bisect.bisect_right(skip, match.start()) - 1
-        if at >= 0 and match.start() < skip_ends[at]:
-            continue  # part of a date or time
         number = _read(match, flat)
-        if number is None or (number.date and not include_dates):
+        if number is None:
+            continue
+        at = bisect.bisect_right(date_starts, match.start()) - 1
+        if at >= 0 and match.start() < dates[at].end():  # part of a date or time
+            number = StatedNumber(number.value, number.currency, number.percent, True)
+        if number.date and not include_dates:
             continue
         start, end = normalised.original_span(*match.span())
         found.append(StatedNumber(number.value, number.currency, number.percent, number.date,
@@ -471,7 +614,7 @@ _UNIT_PARTS = re.compile(
 
 
 def _unit_parts(unit: str) -> tuple[str | None, int, bool]:
-    unit = unicodedata.normalize("NFKC", unit)
+    unit = normalise(unit[:MAX_PASSAGE_CHARS]).text  # as the text is: "£\u200bbn" is "£bn"
     match = _UNIT_PARTS.match(unit)
     assert match is not None  # every group is optional
     currency = _currency(match.group("currency"), None)
@@ -491,7 +634,13 @@ def _has_magnitude(written: str) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _passage_numbers(passage: str) -> tuple[StatedNumber, ...]:
-    return tuple(numbers_in(passage, include_dates=True))
+    # A bare year-like number may be a count ("2000 troops"); any other part of a date is a date:
+    # "13 June", "13th", "10:30" and "2012-13" do not state 13 ships or 30 drones.
+    return tuple(number for number in numbers_in(passage, include_dates=True)
+                 if not number.date or _BARE_YEAR.fullmatch(normalise(number.written).text))
+
+
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}|2100")
 
 
 def number_appears(number: StatedNumber, passages: Iterable[str]) -> bool:
@@ -499,8 +648,10 @@ def number_appears(number: StatedNumber, passages: Iterable[str]) -> bool:
 
     ``£2.3bn`` is stated by ``£2.3 billion``, ``2.3 billion pounds`` and
     ``£2,300m``, not by ``£2.3m`` or ``£2.26bn``; ``2.5%`` by ``2.5 per
-    cent``; ``13`` by ``thirteen``. The numbers of each passage are read once
-    and remembered for the next call.
+    cent``; ``13`` by ``thirteen``; no number by a day, an ordinal, a time
+    or a span of years (``13 June``, ``13th``, ``10:30``, ``2012-13``),
+    though a bare year-like number (``2000``) may state a count. The numbers
+    of each passage are read once and remembered for the next call.
     """
     return any(number.same_as(stated) for passage in passages for stated in _passage_numbers(passage))
 

@@ -245,6 +245,120 @@ def test_a_figure_whose_value_is_not_in_its_sources_archives_is_a_warning_with_h
     assert [item.outcome for item in project.audit.figures] == ["verified", "not-found", "unverifiable"]
 
 
+# -- whole words only --------------------------------------------------------------------------------------------
+
+WIRE = """\
+wire:
+  outlet: Wire Service
+  title: Troops and ships
+  published: 2025-03-06
+  reliability: B
+  archive: troops.txt
+"""
+
+#: The wire story: a negation and numbers that a passage cut from longer words would hide.
+WIRE_STORY = ("Officials said on 13 June it is un\u200blikely that troops will be sent. Officials confirmed 130 "
+              "ships. A $2.3bn loan was agreed.\n")
+
+
+def make_wire(root: Path, facts: str, *, figures: str = "") -> Path:
+    make(root, facts, figures=figures, references=REFERENCES + WIRE)
+    write(root, "sources/archive/troops.txt", WIRE_STORY)
+    return root
+
+
+def test_a_quote_cut_from_longer_words_is_an_error_showing_the_whole_words(tmp_path: Path) -> None:
+    # "likely" stands in the archive only as the end of "un(zero-width space)likely", "13" only as part of "130".
+    root = make_wire(tmp_path, """\
+  - id: troops
+    text: Troops are likely to be sent.
+    sources: [wire]
+    quote:
+      text: likely that troops will be sent
+      speaker: Officials
+  - id: ships
+    text: Officials confirmed the number of ships.
+    sources: [wire]
+    quote:
+      text: Officials confirmed 13
+      speaker: Officials
+""")
+    project, problems = load(root)
+    assert [problem.code for problem in problems] == ["quote-not-found", "quote-not-found"]
+    troops, ships = problems
+    assert troops.line == line_of(root, "text: likely that troops")
+    assert troops.message.startswith("fact 'troops': the quote is not in the archived text of 'wire' (troops.txt); "
+                                     "the closest passage (similarity 0.83) reads: \"un\u200blikely that troops")
+    assert ships.message.endswith('the closest passage (similarity 0.67) reads: "Officials confirmed 130"')
+    assert project.audit.quote("harbour", "troops").outcome == "not-found"
+
+
+def test_evidence_cut_from_longer_words_leaves_the_fact_not_fully_evidenced(tmp_path: Path) -> None:
+    root = make_wire(tmp_path, """\
+  - id: troops
+    text: Officials expect troops to be sent.
+    sources: [wire]
+    evidence:
+      wire: likely that troops will be sent.
+""")
+    project, problems = load(root)
+    assert [problem.code for problem in problems] == ["evidence-not-found"]
+    fact = project.audit.fact("harbour", "troops")
+    assert fact.sources[0].evidence.outcome == "not-found" and not fact.fully_evidenced
+
+
+def test_evidence_ending_in_punctuation_at_the_end_of_the_archive_is_verified(tmp_path: Path) -> None:
+    root = make_wire(tmp_path, """\
+  - id: loan
+    text: A loan was agreed.
+    sources: [wire]
+    evidence:
+      wire: A $2.3bn loan was agreed.
+  - id: troops
+    text: Troops are unlikely to be sent.
+    sources: [wire]
+    evidence:
+      wire: it is unlikely that troops will be sent.
+""")
+    project, problems = load(root)
+    assert problems == []
+    for fact_id, expected in (("loan", "A $2.3bn loan was agreed."),
+                              ("troops", "it is un\u200blikely that troops will be sent.")):
+        evidence = project.audit.fact("harbour", fact_id).sources[0].evidence
+        assert evidence.outcome == "verified"
+        assert WIRE_STORY[evidence.start:evidence.end] == expected
+
+
+def test_a_figure_whose_evidence_drops_the_currency_of_its_number_is_an_error(tmp_path: Path) -> None:
+    # The archive says $2.3bn; a passage cut after the dollar sign would "state" the figure's £2.3bn.
+    root = make_wire(tmp_path, "", figures="""\
+  - label: The loan
+    value: 2.3
+    unit: £bn
+    sources: [wire]
+    evidence:
+      wire: 2.3bn loan was agreed
+""")
+    project, problems = load(root)
+    assert [problem.code for problem in problems] == ["evidence-not-found"]
+    assert 'reads: "$2.3bn loan was agreed"' in problems[0].message
+    assert project.audit.figure("harbour", 0).outcome == "not-found"
+
+
+def test_a_number_that_the_evidence_states_only_as_a_date_is_a_warning(tmp_path: Path) -> None:
+    root = make_wire(tmp_path, """\
+  - id: ships
+    text: 13 ships were sent.
+    sources: [wire]
+    evidence:
+      wire: Officials said on 13 June
+""")
+    project, problems = load(root)
+    assert problems == []
+    assert project.audit.fact("harbour", "ships").unsupported_numbers == ("13",)
+    assert len(coded(project.warnings, "number-not-in-evidence")) == 1
+
+
 # -- archives --------------------------------------------------------------------------------------------------------
 
 def test_a_source_without_an_archive_makes_quotes_and_evidence_unverifiable(tmp_path: Path) -> None:

@@ -39,6 +39,13 @@ def test_normalise_is_nfkc_but_keeps_superscripts_and_fractions() -> None:
     assert normalise("e\u0301").text == "\u00e9"  # composed, and the mark stays with its letter
 
 
+def test_invisible_characters_disappear_and_keep_a_word_whole() -> None:
+    original = "un\u200blikely \u2060x\u00ady\ufeff z\u200d\u200c"
+    flat = normalise(original)
+    assert flat.text == "unlikely xy z"
+    assert flat.original_span(0, len("unlikely")) == (0, len("un\u200blikely"))
+
+
 def test_offsets_map_back_to_whole_original_characters() -> None:
     original = "  x\u00a0\u00a0\u201cq\u201d\u00ad\n e\u0301 \ufb01"
     flat = normalise(original)
@@ -98,6 +105,97 @@ def test_empty_and_over_long_passages_are_never_found() -> None:
 def test_a_normalised_archive_can_be_reused() -> None:
     flat = normalise(ARTICLE)
     assert find_passage("Miriam Okafor", flat) == find_passage("Miriam Okafor", ARTICLE)
+
+
+# -- whole words only ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("passage", "archive"), [
+    # the end of a word at the start of the passage, the start of one at its end
+    ("likely that troops will be sent", "Officials said it is unlikely that troops will be sent."),
+    ("ships were sent", "Forty warships were sent."),
+    ("They will win", "They will wind down the mission."),
+    ("Officials confirmed 13", "Officials confirmed 130 ships."),
+    # a number cut short, or cut from its sign, currency, magnitude or percentage
+    ("13 ships", "In 2013 ships were sent."),
+    ("rose by 13", "Spending rose by 13.5% last year."),
+    ("rose by 13.", "Spending rose by 13.5% last year."),
+    ("confirmed 130", "Officials confirmed 130,000 troops."),
+    ("about 50", "about 50\u00a0000 people"),
+    ("a loan of \u00a32.3", "a loan of \u00a32.3 billion"),
+    ("rose 2.5", "inflation rose 2.5 per cent"),
+    ("thousand troops", "five thousand troops"),
+    ("2.3bn loan", "a $2.3bn loan"),
+    ("40bn in aid", "\u20b440bn in aid"),
+    ("rose 20", "rose 20%"),
+    ("5 degrees", "it was \u22125 degrees"),
+    ("at 10", "the meeting at 10:30"),
+    # one word of two joined by a hyphen or an apostrophe
+    ("binding agreement", "a non-binding agreement"),
+    ("binding agreement", "a non\u2011binding agreement"),
+    ("We can", "We can\u2019t stop now"),
+    # an invisible character inside a word does not end it
+    *[("likely that troops", f"it is un{invisible}likely that troops")
+      for invisible in ("\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff")],
+    ("Officials confirmed 13", "Officials confirmed 13\u200b0 ships."),
+    # a part of what one character of the archive became
+    ("he said.", "he said\u2026 then left"),
+    ("fi", "the \ufb01nal"),
+])
+def test_a_passage_cut_from_longer_words_or_numbers_is_not_found(passage: str, archive: str) -> None:
+    assert find_passage(passage, archive) is None
+
+
+@pytest.mark.parametrize(("passage", "archive", "expected"), [
+    # typography and white space
+    ('"We are here," she said', "Then \u201cWe are here,\u201d she said.", "\u201cWe are here,\u201d she said"),
+    ("fifty years - not the next five", "the next fifty years \u2014 not the next five.",
+     "fifty years \u2014 not the next five"),
+    ("not the next five", "fifty years\u2014not the next five.", "not the next five"),
+    ("troops will be sent", "that troops will\n   be sent", "troops will\n   be sent"),
+    ("non-binding agreement", "a non\u2011binding agreement.", "non\u2011binding agreement"),
+    ("unlikely that troops", "It is un\u200blikely that troops", "un\u200blikely that troops"),
+    # punctuation at either end, a whole sentence, the very start and end of the archive
+    ("troops will be sent.", "that troops will be sent. Officials said", "troops will be sent."),
+    ('"We are', "He said: \u201cWe are here.\u201d", "\u201cWe are"),
+    ("We are here.", "He said: \u201cWe are here.\u201d", "We are here."),
+    ("Officials confirmed 130 ships.", "Fog. Officials confirmed 130 ships. Rain.", "Officials confirmed 130 ships."),
+    ("Officials confirmed", "Officials confirmed 130 ships.", "Officials confirmed"),
+    ("130 ships.", "Officials confirmed 130 ships.", "130 ships."),
+    # a number ending where the archive's ends, even before punctuation
+    ("rose by 13.", "Spending rose by 13. Then it fell.", "rose by 13."),
+    ("confirmed 130,", "Officials confirmed 130, then 140.", "confirmed 130,"),
+    ("a loan of \u00a32.3bn", "a loan of \u00a32.3bn.", "a loan of \u00a32.3bn"),
+    ("the workers", "the workers\u2019 union", "the workers"),
+    ("Apple", "Apple\u2122 said", "Apple"),
+])
+def test_harmless_differences_and_punctuation_at_the_ends_still_match(passage: str, archive: str,
+                                                                      expected: str) -> None:
+    match = find_passage(passage, archive)
+    assert match is not None
+    assert match.text == expected == archive[match.start:match.end]
+    assert match.start == archive.index(expected)
+
+
+def test_the_first_place_the_passage_stands_as_whole_words_is_found() -> None:
+    archive = "It is unlikely, officials said, though likely in spring."
+    match = find_passage("likely", archive)
+    assert match is not None and match.start == archive.index(" likely") + 1
+
+
+def test_the_closest_passage_of_a_passage_cut_from_words_shows_the_whole_words() -> None:
+    archive = "Officials said it is unlikely that troops will be sent. Officials confirmed 130 ships."
+    assert closest_passage("likely that troops will be sent", archive) == ("unlikely that troops will be sent", 0.833)
+    assert closest_passage("Officials confirmed 13", archive) == ("Officials confirmed 130", 0.667)
+
+
+def test_a_passage_standing_inside_words_many_times_stays_fast() -> None:
+    flat = normalise("ab " * 200_000)
+    for passage in ("ab " * 3_000 + "a", "ab ab a", "b"):
+        started = time.perf_counter()
+        assert find_passage(passage, flat) is None
+        snippet, _ = closest_passage(passage, flat)
+        assert snippet
+        assert time.perf_counter() - started < 2.0
 
 
 def _long_article() -> str:
@@ -221,6 +319,29 @@ def test_a_different_number_does_not_appear(fact: str, passage: str) -> None:
     assert not number_appears(number, [passage])
 
 
+@pytest.mark.parametrize(("fact", "passage"), [
+    ("13 ships", "130 ships"),
+    ("13 ships", "in 2013 ships"),
+    ("13 ships", "13.5 ships"),
+    ("13 ships", "1,300 ships"),
+    ("13 ships", "\u00a313bn"),
+    ("30 ships", "1\u200b30 ships"),         # an invisible character inside the number
+    ("30 drones", "at 10:30 drones"),         # a time
+    ("13 ships", "the 2012-13 season"),       # a span of years
+    ("6 ships", "on 2025-06-23"),             # a date
+    ("13 ships", "on 13 June"),
+    ("13 ships", "the 13th ship"),
+])
+def test_a_number_inside_another_number_or_a_date_does_not_appear(fact: str, passage: str) -> None:
+    [number] = numbers_in(fact)
+    assert not number_appears(number, [passage])
+
+
+def test_a_year_like_number_may_state_a_count() -> None:
+    [number] = numbers_in("2,000 troops")
+    assert number_appears(number, ["some 2000 troops"])
+
+
 def test_a_number_missing_from_the_passages() -> None:
     [number] = numbers_in("The expansion will create 60,000 jobs.")
     assert not number_appears(number, [ARTICLE, "Nothing here but 6,000 words."])
@@ -242,6 +363,7 @@ def test_an_unstated_currency_is_not_a_mismatch() -> None:
     (2.3, "billion pounds", [(Decimal("2.3e9"), "GBP", False)]),
     ("£2.3bn", None, [(Decimal("2.3e9"), "GBP", False)]),
     ("about 30", "countries", [(Decimal(30), None, False)]),
+    (2.3, "\u00a3\u200bbn", [(Decimal("2.3e9"), "GBP", False)]),
     ("2.3", "£bn", [(Decimal("2.3e9"), "GBP", False)]),
     (True, None, []),
 ])
