@@ -516,7 +516,9 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
                 progress(done, len(plans))
         return
     if any("pdf" in plan.formats for plan in plans):
-        import weasyprint  # noqa: F401 - imported once here, inherited by every worker
+        from .pdf import load_weasyprint
+
+        load_weasyprint()  # imported once here, inherited by every worker
 
     # Workers are forked: they inherit the loaded project and templates, and get only indexes.
     _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)

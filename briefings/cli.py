@@ -4,7 +4,8 @@ Contract: each command calls the library and prints. Problems in the user's
 files are printed one per line as ``path:LINE: message`` on standard error,
 followed by a count, and the command exits 1. Nothing prints a traceback
 unless ``--debug`` is given. Exit codes: 0 success, 1 problems in the
-project, 2 a usage error (Click's), 70 an internal error (one line saying
+project (or a library that is not installed: one line saying what to
+install), 2 a usage error (Click's), 70 an internal error (one line saying
 so), 130 interrupted (Ctrl-C: one line). Every value from the project is
 printed as plain text with control characters escaped: never as console
 markup, never as a terminal escape sequence.
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .errors import ProblemsFound, printable
+from .errors import ProblemsFound, missing_library, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -156,6 +157,10 @@ def handles_problems(what: str) -> Callable[[F], F]:
                 if _caused_by_interrupt(error):  # e.g. Ctrl-C inside a lazy import, wrapped by Python
                     click.echo("briefings: interrupted", err=True)
                     sys.exit(EXIT_INTERRUPTED)
+                missing = missing_library(error)
+                if missing is not None:  # an installation to complete, not a bug: say what to install
+                    click.echo(missing, err=True)
+                    sys.exit(EXIT_PROBLEMS)
                 click.echo(f"briefings: internal error: {type(error).__name__}: {printable(str(error))} "
                            "(run again with --debug for the traceback)", err=True)
                 sys.exit(EXIT_INTERNAL_ERROR)

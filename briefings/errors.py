@@ -15,6 +15,12 @@ topic. Messages quote the user's values, so :meth:`Problem.__str__` shows
 control characters, terminal escape sequences, bidirectional controls and
 line breaks escaped (``\\x1b``, ``\\u202e``, ``\\n``): a message is always one
 line that means what it says.
+
+A library the tool needs that is not installed, or cannot be loaded, is no
+internal error either: :func:`missing_library` turns the ImportError into the
+one line the CLI prints (exit 1), saying what to install; code that knows
+better what is missing (a system library, say) raises :class:`MissingLibrary`
+with that line.
 """
 
 from __future__ import annotations
@@ -92,3 +98,49 @@ def relative_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError, RuntimeError):
         return path.as_posix()
+
+
+class MissingLibrary(ImportError):
+    """A library the tool needs cannot be loaded; the message says, in one line, what to install."""
+
+
+#: Modules whose distribution, the name ``pip install`` takes, is spelled differently.
+_DISTRIBUTIONS = {"yaml": "PyYAML", "ruamel": "ruamel.yaml", "PIL": "pillow", "fontTools": "fonttools",
+                  "dateutil": "python-dateutil", "bs4": "beautifulsoup4"}
+
+
+def missing_library(error: BaseException) -> str | None:
+    """The one line saying what to install when ``error`` is a library that cannot be imported, else None.
+
+    ``error`` counts when it is an ImportError of a module that is not the
+    tool's own, or was raised while importing one (as lxml raises an
+    ImportError of its own when ``lxml_html_clean`` is missing). An
+    ImportError inside ``briefings`` itself is a bug, not a missing library:
+    None.
+    """
+    if not isinstance(error, ImportError):
+        return None
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and len(chain) < 20:  # exception chains are short; a cycle must not loop
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if any(isinstance(link, ImportError) and _ours(link.name) for link in chain):
+        return None
+    if isinstance(error, MissingLibrary):
+        return f"briefings: {printable(str(error))}"
+    for link in chain:
+        if isinstance(link, ModuleNotFoundError) and link.name:
+            distribution = _DISTRIBUTIONS.get(link.name.partition(".")[0], link.name.partition(".")[0])
+            return (f"briefings: a library it needs is not installed (no module named '{printable(link.name)}'): "
+                    f"install it with 'pip install {distribution}', or reinstall briefings")
+    detail = printable(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+    if error.name:
+        distribution = _DISTRIBUTIONS.get(error.name.partition(".")[0], error.name.partition(".")[0])
+        return (f"briefings: a library it needs cannot be loaded ({detail}): "
+                f"reinstall it with 'pip install --force-reinstall {distribution}'")
+    return f"briefings: a library it needs cannot be loaded ({detail}): reinstall briefings and its dependencies"
+
+
+def _ours(module: str | None) -> bool:
+    return module is not None and (module == "briefings" or module.startswith("briefings."))

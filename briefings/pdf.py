@@ -47,6 +47,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import limits
+from .errors import MissingLibrary
 from .templating import BUILTIN_DIR
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,24 @@ class _CollectingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage().strip().splitlines()[0])
+
+
+def load_weasyprint() -> Any:
+    """The ``weasyprint`` module, imported on first use.
+
+    Without the system libraries it lays out text with (Pango, through
+    GObject) WeasyPrint's import fails with an OSError: that is a missing
+    piece of the installation, raised as :class:`~briefings.errors.MissingLibrary`
+    saying what to install, not an internal error.
+    """
+    try:
+        import weasyprint
+    except OSError as error:
+        raise MissingLibrary(
+            f"WeasyPrint, which makes the PDFs, cannot load a system library it needs ({error}): install Pango "
+            "(Debian and Ubuntu: apt install libpango-1.0-0 libpangoft2-1.0-0; see "
+            "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html)", name="weasyprint") from error
+    return weasyprint
 
 
 @functools.cache
@@ -208,7 +227,7 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
     Raises :class:`PdfTimeout` when rendering takes longer than ``timeout_seconds``
     (only when called from the main thread; see the module docstring).
     """
-    import weasyprint
+    weasyprint = load_weasyprint()
 
     refusals: list[str] = []
     reads: list[Path] = []

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem, ProblemsFound
+from .errors import Problem, ProblemsFound, missing_library
 
 if TYPE_CHECKING:
     from .build import BuildReport
@@ -174,7 +174,10 @@ class ProjectWatcher:
             return RebuildResult(tuple(changed), None, tuple(error.problems), formats, initial,
                                  seconds=time.monotonic() - started)
         except Exception as error:  # noqa: BLE001 - a watcher must outlive one failed build
-            problem = Problem(".", None, f"internal error: {type(error).__name__}: {error}")
+            # A library that is not installed is not a bug: the line says what to install.
+            missing = missing_library(error)
+            problem = Problem(".", None, missing.removeprefix("briefings: ") if missing is not None
+                              else f"internal error: {type(error).__name__}: {error}")
             return RebuildResult(tuple(changed), None, (problem,), formats, initial,
                                  seconds=time.monotonic() - started)
         return RebuildResult(tuple(changed), report, (), formats, initial, seconds=time.monotonic() - started)

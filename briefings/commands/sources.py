@@ -18,6 +18,18 @@ document with no text. Option values are checked as the model checks them
 file name), and a bad one is a usage error (exit 2). Both files are written
 atomically (a temporary file, then a rename); the archived copy never
 replaces an existing file.
+
+Runs at the same time add every entry: reading ``sources/references.yaml``,
+checking the archive, copying the file and replacing ``references.yaml``
+happen under the sources lock (:func:`sources_lock`), so no run writes a
+file that another has changed since it read it. A run that exits 0 has its
+entry in the file; a run that fails after copying its document into the
+archive removes that copy again (an identical file that was already there
+stays). The lock is not the build's (``output/.briefings/lock``): a build
+may last minutes and add-source does not touch ``output/``, and a build
+reading the sources meanwhile needs no lock, as it sees ``references.yaml``
+either before or after the one rename, and a new entry's document is in
+the archive before the entry that names it.
 """
 
 from __future__ import annotations
@@ -26,6 +38,8 @@ import datetime
 import errno
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,10 +77,16 @@ def add_source(file: Path, reference_id: str, outlet: str, title: str, published
     if archived is None:
         raise ProblemsFound([Problem(plain(file), None, "no text could be read from the document: not added")])
     references_path = root / model.REFERENCES_FILE
-    original, appended = _appended_references(references_path, root, reference_id, entry, files)
     destination = root / archive_dir / file.name
-    copied = _store_in_archive(destination, root, data, files)
-    files.replace_file(_real(references_path), original + appended.encode("utf-8"))
+    with sources_lock(root, files):
+        original, appended = _appended_references(references_path, root, reference_id, entry, files)
+        copied = _store_in_archive(destination, root, data, files)
+        try:
+            _write(_real(references_path), original + appended.encode("utf-8"), root, files)
+        except BaseException:
+            if copied:  # not added after all: the copy made for it must not stay behind
+                destination.unlink(missing_ok=True)
+            raise
     for warning in warnings:
         click.echo(f"{plain(file)}: warning: {plain(warning)}", err=True)
     shown = files.display_path(destination, root)
@@ -74,6 +94,76 @@ def add_source(file: Path, reference_id: str, outlet: str, title: str, published
     say(f"added to {model.REFERENCES_FILE}:")
     for line in appended.strip("\n").splitlines():
         click.echo(plain(line))
+
+
+#: The sources lock, beside the file it protects (see :func:`sources_lock`).
+SOURCES_LOCK = "sources/.references.yaml.lock"
+#: Seconds a run waits for another to finish changing the sources: each holds the lock for well under a second.
+SOURCES_LOCK_WAIT = 60.0
+_POLL_SECONDS = 0.05
+
+
+@contextmanager
+def sources_lock(root: Path, files: Any, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the lock on ``sources/references.yaml`` and the archive for the duration of the block.
+
+    The lock is an ``flock`` on :data:`SOURCES_LOCK` (with `filelock`, as the
+    build lock is), which the kernel drops when the process holding it ends in
+    any way; the file stays and is reused, since removing it would let two runs
+    lock two different files of the same name. ``sources/`` must be a
+    directory inside the project; it is created if it is missing. A lock that
+    cannot be taken (a link or a directory in its place, no permission, or
+    another run still holding it after ``wait_seconds``, by default
+    :data:`SOURCES_LOCK_WAIT`) is a problem at :data:`SOURCES_LOCK`, and
+    nothing has been written.
+    """
+    import filelock
+
+    if wait_seconds is None:
+        wait_seconds = SOURCES_LOCK_WAIT
+
+    path = root / SOURCES_LOCK
+    problem = files.check_project_dir(path.parent, root)
+    if problem is None:
+        try:
+            path.parent.mkdir(exist_ok=True)
+        except OSError as error:
+            problem = Problem(files.display_path(path.parent, root), None,
+                              f"cannot create the directory: {_reason(error)}")
+        else:
+            problem = files.check_project_dir(path.parent, root)  # it may have been made a link meanwhile
+    if problem is not None:
+        raise ProblemsFound([problem])
+    # is_singleton=False and thread_local=False: one fresh lock per run, so that two runs in one process exclude
+    # each other as two processes would, instead of re-entering.
+    lock = filelock.FileLock(str(path), thread_local=False, is_singleton=False)
+    try:
+        lock.acquire(timeout=wait_seconds, poll_interval=_POLL_SECONDS)
+    except filelock.Timeout:
+        raise ProblemsFound([Problem(SOURCES_LOCK, None, f"another add-source is still changing "
+                                     f"sources/references.yaml after {wait_seconds:g} s; try again")]) from None
+    except OSError as error:
+        # A symbolic link or a directory in the lock's place, or no permission: ours to report, not to follow.
+        reason = {errno.ELOOP: "a symbolic link is in its place",
+                  errno.EISDIR: "a directory is in its place"}.get(error.errno or 0, error.strerror or str(error))
+        raise ProblemsFound([Problem(SOURCES_LOCK, None, f"cannot take the lock: {reason}")]) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _write(path: Path, data: bytes, root: Path, files: Any) -> None:
+    """Replace the file at ``path`` with ``data``; a problem at it (no space, no permission) if that fails."""
+    try:
+        files.replace_file(path, data)
+    except OSError as error:
+        raise ProblemsFound([Problem(files.display_path(path, root), None,
+                                     f"cannot write the file: {_reason(error)}; nothing was added")]) from None
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
 
 
 def _validated_entry(reference_id: str, outlet: str, title: str, published: str, url: str | None,
@@ -252,12 +342,25 @@ def _store_in_archive(destination: Path, root: Path, data: bytes, files: Any) ->
     problem = files.check_project_dir(existing, root)
     if problem is not None:
         raise ProblemsFound([problem])
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ProblemsFound([Problem(files.display_path(directory, root), None,
+                                     f"cannot create the directory: {_reason(error)}")]) from None
     problem = files.check_project_dir(directory, root)
     if problem is not None:
         raise ProblemsFound([problem])
     if os.path.lexists(destination):
         return _same_as_archived(destination, root, data, shown, files)
+    try:
+        return _link_new(destination, root, data, shown, files)
+    except OSError as error:  # no space, no permission: a problem at the archived file, not an internal error
+        raise ProblemsFound([Problem(shown, None, f"cannot write the file: {_reason(error)}; nothing was added")]) \
+            from None
+
+
+def _link_new(destination: Path, root: Path, data: bytes, shown: str, files: Any) -> bool:
+    """Write ``data`` as the new file ``destination``, never replacing one that appeared meanwhile."""
     staged = files.stage_file(destination, data)
     try:
         os.link(staged, destination)  # fails if a file of that name appeared meanwhile: never overwrite
