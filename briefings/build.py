@@ -328,7 +328,7 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
                 continue
             report.written.extend(written)
     if write and output_dir.is_dir():  # absent only when nothing could be written at all
-        report.removed = _remove_stale(root, project, manifest)
+        report.removed = _remove_stale(root, project, manifest, keep=report.failed.keys())
         if report.written or report.removed or report.rendered or manifest.notice or force \
                 or not (output_dir / MANIFEST_PATH).exists():
             save_manifest(output_dir, manifest)  # (unchanged otherwise: a no-op build writes nothing)
@@ -620,9 +620,13 @@ def _write_edition(root: Path, project: Project, plan: _Plan, result: RenderedBr
     return written
 
 
-def _remove_stale(root: Path, project: Project, manifest: Manifest) -> list[Path]:
-    """Remove outputs this tool wrote for briefings (or formats) the project no longer has."""
-    current = {briefing.id for briefing in project.briefings}
+def _remove_stale(root: Path, project: Project, manifest: Manifest, keep: Iterable[str] = ()) -> list[Path]:
+    """Remove outputs this tool wrote for briefings (or formats) the project no longer has.
+
+    A briefing in ``keep`` (one that failed this run: its topic file is broken, so it is not in
+    ``project.briefings``) is not gone: its previous outputs stay as they were.
+    """
+    current = {briefing.id for briefing in project.briefings} | set(keep)
     removed = []
     for briefing_id, record in list(manifest.briefings.items()):
         for output_format, output in list(record.outputs.items()):

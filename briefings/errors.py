@@ -39,8 +39,10 @@ class Severity(StrEnum):
 
 
 #: Characters never shown raw in a message: C0/C1 controls, DEL, the
-#: bidirectional controls and marks, and the Unicode line and paragraph separators.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: bidirectional controls and marks, the Unicode line and paragraph separators,
+#: and surrogates (no UTF-8 output, such as the run log, can hold one).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -51,6 +53,8 @@ def printable(text: str) -> str:
         if character in _NAMED_ESCAPES:
             return _NAMED_ESCAPES[character]
         code = ord(character)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (Python's surrogateescape)
+            return f"\\x{code - 0xDC00:02x}"
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return _UNPRINTABLE.sub(escape, text)

@@ -13,6 +13,15 @@ back in :attr:`YamlDocument.problems`, each as one line with the line of the
 file where it stands. Only the safe subset of YAML is constructed: tags that
 would build Python objects are errors.
 
+What comes back is plain data that every later stage can carry as it is (the
+parse cache, the manifest and the JSON snapshot write it with orjson): a value
+that is not is refused here, reported, and left as None (its location in
+:attr:`YamlDocument.rejected`). That is text holding a UTF-16 surrogate (which
+only a ``"\\ud83d"`` escape can write: it is no character, and no UTF-8),
+a number that is not finite (``.nan``, ``.inf``, or beyond about 1.8e308),
+a whole number outside the signed 64-bit range, and binary data
+(``!!binary``).
+
 Hostile files are bounded: nesting deeper than :data:`MAX_NESTING` lists and
 mappings is refused while parsing, and aliases may not expand a file beyond
 :data:`ALIAS_EXPANSION_FACTOR` times its distinct values plus
@@ -33,6 +42,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,14 +51,23 @@ from typing import Any
 import yaml
 
 from .errors import Problem
-from .files import FileProblem, describe_character, display_path, first_forbidden_character, read_project_file
+from .files import (
+    FileProblem,
+    describe_character,
+    display_path,
+    first_forbidden_character,
+    is_forbidden_character,
+    read_project_file,
+)
 
 Location = tuple[str | int, ...]
 
 #: Lists and mappings nested deeper than this are refused (the schema needs about 6).
 MAX_NESTING = 50
-#: Whole numbers written with more digits than this are refused.
+#: Whole numbers written with more digits than this are refused (before Python converts them).
 MAX_NUMBER_DIGITS = 1000
+#: Whole numbers beyond this, either way, are refused: 64 bits is what JSON tools (orjson among them) carry.
+MAX_INTEGER = 2**63 - 1
 #: Aliases may expand a file to at most this many times its distinct values ...
 ALIAS_EXPANSION_FACTOR = 10
 #: ... plus this many.
@@ -88,7 +107,10 @@ class YamlDocument:
 _REJECTED = object()  # what _scalar returns for a value it reported as a problem
 _PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _INT_TAG = "tag:yaml.org,2002:int"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SHOWN_LENGTH = 40  # characters of a refused value quoted in its message
 _REAL_BREAK = re.compile("\r\n|[\r\n]")
 _SEPARATORS = "\x85\u2028\u2029"  # line breaks to PyYAML, not to anyone reading the file
 # What libyaml's parser reads differently from PyYAML's without an error: it
@@ -317,6 +339,14 @@ def load_yaml(path: Path, root: Path) -> YamlDocument:
             document.data = _Constructor(loader, document, lines).construct(node, ())
     except _Refused as error:
         return fail(lines.line(error.mark), error.message)
+    except (ValueError, OverflowError):
+        # PyYAML's scanner makes the character of a "\UXXXXXXXX" escape with
+        # chr(), which fails past U+10FFFF; the reader stands just after the U.
+        if loader.buffer[loader.pointer - 2:loader.pointer] != "\\U":
+            raise
+        return fail(lines.line(loader.get_mark()),
+                    f"the escape \\U{_shown(loader.prefix(8))} in a \"double-quoted\" string is past the last "
+                    "Unicode character (\\U0010FFFF): write the character itself")
     except yaml.MarkedYAMLError as error:
         line, message = _explain_syntax_error(error, text, lines)
         separator = lines.separator_on(line) if line else None
@@ -412,6 +442,11 @@ class _Constructor:
         if isinstance(node, yaml.SequenceNode):
             return [self.construct(item, (*location, index)) for index, item in enumerate(node.value)]
         value = self._scalar(node)
+        if value is not _REJECTED:
+            message = _unfit_value(node, value)
+            if message is not None:
+                self._report(node, message)
+                value = _REJECTED
         if value is _REJECTED:
             self.document.rejected.add(location)
             return None
@@ -464,16 +499,16 @@ class _Constructor:
                 value = self.loader.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as error:
                 message = f"unsupported YAML value: {error.problem}"
-            except (ValueError, IndexError):
+            except (ValueError, IndexError, KeyError, AttributeError, OverflowError):
                 # For a date, the resolver matched the shape (2025-02-30) but the calendar rejects it;
-                # an explicitly tagged empty value (!!float, !!int) fails inside PyYAML with IndexError.
-                kind = "date" if node.tag == _TIMESTAMP_TAG else "number"
-                message = f"invalid {kind} '{node.value}'"
+                # an explicitly tagged value PyYAML cannot read fails inside it: IndexError for an empty
+                # !!float or !!int, KeyError for "!!bool maybe", AttributeError for "!!timestamp x".
+                kind = {_TIMESTAMP_TAG: "date", _BOOL_TAG: "true/false value"}.get(node.tag, "number")
+                message = f"invalid {kind} '{_shown(node.value)}'"
             else:
-                forbidden = first_forbidden_character(value) if isinstance(value, str) else None
-                if forbidden is None:
+                message = _unfit_text(value) if isinstance(value, str) else None
+                if message is None:
                     return value
-                message = f"text contains the control character {describe_character(forbidden)}: remove it"
         # PyYAML leaves a failed node marked as under construction; unmark it
         # so that an alias to the same node is reported the same way.
         self.loader.recursive_objects.pop(node, None)
@@ -495,6 +530,51 @@ def _refused_scalar(node: yaml.Node) -> str | None:
         if digits > MAX_NUMBER_DIGITS:
             return f"number too long: {digits} digits (the limit is {MAX_NUMBER_DIGITS})"
     return None
+
+
+def _unfit_text(text: str) -> str | None:
+    """Why ``text`` (a key or a value) cannot be data, if it cannot."""
+    forbidden = first_forbidden_character(text)
+    if forbidden is not None:
+        return f"text contains the control character {describe_character(forbidden)}: remove it"
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    # Only an escape writes one ("\ud83d"): a UTF-8 file cannot hold it. JSON writes a character past
+    # U+FFFF as two such escapes, a pair; YAML does not combine them, and neither is a character.
+    first = ord(found.group())
+    second = ord(text[found.end()]) if found.end() < len(text) else 0
+    if 0xD800 <= first <= 0xDBFF and 0xDC00 <= second <= 0xDFFF:
+        code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        return (f"text contains the surrogate pair \\u{first:04x}\\u{second:04x}, which YAML does not combine "
+                f"into a character: write the character itself, or \\U{code:08X}")
+    return f"text contains \\u{first:04x}, a lone surrogate, which is not a character: remove it"
+
+
+def _unfit_value(node: yaml.Node, value: Any) -> str | None:
+    """Why a constructed value (not a key: those must be text) cannot be data, if it cannot."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -MAX_INTEGER <= value <= MAX_INTEGER:
+        return (f"number out of range: '{_shown(node.value)}' (whole numbers must lie within "
+                f"\u00b1{MAX_INTEGER:,}): put it in quotes to keep it as text")
+    if isinstance(value, float) and not math.isfinite(value):
+        if math.isnan(value) or "inf" in node.value.lower():  # .nan, .inf, -.Inf, !!float infinity
+            return f"'{_shown(node.value)}' is not a finite number: write a number, or put text in quotes"
+        return (f"number out of range: '{_shown(node.value)}' (numbers must lie within \u00b11.8e308): "
+                "put it in quotes to keep it as text")
+    if isinstance(value, bytes):
+        return "binary data (!!binary) is not allowed: write text"
+    return None
+
+
+def _shown(written: str) -> str:
+    """``written`` as a message quotes it: on one line, unsafe characters escaped, long values cut short."""
+    if len(written) > _SHOWN_LENGTH:
+        written = written[:_SHOWN_LENGTH - 1] + "\u2026"
+    return "".join(character.encode("unicode_escape").decode("ascii")
+                   if is_forbidden_character(character) or character in "\t\n" or _SURROGATE.match(character)
+                   else character for character in written)
 
 
 def _non_text_key(written: str, key: Any) -> str:

@@ -33,6 +33,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -128,6 +130,11 @@ def _reject_bools(value: Any) -> Any:
     return value
 
 
+def _no_negative_zero(value: Any) -> Any:
+    # -0.0 equals 0 but would be shown (and written in the snapshot) as "-0": a figure of zero is 0.
+    return 0.0 if isinstance(value, float) and value == 0 else value
+
+
 def _check_archive_name(value: str) -> str:
     problem = archive_name_problem(value)
     if problem:
@@ -146,6 +153,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Acknowledgements = dict[str, Text]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Date = Annotated[datetime.date, BeforeValidator(_reject_non_dates)]
+# Numbers and true/false are taken only as YAML writes them: pydantic's lax mode would read true as 1,
+# 1 or "yes" as true and "3" as 3, so that a slip (keep_editions: true) quietly meant something.
+WholeNumber = Annotated[int, Strict()]
+Seconds = Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)]
 
 
 class _Schema(BaseModel):
@@ -195,19 +206,20 @@ class Fact(_Schema):
     sources: Annotated[list[Slug], Field(min_length=1)]
     date: Date | None = None
     #: The date is the curator's inference (from a weekday, say), not stated by the sources.
-    date_inferred: bool = False
+    date_inferred: StrictBool = False
     section: Text = DEFAULT_SECTION
     quote: Quote | None = None
     #: For each of its sources, a short passage of that source's archived text that supports the fact.
     evidence: dict[Slug, Text] = Field(default_factory=dict)
     #: The Admiralty information-credibility grade, 1 (confirmed) to 6 (cannot be judged).
-    credibility: Annotated[int, Field(ge=1, le=6)] | None = None
+    credibility: Annotated[WholeNumber, Field(ge=1, le=6)] | None = None
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
 class Figure(_Schema):
     label: Text
-    value: Annotated[int | float | Text, BeforeValidator(_reject_bools)]
+    #: (Never NaN, infinite or beyond 64 bits: the loader refuses those, see briefings.load.)
+    value: Annotated[int | float | Text, BeforeValidator(_reject_bools), AfterValidator(_no_negative_zero)]
     unit: Text | None = None
     sources: Annotated[list[Slug], Field(min_length=1)]
     #: Figures sharing a key (within or across topics) state the same quantity: their values must agree.
@@ -291,8 +303,8 @@ class BriefingSpec(_Keyed):
 class Limits(_Schema):
     """Bounds on work driven by the project's own templates and stylesheets."""
 
-    template_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
-    pdf_seconds: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    template_seconds: Seconds = 10.0
+    pdf_seconds: Seconds = 120.0
 
 
 class Settings(_Schema):
@@ -306,7 +318,7 @@ class Settings(_Schema):
     #: CSS files in templates/ applied after the built-in stylesheet, in order.
     stylesheet: list[StylesheetName] = Field(default_factory=list)
     #: How many editions of each briefing to keep under output/editions/ (None: all).
-    keep_editions: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    keep_editions: Annotated[WholeNumber, Field(ge=1, le=1_000_000)] | None = None
     #: Where archived copies of the references are kept, relative to the project.
     archive_dir: Annotated[str, AfterValidator(_check_archive_dir)] = DEFAULT_ARCHIVE_DIR
     #: The IANA time zone in which schedules are read (checked by the loader against the zone database).
@@ -937,8 +949,18 @@ def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location
     if kind == "string_pattern_mismatch":
         field = next((part for part in reversed(loc) if isinstance(part, str)), "")
         return f"{field_name}: '{value}' {_PATTERN_HINTS.get(field, SLUG_HINT)}"
+    if kind in _EXPECTED or "not_bool" in message:
+        expected = _EXPECTED.get(kind, "a number or text")
+        # (2.5 where a whole number belongs: "got a number" would not say what is wrong)
+        got = str(value) if kind == "int_type" and isinstance(value, float) else _type_name(value)
+        return f"{field_name}: expected {expected}, got {got}"
     if kind == "value_error" and message.startswith("Value error, "):
         return f"{field_name}: {message[len('Value error, '):]}"
+    if kind in _BOUNDS:
+        word, bound = _BOUNDS[kind]
+        return f"{field_name}: must be {word} {_number(detail.get('ctx', {}).get(bound))}, not {_number(value)}"
+    if kind == "finite_number":
+        return f"{field_name}: must be a finite number, not {value}"
     if kind == "string_too_short":
         return f"{field_name}: must not be empty"
     if kind == "too_short":
@@ -946,9 +968,6 @@ def _describe(detail: Any, loc: Location, model: type[BaseModel], base: Location
     if kind == "literal_error":
         expected = detail.get("ctx", {}).get("expected", "")
         return f"{field_name}: '{value}' is not allowed (expected {expected})"
-    if kind in _EXPECTED or "not_bool" in message:
-        expected = _EXPECTED.get(kind, "a number or text")
-        return f"{field_name}: expected {expected}, got {_type_name(value)}"
     return f"{field_name}: {message}"
 
 
@@ -964,7 +983,18 @@ _PATTERN_HINTS = {
 }
 
 _EXPECTED = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
-             "model_type": "a mapping", "int_type": "a number", "float_type": "a number"}
+             "model_type": "a mapping", "int_type": "a whole number", "float_type": "a number",
+             "bool_type": "true or false"}
+#: pydantic's bounds on numbers, as "must be <word> <bound>", with the name of the bound in the error's ctx.
+_BOUNDS = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
+           "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}
+
+
+def _number(value: Any) -> str:
+    """A bound or value as a message shows it: 0 rather than 0.0, 1000000 as 1,000,000."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def _type_name(value: Any) -> str:

@@ -15,10 +15,11 @@ briefings that use it. Problems that touch every briefing (``briefings.yaml``,
 the references, a template) make every selected briefing fail, with those
 problems. It raises :class:`~briefings.errors.ProblemsFound` only when the
 run cannot start at all: the lock is held too long, ``--only`` names an
-unknown briefing. A caller that must decide what to publish under the lock
-(``briefings schedule``: what is due depends on a state file a concurrent run
-writes) takes the lock itself and passes it as ``lock``; publish then uses it
-and leaves releasing it to the caller. Unlike a build, publish takes the
+unknown briefing, or such problems leave no briefing to fail with them. A
+caller that must decide what to publish under the lock (``briefings
+schedule``: what is due depends on a state file a concurrent run writes)
+takes the lock itself and passes it as ``lock``; publish then uses it and
+leaves releasing it to the caller. Unlike a build, publish takes the
 lock (creating ``output/`` if need be) before it reads the last editions,
 so that two publishes never number the same edition.
 """
@@ -97,7 +98,12 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
             # Problems that stop every briefing: each selected one fails with them.
             from .model import load_project_partially
 
-            for briefing_id in _declared(load_project_partially(root)[0], only):
+            declared = _declared(load_project_partially(root)[0], only)
+            if not declared:
+                # None to fail with them (the only entry of briefings: was refused, say): the run fails,
+                # rather than report nothing to publish and succeed.
+                raise
+            for briefing_id in declared:
                 report.results.append(PublishResult(briefing_id, "failed", problems=list(error.problems)))
             return report
     seconds = time.monotonic() - started

@@ -401,6 +401,18 @@ def test_a_broken_topic_fails_only_the_briefings_that_use_it(root: Path) -> None
     assert "0 published, 1 unchanged, 2 failed." in result.output
 
 
+def test_a_briefing_failed_by_its_broken_topic_keeps_its_drafts(root: Path) -> None:
+    run(root, "2026-11-20")
+    drafts = {path.name: path.read_bytes() for path in (root / "output").iterdir() if path.is_file()}
+    edit(root, BETA, "as_of: 2025-06-24", "as_of: 2025-02-30")
+
+    report = run(root, "2026-11-21")
+
+    # beta and both failed: they are not gone from the project, and their last outputs stay.
+    assert outcomes(report) == {"alpha": ("unchanged", 1), "beta": ("failed", None), "both": ("failed", None)}
+    assert {path.name: path.read_bytes() for path in (root / "output").iterdir() if path.is_file()} == drafts
+
+
 def test_a_problem_for_every_briefing_fails_them_all(root: Path) -> None:
     write(root, "sources/references.yaml", REFERENCES.replace("published: 2025-06-23", "published: 2025-13-01"))
     report = run(root, "2026-11-20")

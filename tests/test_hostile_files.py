@@ -3,12 +3,17 @@
 Whatever a project holds, the user gets one ``path:LINE: message`` line per
 problem, exit code 1 and no traceback; nothing outside the project is read or
 shown, and nothing hangs. Cases that would hang if the protection regressed
-run the command in a subprocess with a timeout.
+run the command in a subprocess with a timeout. Values that no later stage
+could carry (a surrogate escape, a number that is not finite or beyond 64
+bits) go through ``check``, ``build`` and ``publish``, over outputs that must
+stay as they were.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -17,7 +22,17 @@ from pathlib import Path
 import pytest
 
 from .conftest import REFERENCES, TOPIC, write
-from .test_errors_cli import REFERENCES_FILE, SETTINGS_FILE, TOPIC_FILE, assert_failed_with, changed, check, line_of
+from .test_errors_cli import (
+    REFERENCES_FILE,
+    SETTINGS_FILE,
+    TOPIC_FILE,
+    assert_failed_with,
+    changed,
+    check,
+    files_under,
+    invoke,
+    line_of,
+)
 from .test_load import alias_bomb, nested_block_lists, nested_block_mappings
 
 SECRET = "outside-secret-content: the project must never show this\n"
@@ -414,3 +429,138 @@ def test_an_explicitly_tagged_empty_number_is_one_located_error(project: Path, t
     result = check(project)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"{TOPIC_FILE}:{len(written.splitlines())}: invalid number ''"
+
+
+# -- values no later stage could carry: check, build and publish refuse them alike ------------------------------------
+
+MARKDOWN_ONLY = "formats: [md]\n"  # (publishing renders every format: Markdown alone keeps these cases quick)
+FACT_TEXT = "    text: The two leaders held talks in London.\n"
+SETTINGS_WITH_BRIEFING = MARKDOWN_ONLY + "briefings:\n  weekly:\n    title: Weekly\n    topics: [test-topic]\n"
+OUT_OF_RANGE = "(whole numbers must lie within \u00b19,223,372,036,854,775,807): put it in quotes to keep it as text"
+
+# (file, its new text, a needle on the offending line, the message)
+UNCARRIABLE = [
+    # Surrogates: only an escape writes one, and it is no character (orjson, UTF-8 and the cache refuse it).
+    pytest.param(TOPIC_FILE, topic_with("title: Test topic", 'title: "Talks \\ud83d\\udca3"'), "title:",
+                 "text contains the surrogate pair \\ud83d\\udca3, which YAML does not combine into a character: "
+                 "write the character itself, or \\U0001F4A3", id="surrogate-pair-in-a-title"),
+    pytest.param(TOPIC_FILE, topic_with("as_of: 2025-06-24", 'as_of: 2025-06-24\n"note\\udca3": x'), "note",
+                 "text contains \\udca3, a lone surrogate, which is not a character: remove it",
+                 id="lone-surrogate-in-a-key"),
+    pytest.param(REFERENCES_FILE, changed(REFERENCES, "outlet: Alpha News", 'outlet: "Alpha \\U0000D83D News"'),
+                 "D83D", "text contains \\ud83d, a lone surrogate, which is not a character: remove it",
+                 id="surrogate-in-references"),
+    pytest.param(SETTINGS_FILE, SETTINGS_WITH_BRIEFING + '    template: "brief\\udca3"\n', "template:",
+                 "text contains \\udca3, a lone surrogate, which is not a character: remove it",
+                 id="surrogate-in-a-template-name"),
+    pytest.param(SETTINGS_FILE, SETTINGS_WITH_BRIEFING.replace("weekly:", '"weekly\\ud83d":'), "weekly",
+                 "text contains \\ud83d, a lone surrogate, which is not a character: remove it",
+                 id="surrogate-in-the-only-briefing-id"),
+    pytest.param(TOPIC_FILE, topic_with("title: Test topic", 'title: "Talks \\UFFFFFFFF"'), "title:",
+                 'the escape \\UFFFFFFFF in a "double-quoted" string is past the last Unicode character '
+                 "(\\U0010FFFF): write the character itself", id="escape-past-unicode"),
+    # Numbers JSON cannot hold: the snapshot would say null, or orjson would fail.
+    pytest.param(TOPIC_FILE, topic_with("value: 50000", "value: .nan"), "value:",
+                 "'.nan' is not a finite number: write a number, or put text in quotes", id="figure-nan"),
+    pytest.param(TOPIC_FILE, topic_with("value: 50000", "value: -.inf"), "value:",
+                 "'-.inf' is not a finite number: write a number, or put text in quotes", id="figure-inf"),
+    pytest.param(TOPIC_FILE, topic_with("value: 50000", "value: 1.0e+400"), "value:",
+                 "number out of range: '1.0e+400' (numbers must lie within \u00b11.8e308): put it in quotes to keep "
+                 "it as text", id="figure-overflowing-to-inf"),
+    pytest.param(TOPIC_FILE, topic_with("value: 50000", "value: 123456789012345678901234567890"), "value:",
+                 f"number out of range: '123456789012345678901234567890' {OUT_OF_RANGE}", id="figure-30-digits"),
+    pytest.param(TOPIC_FILE, topic_with(FACT_TEXT, FACT_TEXT + "    credibility: 100000000000000000000\n"),
+                 "credibility:", f"number out of range: '100000000000000000000' {OUT_OF_RANGE}",
+                 id="credibility-21-digits"),
+    pytest.param(SETTINGS_FILE, MARKDOWN_ONLY + "keep_editions: .inf\n", "keep_editions:",
+                 "'.inf' is not a finite number: write a number, or put text in quotes", id="keep-editions-inf"),
+    pytest.param(SETTINGS_FILE, MARKDOWN_ONLY + "limits:\n  pdf_seconds: .NaN\n", "pdf_seconds:",
+                 "'.NaN' is not a finite number: write a number, or put text in quotes", id="pdf-seconds-nan"),
+    # What the safe loader builds but no stage can use, or fails to build.
+    pytest.param(TOPIC_FILE, topic_with("title: Test topic", "title: !!binary VGFsa3M="), "title:",
+                 "binary data (!!binary) is not allowed: write text", id="binary"),
+    pytest.param(TOPIC_FILE, topic_with(FACT_TEXT, FACT_TEXT + "    date_inferred: !!bool perhaps\n"), "perhaps",
+                 "invalid true/false value 'perhaps'", id="tagged-bool"),
+    pytest.param(TOPIC_FILE, topic_with("as_of: 2025-06-24", "as_of: !!timestamp soon"), "as_of:",
+                 "invalid date 'soon'", id="tagged-timestamp"),
+    # true is not 1, 1 is not true, 2.5 is not a whole number.
+    pytest.param(TOPIC_FILE, topic_with("value: 50000", "value: true"), "value:",
+                 "figures[0].value: expected a number or text, got true/false", id="figure-true"),
+    pytest.param(TOPIC_FILE, topic_with(FACT_TEXT, FACT_TEXT + "    credibility: true\n"), "credibility:",
+                 "facts[0] (fact 'talks-held').credibility: expected a whole number, got true/false",
+                 id="credibility-true"),
+    pytest.param(TOPIC_FILE, topic_with(FACT_TEXT, FACT_TEXT + "    date_inferred: 1\n"), "date_inferred:",
+                 "facts[0] (fact 'talks-held').date_inferred: expected true or false, got a number",
+                 id="date-inferred-1"),
+    pytest.param(SETTINGS_FILE, MARKDOWN_ONLY + "keep_editions: true\n", "keep_editions:",
+                 "keep_editions: expected a whole number, got true/false", id="keep-editions-true"),
+    pytest.param(SETTINGS_FILE, MARKDOWN_ONLY + "keep_editions: 2.5\n", "keep_editions:",
+                 "keep_editions: expected a whole number, got 2.5", id="keep-editions-fraction"),
+    pytest.param(SETTINGS_FILE, MARKDOWN_ONLY + "limits:\n  template_seconds: true\n", "template_seconds:",
+                 "limits.template_seconds: expected a number, got true/false", id="template-seconds-true"),
+    pytest.param(SETTINGS_FILE, MARKDOWN_ONLY + "limits:\n  pdf_seconds: 7200\n", "pdf_seconds:",
+                 "limits.pdf_seconds: must be at most 3,600, not 7,200", id="pdf-seconds-too-long"),
+]
+
+
+def publish_first_edition(project: Path) -> dict[str, bytes]:
+    """Publish ``project`` (Markdown only) and return its outputs, which later failures must leave alone."""
+    write(project, SETTINGS_FILE, MARKDOWN_ONLY)
+    result = invoke("publish", "--project", str(project), "--now", "2026-01-02")
+    assert result.exit_code == 0, result.output
+    outputs = files_under(project / "output")
+    assert "test-topic.md" in outputs and "editions/test-topic/test-topic-edition-0001-2026-01-02.json" in outputs
+    return outputs
+
+
+@pytest.mark.parametrize(("relative", "text", "needle", "message"), UNCARRIABLE)
+def test_a_value_no_stage_could_carry_is_refused_by_check_build_and_publish(
+        project: Path, relative: str, text: str, needle: str, message: str) -> None:
+    before = publish_first_edition(project)
+    write(project, relative, text)
+    expected = f"{relative}:{line_of(text, needle)}: {message}"
+
+    for command in ("check", "build", "publish"):
+        result = invoke(command, "--project", str(project), *(["--now", "2026-01-03"] if command == "publish" else []))
+
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output and "internal error" not in result.output, command
+        errors = result.stderr.splitlines()
+        if command != "publish" or errors[-1:] == ["publish failed: 1 error."]:
+            assert errors == [expected, f"{command} failed: 1 error."], command
+        else:  # each briefing fails with the problem
+            assert errors == [expected], command
+            assert result.stdout.splitlines()[-1] == "0 published, 0 unchanged, 1 failed."
+        assert files_under(project / "output") == before, command
+
+
+def test_negative_zero_is_zero(project: Path) -> None:
+    write(project, SETTINGS_FILE, MARKDOWN_ONLY)
+    write(project, TOPIC_FILE, topic_with("value: 50000", "value: -0.0"))
+
+    result = invoke("build", "--project", str(project))
+
+    assert result.exit_code == 0, result.output
+    assert "| Troops trained | 0 troops |" in (project / "output/test-topic.md").read_text()
+    assert '"value": 0.0,' in (project / "output/test-topic.json").read_text()
+
+
+def test_a_name_that_is_not_utf8_is_escaped_in_every_message_and_in_the_run_log(project: Path) -> None:
+    # Messages that list templates name the file (templates/brief\xff.md.j2); Python holds its byte as a
+    # surrogate, which neither a terminal line nor the run log (JSON in UTF-8) can hold as it is.
+    write(project, "templates/" + os.fsdecode(b"brief\xff.md.j2"), "{{ briefing.title }}\n")
+    write(project, SETTINGS_FILE, SETTINGS_WITH_BRIEFING + '    template: brief\n    schedule: "0 6 * * *"\n')
+
+    results = [invoke("check", "--project", str(project)), invoke("build", "--project", str(project)),
+               invoke("publish", "--project", str(project), "--now", "2026-01-05"),
+               invoke("schedule", "--project", str(project), "--once", "--now", "2026-01-05T07:00")]
+
+    for result in results:
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output and "internal error" not in result.output
+        assert "templates/brief\\xff.md.j2: file name is not valid UTF-8 (byte 0xff): rename the file" \
+            in result.stderr.splitlines()
+        assert not re.search("[\ud800-\udfff]", result.output)
+    (record,) = [json.loads(line) for line in (project / "output/editions/runs.jsonl").read_text("utf-8").splitlines()]
+    assert record["outcome"] == "failed"
+    assert "templates/brief\\xff.md.j2: file name is not valid UTF-8 (byte 0xff): rename the file" in record["problems"]

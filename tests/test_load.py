@@ -6,6 +6,7 @@ import datetime
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from briefings.errors import Problem, Severity
@@ -444,8 +445,10 @@ def test_a_number_too_long_is_refused_by_its_digits(tmp_path: Path, written: str
     assert document.rejected == {("value",)}
 
 
-def test_a_long_but_allowed_number_is_a_number(tmp_path: Path) -> None:
-    assert load(tmp_path, "value: " + "9" * 1000 + "\n").data == {"value": int("9" * 1000)}
+def test_the_largest_64_bit_numbers_are_numbers(tmp_path: Path) -> None:
+    document = load(tmp_path, "a: 9223372036854775807\nb: -9223372036854775807\nc: 0x7fffffffffffffff\n")
+    assert document.data == {"a": 2**63 - 1, "b": -(2**63 - 1), "c": 2**63 - 1}
+    assert document.problems == []
 
 
 # -- line numbers past U+2028, U+2029 and NEL ---------------------------------------------------------------
@@ -578,3 +581,92 @@ def test_tabs_newlines_and_line_separators_in_text_are_fine(tmp_path: Path) -> N
     document = load(tmp_path, 'text: "a\\tb\\nc\\Ld\\Pe"\nother: |\n  one\n  two\n')
     assert document.problems == []
     assert document.data == {"text": "a\tb\nc\u2028d\u2029e", "other": "one\ntwo\n"}
+
+
+# -- values no later stage could carry ---------------------------------------------------------------------------
+
+LONE = "which is not a character: remove it"
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ('"Talks \\ud83d\\udca3"', "text contains the surrogate pair \\ud83d\\udca3, which YAML does not combine into a "
+                               "character: write the character itself, or \\U0001F4A3"),
+    ('"\\uD83D\\uDE00!"', "text contains the surrogate pair \\ud83d\\ude00, which YAML does not combine into a "
+                          "character: write the character itself, or \\U0001F600"),
+    ('"end \\ud83d"', f"text contains \\ud83d, a lone surrogate, {LONE}"),
+    ('"\\udca3 first"', f"text contains \\udca3, a lone surrogate, {LONE}"),
+    ('"\\ud83d\\ud83d"', f"text contains \\ud83d, a lone surrogate, {LONE}"),
+    ('"\\U0000DFFF"', f"text contains \\udfff, a lone surrogate, {LONE}"),
+])
+def test_a_surrogate_escape_is_refused(tmp_path: Path, written: str, message: str) -> None:
+    document = load(tmp_path, f"title: fine\ntext: {written}\n")
+    assert messages(document) == [f"sources/data.yaml:2: {message}"]
+    assert document.data == {"title": "fine", "text": None}
+    assert document.rejected == {("text",)}
+
+
+def test_a_surrogate_in_a_key_is_refused(tmp_path: Path) -> None:
+    document = load(tmp_path, 'title: fine\n"key\\udca3": x\nlist: ["\\ud800"]\n')
+    assert messages(document) == [f"sources/data.yaml:2: text contains \\udca3, a lone surrogate, {LONE}",
+                                  f"sources/data.yaml:3: text contains \\ud800, a lone surrogate, {LONE}"]
+    assert document.data == {"title": "fine", "list": [None]}
+
+
+def test_an_escape_past_the_last_character_is_one_located_error(tmp_path: Path) -> None:
+    document = load(tmp_path, 'title: fine\ntext: "a \\U00110000 b"\n')
+    assert messages(document) == ['sources/data.yaml:2: the escape \\U00110000 in a "double-quoted" string is past '
+                                  "the last Unicode character (\\U0010FFFF): write the character itself"]
+    document = load(tmp_path, 'text: "\\UFFFFFFFF"\n')
+    assert messages(document)[0].startswith("sources/data.yaml:1: the escape \\UFFFFFFFF in a")
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    (".nan", "'.nan' is not a finite number: write a number, or put text in quotes"),
+    (".NaN", "'.NaN' is not a finite number: write a number, or put text in quotes"),
+    (".inf", "'.inf' is not a finite number: write a number, or put text in quotes"),
+    ("-.Inf", "'-.Inf' is not a finite number: write a number, or put text in quotes"),
+    ("!!float infinity", "'infinity' is not a finite number: write a number, or put text in quotes"),
+    ("1.0e+400", "number out of range: '1.0e+400' (numbers must lie within \u00b11.8e308): put it in quotes to "
+                 "keep it as text"),
+    ("-2.5e+999", "number out of range: '-2.5e+999' (numbers must lie within \u00b11.8e308): put it in quotes to "
+                  "keep it as text"),
+    ("123456789012345678901234567890", "number out of range: '123456789012345678901234567890' (whole numbers must "
+                                       "lie within \u00b19,223,372,036,854,775,807): put it in quotes to keep it as "
+                                       "text"),
+    ("-9223372036854775808", "number out of range: '-9223372036854775808' (whole numbers must lie within "
+                             "\u00b19,223,372,036,854,775,807): put it in quotes to keep it as text"),
+    ("0x8000000000000000", "number out of range: '0x8000000000000000' (whole numbers must lie within "
+                           "\u00b19,223,372,036,854,775,807): put it in quotes to keep it as text"),
+    ("9" * 1000, "number out of range: '" + "9" * 39 + "\u2026' (whole numbers must lie within "
+                 "\u00b19,223,372,036,854,775,807): put it in quotes to keep it as text"),
+    ("!!binary aGVsbG8=", "binary data (!!binary) is not allowed: write text"),
+])
+def test_a_number_json_cannot_hold_and_binary_data_are_refused(tmp_path: Path, written: str, message: str) -> None:
+    document = load(tmp_path, f"title: fine\nvalue: {written}\n")
+    assert messages(document) == [f"sources/data.yaml:2: {message}"]
+    assert document.data == {"title": "fine", "value": None}
+    assert document.rejected == {("value",)}
+
+
+def test_what_json_can_hold_passes_and_comes_back_the_same(tmp_path: Path) -> None:
+    # The parse cache stores the loader's data with orjson: whatever loads must come back exactly.
+    document = load(tmp_path, "a: -0.0\nb: 1.7976931348623157e+308\nc: 1.0e-400\nd: 9223372036854775807\n"
+                              "e: -9223372036854775807\nf: '1e400'\ng: \"\\U0001F4A3 \\u00e9\"\nh: 190:20:30\n")
+    assert document.problems == []
+    assert document.data == {"a": -0.0, "b": 1.7976931348623157e308, "c": 0.0, "d": 2**63 - 1, "e": -(2**63 - 1),
+                             "f": "1e400", "g": "\U0001f4a3 \u00e9", "h": 685230}
+    assert orjson.loads(orjson.dumps(document.data)) == document.data
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("!!bool maybe", "invalid true/false value 'maybe'"),
+    ("!!bool ''", "invalid true/false value ''"),
+    ("!!timestamp soon", "invalid date 'soon'"),
+    ('!!int "1\\n2"', "invalid number '1\\n2'"),
+    ('!!float "\\ud83d"', "invalid number '\\ud83d'"),
+    ("!!int " + "x" * 60, f"invalid number '{'x' * 39}\u2026'"),
+])
+def test_a_tagged_value_pyyaml_cannot_build_is_one_line(tmp_path: Path, written: str, message: str) -> None:
+    document = load(tmp_path, f"title: fine\nvalue: {written}\n")
+    assert messages(document) == [f"sources/data.yaml:2: {message}"]
+    assert document.data == {"title": "fine", "value": None}
