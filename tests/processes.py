@@ -55,10 +55,30 @@ def wait_until(process: subprocess.Popen[str], reached: Callable[[], bool], stag
             stdout, stderr = process.communicate()
             raise AssertionError(f"the process ended (exit {process.returncode}) before {stage}:\n{stdout}{stderr}")
         if time.monotonic() > deadline:
-            process.kill()
-            process.communicate()
+            _stop(process)
             raise AssertionError(f"the process did not reach {stage} within {STAGE_SECONDS:g} s")
         time.sleep(0.002)  # polling /proc: there is no event to wait on
+
+
+def finish(process: subprocess.Popen[str], seconds: float = STAGE_SECONDS) -> tuple[str, str]:
+    """Its standard output and error once it ends; one still running after ``seconds`` is killed, so that a
+    failing test leaves nothing behind."""
+    try:
+        return process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        stdout, stderr = _stop(process)
+        raise AssertionError(f"the process was still running after {seconds:g} s:\n{stdout}{stderr}") from None
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Kill the process, with its process group if it leads one (its workers)."""
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.kill()
+    return process.communicate()
 
 
 def children(pid: int) -> list[int]:

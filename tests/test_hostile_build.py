@@ -272,7 +272,7 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the example project, built (every briefing, every format) once for this module's tests."""
     root = copy_example(tmp_path_factory.mktemp("interrupted") / "example")
     process = processes.start(["build", "--project", str(root)])
-    _, stderr = process.communicate(timeout=600)
+    _, stderr = processes.finish(process, 600)
     assert process.returncode == 0, stderr
     return root
 
@@ -284,7 +284,7 @@ def output_state(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def assert_interrupted(process: subprocess.Popen[str], root: Path, before: dict[str, tuple[bytes, int]]) -> None:
-    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = processes.finish(process)
     assert "Traceback" not in stderr
     assert (process.returncode, stderr, stdout) == (130, "briefings: interrupted\n", "")
     assert output_state(root) == before  # no output, temporary file, manifest or cache changed

@@ -304,7 +304,7 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_trace(tmp_path: Path) -> None:
                          and len(list(Path(f"/proc/{process.pid}/task").iterdir())) > 1, "rendering in workers")
     workers = processes.workers(process.pid)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = processes.finish(process)
     assert process.returncode == 130, stderr
     assert stderr == "briefings: interrupted\n"
     assert state(root) == before  # no output, no temporary file, no manifest changed
