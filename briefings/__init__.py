@@ -21,12 +21,14 @@ about while rendering it) go to the ``briefings`` logger at WARNING level.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+# Not typing.TYPE_CHECKING: importing typing (or anything) here would delay the
+# command's taking over Ctrl-C (briefings.__main__ runs only after this module).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .build import BuildReport, build
     from .errors import Problem, ProblemsFound
     from .model import Project, load_project
@@ -41,5 +43,7 @@ __all__ = ["BuildReport", "Problem", "ProblemsFound", "Project", "__version__", 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
+        import importlib
+
         return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'briefings' has no attribute '{name}'")

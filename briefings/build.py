@@ -58,6 +58,7 @@ warnings are in :attr:`BuildReport.acknowledged` and never fail it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import logging
@@ -524,8 +525,10 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
     _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)
     context = multiprocessing.get_context("fork")
     results: dict[int, RenderedBriefing] = {}
-    pool = context.Pool(jobs, initializer=_prepare_worker)
+    pool = None
     try:
+        with _interrupts_held():
+            pool = context.Pool(jobs, initializer=_prepare_worker)
         # Largest first, so that the longest render does not start last and leave the other workers idle.
         order = sorted(range(len(plans)), key=lambda index: -_estimated_cost(plans[index]))
         for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, order), start=1):
@@ -534,10 +537,12 @@ def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seco
                 progress(done, len(plans))
         pool.close()
     except BaseException:
-        pool.terminate()  # Ctrl-C or a failure: stop every worker now; nothing has been written yet
+        if pool is not None:
+            pool.terminate()  # Ctrl-C or a failure: stop every worker now; nothing has been written yet
         raise
     finally:
-        pool.join()
+        if pool is not None:
+            pool.join()
         _worker_state.clear()
     for index in range(len(plans)):
         yield results[index]
@@ -548,9 +553,45 @@ def _estimated_cost(plan: _Plan) -> int:
     return items * (10 if "pdf" in plan.formats else 1)
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back while the worker processes start, and act on it once they have.
+
+    Ctrl-C reaches the workers too (a terminal signals the whole process
+    group), and a worker inherits this process's handling of SIGINT until its
+    initializer ignores it: a Ctrl-C in between would raise KeyboardInterrupt
+    in the worker's start-up (which prints a traceback), or inside ``Pool()``
+    here, before there is a pool to stop. So meanwhile SIGINT is blocked in
+    this thread, hence in the workers forked from it and in the pool's
+    threads (which fork any replacement worker): each worker unblocks it once
+    it ignores it (:func:`_prepare_worker`). A SIGINT that another thread of
+    this process takes meanwhile is only noted. On leaving, a Ctrl-C that came
+    meanwhile is delivered as if it came then.
+    """
+    noted: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    except ValueError:  # not the main thread: signals are handled only in the main thread anyway
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        if noted:
+            signal.raise_signal(signal.SIGINT)
+
+
 def _prepare_worker() -> None:
     # Ctrl-C reaches the whole process group; the build process alone decides what happens.
+    # SIGINT is blocked until now (see _interrupts_held): ignored, then unblocked, it never
+    # raises KeyboardInterrupt in a worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # The build's lock must end with the build: let go of the inherited lock file, and end
     # with the parent if it is killed (Linux), rather than live on as an orphan.
     forget_inherited_locks()

@@ -14,8 +14,10 @@ Start-up is kept short: the pipeline (the model and pydantic, Jinja,
 python-markdown, and WeasyPrint through the build) and Rich are imported
 only by the commands that use them, so ``--version`` and ``--help`` load
 little more than Click. While a command imports them, Ctrl-C exits at once
-with the one line, as while the command itself loads (see
-:mod:`briefings.__main__`).
+with the one line, as while the command itself loads and its command line is
+parsed (see :mod:`briefings.__main__`); the rest of a command's own code runs
+with Ctrl-C raising KeyboardInterrupt (:func:`handles_problems`), so that its
+``finally`` clauses clean up.
 """
 
 from __future__ import annotations
@@ -78,6 +80,25 @@ def _interrupt_exits_at_once() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
+@contextmanager
+def _interrupt_raises() -> Iterator[None]:
+    """While a command's own code runs, Ctrl-C raises KeyboardInterrupt, so that its ``finally`` clauses clean up.
+
+    Before it (loading, parsing the command line) and after it, the command-line
+    tool has Ctrl-C exit at once (see :mod:`briefings.__main__`): that handling
+    comes back when the command ends, before its outcome is printed.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
 def _load(module: str) -> ModuleType:
     """Import ``briefings.<module>`` (and what it needs) on first use."""
     with _interrupt_exits_at_once():
@@ -131,14 +152,16 @@ def _echo_problems(problems: list[Any], what: str) -> None:
 
 
 def handles_problems(what: str) -> Callable[[F], F]:
-    """Turn ProblemsFound into exit 1, and anything unexpected into one line and exit 2."""
+    """Turn ProblemsFound into exit 1, Ctrl-C into one line and exit 130, and anything unexpected into
+    one line and exit 70; while the command runs, Ctrl-C raises KeyboardInterrupt (:func:`_interrupt_raises`)."""
 
     def decorate(command: F) -> F:
         @functools.wraps(command)
         def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
             debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
             try:
-                return command(*args, **kwargs)
+                with _interrupt_raises():
+                    return command(*args, **kwargs)
             except ProblemsFound as error:
                 if debug:
                     raise

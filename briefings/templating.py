@@ -10,7 +10,11 @@ Templates are untrusted: house templates are shared between organisations.
 They run in a sandbox that lets them read only the data declared in
 :mod:`briefings.views` (plain, read-only values, never live objects) and call
 only the functions offered here; undefined names are errors; a project
-template is read only from inside the project. Every rendering runs under a
+template is read only from inside the project. Nothing a rendering does
+outlives it: the data is immutable, and what a template makes for itself
+(a ``namespace``, a ``cycler``, an imported template's module) is made
+afresh for each rendering, so one briefing's template can never change what
+another, or its own second rendering, sees. Every rendering runs under a
 time limit, a memory bound and an output-size bound, and recursion is caught,
 so a template that loops for ever, builds a huge string or extends itself
 ends with a located error, never a hang or a crash.
@@ -39,7 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.runtime import BlockReference, LoopContext
+import jinja2.compiler
+from jinja2.environment import TemplateModule
+from jinja2.runtime import BlockReference, Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Namespace
 
@@ -147,8 +153,10 @@ def _allowed_attributes(obj: object) -> frozenset[str] | None:
     for cls in type(obj).__mro__:
         if cls in TEMPLATE_ATTRIBUTES:
             return TEMPLATE_ATTRIBUTES[cls]
-    if isinstance(obj, Namespace):
-        return None  # {% set ns.x = … %}: its attributes are the template's own values
+    if isinstance(obj, (Namespace, TemplateModule)):
+        # {% set ns.x = … %}, {% import "macros.j2" as m %}: their attributes are the templates' own values
+        # (a module is made afresh for every import: see BriefingTemplate).
+        return None
     if isinstance(obj, LoopContext):
         return frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
                           "depth0", "previtem", "nextitem", "cycle", "changed"})
@@ -210,6 +218,39 @@ class TrackedReferences(dict[str, Any]):
         return super().values()
 
 
+class BriefingTemplate(jinja2.Template):
+    """A template whose every import (``{% import %}``, ``{% from … import %}``) evaluates it afresh.
+
+    Jinja keeps the module of a template imported without context on the
+    template object, and the environment keeps its templates for every
+    briefing it renders (the whole build, in one process or one worker). A
+    ``namespace``, ``cycler`` or ``joiner`` made at the top of an imported
+    template, or changed by one of its macros, would then carry one rendering's
+    changes into the next: what one briefing's template did would show in
+    another briefing, and in the second rendering of the same one (citation
+    numbering), and outputs would depend on which briefings a worker happened
+    to render before. A fresh module per import gives every rendering its own
+    values, as ``{% import … with context %}`` always does.
+    """
+
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        if ctx is None:  # Template.module, read by Python code, never by a rendering
+            return super()._get_default_module(ctx)
+        # As Jinja does when the importing template has globals of its own, but never cached.
+        keys = ctx.globals_keys - self.globals.keys()
+        return self.make_module({key: ctx.parent[key] for key in keys})
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, with ``{% set x.attr = … %}`` errors located at their line."""
+
+    def visit_Assign(self, node: jinja2.nodes.Assign, frame: jinja2.compiler.Frame) -> None:
+        # Jinja writes its check that ``x`` is a namespace before it marks the statement's line,
+        # so "cannot assign attribute on non-namespace object" was reported at an earlier line.
+        self.newline(node)
+        super().visit_Assign(node, frame)
+
+
 _SAFE_ATTRIBUTES: dict[tuple[type, str], bool] = {}
 
 
@@ -218,11 +259,15 @@ class BriefingSandbox(ImmutableSandboxedEnvironment):
 
     Beyond Jinja's own rules (no underscored attributes, no mutation), an
     attribute is readable only if :data:`briefings.views.TEMPLATE_ATTRIBUTES`
-    lists it for the object's type, and ``*``, ``**`` and ``+`` refuse results
-    too large to be a mistake worth waiting for.
+    lists it for the object's type, ``*``, ``**`` and ``+`` refuse results
+    too large to be a mistake worth waiting for, and imported templates are
+    evaluated afresh for every import (:class:`BriefingTemplate`), so nothing
+    a rendering does outlives it.
     """
 
     intercepted_binops = frozenset({"*", "**", "+"})
+    template_class = BriefingTemplate
+    code_generator_class = _CodeGenerator
     #: The time limit of one rendering (``limits.template_seconds`` in briefings.yaml).
     template_seconds: float = TEMPLATE_SECONDS
     #: When set, every template lookup is recorded in it (for the incremental build).

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from briefings import build as build_module
 from briefings.cli import main
 
-from .conftest import REFERENCES, TOPIC, write
+from . import processes
+from .conftest import REFERENCES, TOPIC, copy_example, write
 from .test_errors_cli import (
     REFERENCES_FILE,
     SETTINGS_FILE,
@@ -262,25 +263,88 @@ def test_ctrl_c_prints_one_line_and_exits_130(project: Path, monkeypatch: pytest
     assert result.stderr == "briefings: interrupted\n"
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6, 1.0])
-def test_ctrl_c_at_any_moment_never_shows_a_traceback(delay: float) -> None:
-    # A real SIGINT to a real process: while Python imports the libraries, while it builds.
-    # (Before the interpreter itself has started, the operating system's default applies.)
-    repository = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen([sys.executable, "-m", "briefings", "build", "--format", "pdf", "--project",
-                                str(repository), "--only", "european-security-overview"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "SOURCE_DATE_EPOCH": "1767323045"})
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    if process.returncode == 0:
-        pytest.skip("the build finished before the signal")  # a fast machine; the other delays still count
-    if process.returncode == -signal.SIGINT and not stderr:
-        pytest.skip("the signal came while the interpreter itself was starting")  # a slow machine
+# A real SIGINT to a real process, at points a test can name rather than after a delay (which lands
+# wherever that machine happens to be): before the command's first instruction, once the build holds
+# its lock, and to the build and its workers together as the workers start.
+
+@pytest.fixture(scope="module")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the example project, built (every briefing, every format) once for this module's tests."""
+    root = copy_example(tmp_path_factory.mktemp("interrupted") / "example")
+    process = processes.start(["build", "--project", str(root)])
+    _, stderr = processes.finish(process, 600)
+    assert process.returncode == 0, stderr
+    return root
+
+
+def output_state(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under output/ with its bytes and modification time."""
+    return {path.relative_to(root).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted((root / "output").rglob("*")) if path.is_file()}
+
+
+def assert_interrupted(process: subprocess.Popen[str], root: Path, before: dict[str, tuple[bytes, int]]) -> None:
+    stdout, stderr = processes.finish(process)
     assert "Traceback" not in stderr
-    assert process.returncode == 130, stderr
-    assert stderr.strip().splitlines() == ["briefings: interrupted"]
+    assert (process.returncode, stderr, stdout) == (130, "briefings: interrupted\n", "")
+    assert output_state(root) == before  # no output, temporary file, manifest or cache changed
+
+
+@pytest.mark.parametrize("entry", list(processes.ENTRY_POINTS))
+def test_ctrl_c_before_the_command_starts_is_one_line_and_exit_130(built_example: Path, entry: str) -> None:
+    # SIGINT is sent at once, and blocked in the process from its first instant (a mask survives exec),
+    # so it is pending whatever the machine's speed: the command acts on it at its first instruction.
+    if not Path(processes.ENTRY_POINTS[entry][0]).exists():
+        pytest.skip(f"no {entry} beside this Python")
+    before = output_state(built_example)
+    process = processes.start(["build", "--project", str(built_example), "--force"], entry=entry,
+                              sigint_pending=True)
+    process.send_signal(signal.SIGINT)
+    assert_interrupted(process, built_example, before)
+
+
+def test_ctrl_c_once_the_build_holds_its_lock_is_one_line_and_exit_130(built_example: Path) -> None:
+    before = output_state(built_example)
+    process = processes.start(["build", "--project", str(built_example), "--force", "--jobs", "1"])
+    lock = built_example / "output/.briefings/lock"
+    processes.wait_until(process, lambda: processes.holds_open(process.pid, lock), "taking the build's lock")
+    process.send_signal(signal.SIGINT)
+    assert_interrupted(process, built_example, before)
+
+
+def test_ctrl_c_to_the_build_and_its_starting_workers_is_one_line_and_exit_130(built_example: Path) -> None:
+    # As a terminal does: to the whole process group, the moment the workers exist.
+    before = output_state(built_example)
+    process = processes.start(["build", "--project", str(built_example), "--force", "--jobs", "2"],
+                              new_session=True)
+    processes.wait_until(process, lambda: len(processes.workers(process.pid)) >= 2, "starting its workers")
+    workers = processes.workers(process.pid)
+    os.killpg(process.pid, signal.SIGINT)
+    assert_interrupted(process, built_example, before)
+    assert [worker for worker in workers if Path(f"/proc/{worker}").exists()] == []
+
+
+#: A build in worker processes, each sent SIGINT the instant it is forked (before any of its own code runs).
+INTERRUPTED_WORKERS = """
+import functools, os, signal, sys
+from pathlib import Path
+from briefings.build import build
+
+os.register_at_fork(after_in_child=functools.partial(signal.raise_signal, signal.SIGINT))
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as while a command runs
+report = build(Path(sys.argv[1]), formats=("md",), jobs=2, force=True)
+print(len(report.rendered), "rendered")
+"""
+
+
+def test_a_worker_ignores_ctrl_c_from_its_first_instant(tmp_path: Path) -> None:
+    # A worker must not act on Ctrl-C (the build process decides); it used to inherit the build's
+    # handler, and a Ctrl-C before its initializer ran raised KeyboardInterrupt in it, with a traceback.
+    root = copy_example(tmp_path / "example")
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_WORKERS, str(root)], capture_output=True, text=True,
+                            timeout=300)
+    assert "KeyboardInterrupt" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert (result.returncode, result.stdout) == (0, "5 rendered\n")
 
 
 def test_internal_error_is_one_line_with_its_own_exit_code(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -130,6 +130,129 @@ def test_views_are_read_only(project: Path) -> None:
     assert lines[0].startswith(f"{TEMPLATE}:1: ") and "has no attribute 'append'" in lines[0]
 
 
+# -- no rendering changes what another sees ---------------------------------------------------------------------------
+
+MUTATIONS = [
+    pytest.param("{% set x = settings.formats.append('zzz') %}", id="settings-list-append"),
+    pytest.param("{% set x = references.clear() %}", id="references-clear"),
+    pytest.param("{% set x = reliability_grades.update({'A': 'anything'}) %}", id="grades-update"),
+    pytest.param("{% set x = references.__setitem__('alpha-report', 1) %}", id="setitem"),
+    pytest.param("{% set x = references.setdefault('new', 1) %}", id="setdefault"),
+    pytest.param("{% set x = references.popitem() %}", id="popitem"),
+    pytest.param("{% set x = topics[0].facts.sort() %}", id="nested-list-sort"),
+    pytest.param("{% set x = briefing.topics[0].figures.extend(figures) %}", id="nested-list-extend"),
+    pytest.param("{% set x = style.stylesheets.append('evil.css') %}", id="style-list"),
+    pytest.param("{% set x = changes.facts_added.append(1) %}", id="changes-list"),
+    pytest.param("{% set x = edition.__setattr__('number', 9) %}", id="edition-setattr"),
+    pytest.param("{% set x = (topics | list).pop() %}", id="filter-list-pop"),
+    pytest.param("{% set x = (references | dictsort).append(1) %}", id="filter-dictsort-append"),
+    pytest.param("{% set x = (topics | groupby('title'))[0].list.append(1) %}", id="filter-groupby-append"),
+    pytest.param("{% set ns = namespace(r=references) %}{% set x = ns.r.clear() %}", id="namespace-holding-data"),
+    pytest.param("{% for t in topics %}{% set x = loop.__setattr__('index', 0) %}{% endfor %}", id="loop-setattr"),
+    pytest.param("{% set settings.formats = [] %}", id="assign-attribute"),
+    pytest.param("{% set x = topics %}{% set x += topics %}", id="augmented-assignment"),
+    pytest.param("{% do references.clear() %}", id="do-statement"),
+]
+
+
+@pytest.mark.parametrize("attempt", MUTATIONS)
+def test_every_attempt_to_change_the_data_is_a_located_error(project: Path, attempt: str) -> None:
+    write(project, TEMPLATE, f"# Title\n\n{attempt}\n")
+    code, lines = check(project)
+    assert code == 1
+    assert lines[0].startswith(f"{TEMPLATE}:3: ")
+    assert lines[-1] == "check failed: 1 error."
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--jobs", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[0] == lines[0]
+
+
+TWO_BRIEFINGS = """\
+formats: [md]
+briefings:
+  first:
+    title: First
+    topics: [test-topic]
+    template: NAME
+  second:
+    title: Second
+    topics: [test-topic]
+"""
+SOURCES_BLOCK = "{% for reference in cited_references %}\n[^{{ reference.number }}]: {{ source_note(reference) }}\n" \
+                "{% endfor %}\n"
+#: Values a template makes for itself at the top of an imported template, and a macro that changes them.
+STATE = """\
+{% set ns = namespace(count=0) %}
+{% set turn = cycler("one", "two", "three", "four", "five") %}
+{% set comma = joiner(", ") %}
+{% macro bump() %}{% set ns.count = ns.count + 1 %}{{ ns.count }}{% endmacro %}
+"""
+USES_STATE = """\
+{% from "state.j2" import ns, turn, comma, bump %}
+{% set ns.count = ns.count + 1 %}
+# {{ briefing.title }}: {{ ns.count }} {{ turn.next() }} [{{ comma() }}] {{ bump() }}
+
+{{ topics[0].facts[0].text }}{{ cite(topics[0].facts[0].sources) }}
+
+""" + SOURCES_BLOCK
+
+
+def _built_alone(project: Path, briefing: str) -> bytes:
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--only", briefing, "--jobs", "1",
+                                       "--force"])
+    assert result.exit_code == 0, result.output
+    return (project / "output" / f"{briefing}.md").read_bytes()
+
+
+def test_what_a_template_makes_for_itself_starts_anew_for_every_briefing(project: Path) -> None:
+    # Jinja caches an imported template's module on the template; a namespace or cycler in it
+    # would carry one rendering's changes into the next (and into the next briefing).
+    write(project, "briefings.yaml", TWO_BRIEFINGS.replace("    template: NAME\n", ""))
+    write(project, "templates/state.j2", STATE)
+    write(project, TEMPLATE, USES_STATE)
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    first = (project / "output/first.md").read_text()
+    second = (project / "output/second.md").read_text()
+    assert first.splitlines()[0] == "# First: 1 one [] 2"
+    assert second.splitlines()[0] == "# Second: 1 one [] 2"
+    assert _built_alone(project, "second") == second.encode()
+    assert _built_alone(project, "first") == first.encode()
+
+
+def test_an_imported_template_is_read_through_its_name(project: Path) -> None:
+    # {% import "state.j2" as state %}: its macros and values are the template's own, made for this import.
+    write(project, "templates/state.j2", STATE)
+    write(project, TEMPLATE, '{% import "state.j2" as state %}{% import "state.j2" as again %}\n'
+                             "# {{ state.bump() }} {{ state.bump() }} {{ again.bump() }} {{ state.turn.next() }} "
+                             "{{ again.turn.next() }} {{ state.ns.count }}\n")
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--jobs", "1", "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert (project / "output/test-topic.md").read_text() == "# 1 2 1 one one 2\n"
+    write(project, TEMPLATE, '{% import "state.j2" as state %}\n{{ state._hidden }}\n')
+    code, lines = check(project)
+    assert code == 1 and lines[0].startswith(f"{TEMPLATE}:2: ")
+
+
+def test_a_template_that_tries_to_change_the_data_cannot_affect_another_briefing(project: Path) -> None:
+    write(project, "briefings.yaml", TWO_BRIEFINGS.replace("NAME", "mutator"))
+    write(project, TEMPLATE, "# {{ briefing.title }} {{ settings.formats | join(',') }} "
+                             "{{ references | length }} {{ reliability_grades['A'] }}\n\n"
+                             "{{ topics[0].facts[0].text }}{{ cite(topics[0].facts[0].sources) }}\n\n" + SOURCES_BLOCK)
+    write(project, "templates/mutator.md.j2", "# Mutator\n")
+    alone = _built_alone(project, "second")
+    assert alone.startswith(b"# Second md 2 completely reliable\n")
+    for attempt in ("{% set x = settings.formats.append('zzz') %}", "{% set x = references.clear() %}",
+                    "{% set x = reliability_grades.update({'A': 'changed'}) %}",
+                    "{% set x = topics[0].facts.sort() %}"):
+        write(project, "templates/mutator.md.j2", f"# Mutator\n{attempt}\n")
+        (project / "output/second.md").unlink()
+        result = CliRunner().invoke(main, ["build", "--project", str(project), "--jobs", "1"])
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[0].startswith("templates/mutator.md.j2:2: "), result.stderr
+        assert (project / "output/second.md").read_bytes() == alone
+
+
 def test_functions_offered_to_templates_check_their_arguments(project: Path) -> None:
     write(project, TEMPLATE, "# T\n{{ cite(['no-such-reference']) }}\n")
     assert check(project) == (1, [f"{TEMPLATE}:2: template error: cite(): unknown reference 'no-such-reference'",
