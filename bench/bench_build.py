@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from pypdf import PdfReader  # noqa: E402
 
-from briefings.build import generation_time  # noqa: E402
-from briefings.html import markdown_to_html, render_html  # noqa: E402
-from briefings.model import load_project  # noqa: E402
-from briefings.templating import make_environment, render_markdown  # noqa: E402
+from briefings.build.orchestrate import generation_time  # noqa: E402
+from briefings.render.html import markdown_to_html, render_html  # noqa: E402
+from briefings.project.loader import load_project  # noqa: E402
+from briefings.render.environment import make_environment, render_markdown  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
     started = time.perf_counter()
     import weasyprint  # noqa: F401
 
-    from briefings.pdf import html_to_pdf
+    from briefings.render.pdf import html_to_pdf
     import_seconds = time.perf_counter() - started
     if arguments.fonttools:
         import weasyprint.pdf.fonts

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import markdown  # noqa: E402
 
-from briefings.html import markdown_to_html  # noqa: E402
+from briefings.render.html import markdown_to_html  # noqa: E402
 
 SIZES = (1_000, 3_000, 10_000)
 

@@ -30,9 +30,9 @@ def render_once() -> None:
     sys.path.insert(0, str(ROOT))
     import datetime
 
-    from briefings.html import markdown_to_html, render_html
-    from briefings.model import load_project
-    from briefings.templating import make_environment, render_markdown
+    from briefings.render.html import markdown_to_html, render_html
+    from briefings.project.loader import load_project
+    from briefings.render.environment import make_environment, render_markdown
 
     generated = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     project = load_project(EXAMPLE)
@@ -43,7 +43,7 @@ def render_once() -> None:
         documents.append(render_html(environment, project, briefing, generated, body, markdown_to_html(body.text)))
     import weasyprint  # noqa: F401  (imported before the clock starts, as in bench_build.py)
 
-    from briefings.pdf import html_to_pdf
+    from briefings.render.pdf import html_to_pdf
 
     started = time.perf_counter()
     pdfs = [html_to_pdf(document, EXAMPLE).data for document in documents]

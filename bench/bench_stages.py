@@ -9,8 +9,8 @@ links, dashes), dates, quotes, figures and several sections, citing 60
 references; every topic is its own briefing. Then times, median of R runs
 (default 3):
 
-- ``yaml``: :func:`briefings.load.load_yaml` of every file (part of the next);
-- ``load+validate``: :func:`briefings.model.load_project`;
+- ``yaml``: :func:`briefings.project.yaml.load_yaml` of every file (part of the next);
+- ``load+validate``: :func:`briefings.project.loader.load_project`;
 - ``markdown``: Jinja → Markdown, both renderings a build makes per briefing
   (standalone for the ``.md``, the body for the HTML);
 - ``html``: Markdown → sanitised HTML → the HTML document.
@@ -41,10 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefings.html import markdown_to_html, render_html  # noqa: E402
-from briefings.load import load_yaml  # noqa: E402
-from briefings.model import load_project  # noqa: E402
-from briefings.templating import make_environment, render_markdown  # noqa: E402
+from briefings.render.html import markdown_to_html, render_html  # noqa: E402
+from briefings.project.yaml import load_yaml  # noqa: E402
+from briefings.project.loader import load_project  # noqa: E402
+from briefings.render.environment import make_environment, render_markdown  # noqa: E402
 
 GENERATED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 FACTS_PER_TOPIC = 12

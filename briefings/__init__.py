@@ -29,21 +29,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .build import BuildReport, build
-    from .errors import Problem, ProblemsFound
-    from .model import Project, load_project
+    from briefings.build.orchestrate import BuildReport
+    from briefings.errors import Problem, ProblemsFound
+    from briefings.project.loader import Project, load_project
 
 _EXPORTS = {
-    "BuildReport": "build", "build": "build", "Problem": "errors", "ProblemsFound": "errors",
-    "Project": "model", "load_project": "model",
+    "BuildReport": "briefings.build.orchestrate", "Problem": "briefings.errors", "ProblemsFound": "briefings.errors",
+    "Project": "briefings.project.loader", "load_project": "briefings.project.loader",
 }
 
-__all__ = ["BuildReport", "Problem", "ProblemsFound", "Project", "__version__", "build", "load_project"]
+__all__ = ["BuildReport", "Problem", "ProblemsFound", "Project", "__version__", "load_project"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         import importlib
 
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'briefings' has no attribute '{name}'")

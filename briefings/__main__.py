@@ -53,7 +53,7 @@ def main() -> None:
     try:
         import click
 
-        from .cli import main as command
+        from briefings.cli import main as command
 
         try:
             code = command.main(prog_name="briefings", standalone_mode=False)

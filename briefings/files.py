@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import Problem, relative_path
+from briefings.errors import Problem, relative_path
 
 #: The largest file the tool reads (5 MiB): hundreds of times a real topic
 #: file, small enough that a mistaken or hostile file cannot exhaust memory.

@@ -25,7 +25,7 @@ an output: nothing that lists, writes or cleans the outputs may count,
 replace or remove it (:func:`is_lock_file`).
 
 The caller must have checked ``output/`` first (see
-:func:`briefings.build.check_output_directory`): the lock creates
+:func:`briefings.build.orchestrate.check_output_directory`): the lock creates
 ``output/`` if it is missing and a file inside it, which must never happen
 in a directory outside the project or one that is not ours to write.
 
@@ -48,10 +48,10 @@ from pathlib import Path
 
 import filelock
 
-from .errors import Problem, ProblemsFound
-from .manifest import STATE_DIR
+from briefings.errors import Problem, ProblemsFound
+from briefings.build.manifest import STATE_DIR
 
-OUTPUT_DIR = "output"  # the same directory as briefings.build.OUTPUT_DIR; not imported, as build imports this module
+OUTPUT_DIR = "output"  # see briefings.paths
 LOCK_FILE_NAME = "lock"
 LOCK_PATH = f"{OUTPUT_DIR}/{STATE_DIR}/{LOCK_FILE_NAME}"  # as the user knows it: relative to the project
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefings.serve import serve_project
-from briefings.watch import RebuildResult
+from briefings.live.serve import serve_project
+from briefings.live.watch import RebuildResult
 
 from .conftest import copy_example
 

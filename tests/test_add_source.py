@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 
 from briefings import files
 from briefings.cli import main
-from briefings.commands import sources
-from briefings.model import load_project
+from briefings.cli import sources
+from briefings.project.loader import load_project
 
 from .conftest import copy_example
 
@@ -223,7 +223,7 @@ CONCURRENT_RUN = r"""
 import os, sys, time
 from pathlib import Path
 
-import briefings.archive as archive
+import briefings.audit.archive as archive
 import briefings.files as files
 
 marks, runs = Path(os.environ["MARKS"]), int(os.environ["RUNS"])

@@ -1,4 +1,4 @@
-"""briefings.archive: archived documents read inside the project only, web pages reduced to their article."""
+"""briefings.audit.archive: archived documents read inside the project only, web pages reduced to their article."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from briefings import archive
-from briefings.archive import MAX_ARCHIVE_BYTES, archive_text, read_archive
+from briefings.audit import archive
+from briefings.audit.archive import MAX_ARCHIVE_BYTES, archive_text, read_archive
 from briefings.errors import Severity
-from briefings.model import Reference, Settings
-from briefings.verify import find_passage, number_appears, numbers_in
+from briefings.project.loader import Reference, Settings
+from briefings.audit.match import find_passage, number_appears, numbers_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archive"
 
@@ -188,7 +188,7 @@ def test_the_model_takes_archive_names_and_the_archive_dir() -> None:
 
 
 def test_a_bad_archive_name_in_references_yaml_is_a_located_problem(tmp_path: Path) -> None:
-    from briefings.model import load_project_partially
+    from briefings.project.loader import load_project_partially
 
     from .conftest import copy_example
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.archive import read_archive
-from briefings.build import build
+from briefings.audit.archive import read_archive
+from briefings.build.orchestrate import build
 from briefings.cli import main
-from briefings.html import sanitise
-from briefings.verify import normalise
+from briefings.render.html import sanitise
+from briefings.audit.match import normalise
 
 from .conftest import GENERATED, REPO_ROOT, copy_example, write
 from .pdftext import fold, pdftotext_pages, reader

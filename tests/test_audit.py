@@ -1,4 +1,4 @@
-"""briefings.audit: quotes, evidence and numbers checked against archived sources; corroboration;
+"""briefings.audit.auditor: quotes, evidence and numbers checked against archived sources; corroboration;
 discrepancies; the audit in check, build and publish (made-up articles in tests/fixtures/archive)."""
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.audit import audit_project
-from briefings.build import build
+from briefings.audit.auditor import audit_project
+from briefings.build.orchestrate import build
 from briefings.cli import main
 from briefings.errors import Problem, Severity
-from briefings.model import FACT_WARNINGS, FIGURE_WARNINGS, REFERENCE_WARNINGS, Project, load_project_partially
+from briefings.project.loader import (
+    FACT_WARNINGS,
+    FIGURE_WARNINGS,
+    REFERENCE_WARNINGS,
+    Project,
+    load_project_partially,
+)
 
 from .conftest import GENERATED, write
 

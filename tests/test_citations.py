@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
-from briefings.html import markdown_to_html
+from briefings.build.orchestrate import build
+from briefings.render.html import markdown_to_html
 
 from .conftest import GENERATED, write
 from .pdftext import pdftotext_pages, reader

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
+from briefings.build.orchestrate import build
 
 from .conftest import TOPIC, write
 from .test_errors_cli import TOPIC_FILE, changed, files_under, invoke

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from briefings.build import build
+from briefings.build.orchestrate import build
 from briefings.cli import main
 from briefings.errors import ProblemsFound
-from briefings.publish import PublishReport, publish
+from briefings.build.publish import PublishReport, publish
 
 from .conftest import REFERENCES, TOPIC, write
 from .pdftext import fold, pdftotext_pages
@@ -623,7 +623,7 @@ def test_hostile_topics_in_an_old_edition_do_not_break_what_changed(root: Path) 
 
 def test_a_first_publish_reads_the_last_editions_under_the_lock(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Two first publishes at once (output/ not there yet) once both numbered "edition 1", even with two dates.
-    from briefings import build as building
+    from briefings.build import orchestrate as building
     from briefings.lock import project_lock
 
     seen: list[str] = []

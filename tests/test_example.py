@@ -9,9 +9,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from briefings.build import build
+from briefings.build.orchestrate import build
 from briefings.cli import main
-from briefings.model import Briefing, Fact, Topic, load_project
+from briefings.project.loader import Briefing, Fact, Topic, load_project
 
 from .conftest import GENERATED, REPO_ROOT, copy_example
 from .pdftext import body_text, contains, pdftotext_pages, plain, reader

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings import build as build_module
+from briefings.build import orchestrate as build_module
 from briefings.cli import main
 
 from . import processes
@@ -328,7 +328,7 @@ def test_ctrl_c_to_the_build_and_its_starting_workers_is_one_line_and_exit_130(b
 INTERRUPTED_WORKERS = """
 import functools, os, signal, sys
 from pathlib import Path
-from briefings.build import build
+from briefings.build.orchestrate import build
 
 os.register_at_fork(after_in_child=functools.partial(signal.raise_signal, signal.SIGINT))
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as while a command runs

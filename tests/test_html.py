@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
-from briefings.html import markdown_to_html, sanitise
+from briefings.build.orchestrate import build
+from briefings.render.html import markdown_to_html, sanitise
 
 from .conftest import GENERATED, write
 

@@ -1,8 +1,8 @@
 """The Markdown converter's shortcuts change no byte of its output.
 
-:func:`briefings.html.new_converter` replaces smarty's inline pass with one
+:func:`briefings.render.html.new_converter` replaces smarty's inline pass with one
 that tries each text only on the patterns that could match it, and
-:func:`briefings.html.markdown_to_html` reuses one converter between
+:func:`briefings.render.html.markdown_to_html` reuses one converter between
 documents. Both are checked here against python-markdown as shipped (smarty's
 stock pass, at the same priority) and a fresh converter per document.
 """
@@ -14,8 +14,8 @@ import random
 import markdown
 import pytest
 
-from briefings import html
-from briefings.html import (
+from briefings.render import html
+from briefings.render.html import (
     MARKDOWN_EXTENSION_CONFIGS,
     MARKDOWN_EXTENSIONS,
     CitationExtension,

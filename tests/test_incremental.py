@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings import build as build_module
-from briefings.build import build
-from briefings.manifest import MANIFEST_PATH
+from briefings.build import orchestrate as build_module
+from briefings.build.orchestrate import build
+from briefings.build.manifest import MANIFEST_PATH
 
 from . import processes
 from .conftest import GENERATED, REFERENCES, TOPIC, copy_example, write
@@ -263,7 +263,7 @@ def test_two_jobs_write_the_same_bytes_as_one(multi: Path, tmp_path: Path) -> No
 
 def test_deciding_that_nothing_changed_does_not_import_weasyprint(multi: Path) -> None:
     run(multi, formats=["md", "html", "pdf"])
-    script = ("import sys, datetime; from pathlib import Path; from briefings.build import build; "
+    script = ("import sys, datetime; from pathlib import Path; from briefings.build.orchestrate import build; "
               f"report = build(Path({str(multi)!r}), formats=['md', 'html', 'pdf'], jobs=1, "
               "generated=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)); "
               "assert report.rendered == [], report.rendered; print('weasyprint' in sys.modules)")

@@ -1,4 +1,4 @@
-"""Unit tests of stage 1: briefings.load.load_yaml."""
+"""Unit tests of stage 1: briefings.project.yaml.load_yaml."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from briefings.errors import Problem, Severity
-from briefings.load import YamlDocument, load_yaml
+from briefings.project.yaml import YamlDocument, load_yaml
 
 from .conftest import write
 

@@ -1,6 +1,6 @@
 """libyaml's parser and PyYAML's pure-Python one load every file the same.
 
-:func:`briefings.load.load_yaml` parses with libyaml when PyYAML has it and
+:func:`briefings.project.yaml.load_yaml` parses with libyaml when PyYAML has it and
 falls back to the pure-Python parser for any file libyaml does not parse
 cleanly. These tests load each file both ways and compare everything a caller
 sees: the data (types included), the line of every value, the problems and
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from briefings import load
-from briefings.load import YamlDocument, load_yaml
+from briefings.project import yaml as load
+from briefings.project.yaml import YamlDocument, load_yaml
 
 from .conftest import REFERENCES, REPO_ROOT, TOPIC
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from briefings.build import build
+from briefings.build.orchestrate import build
 from briefings.errors import ProblemsFound
 from briefings.lock import LOCK_FILE_NAME, project_lock, waiting_message
 

@@ -1,4 +1,4 @@
-"""Unit tests of stage 2: briefings.model.load_project."""
+"""Unit tests of stage 2: briefings.project.loader.load_project."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from briefings.errors import Problem, ProblemsFound, Severity
-from briefings.model import DEFAULT_SECTION, Briefing, Fact, Project, Settings, load_project
+from briefings.project.loader import DEFAULT_SECTION, Briefing, Fact, Project, Settings, load_project
 
 from .conftest import REFERENCES, TOPIC, write
 

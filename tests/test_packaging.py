@@ -148,8 +148,8 @@ def test_a_library_that_cannot_be_imported_says_what_to_install(tmp_path: Path, 
 
 def test_a_module_of_briefings_itself_that_cannot_be_imported_is_still_an_internal_error(tmp_path: Path) -> None:
     project = copy_example(tmp_path / "example")
-    result = subprocess.run([sys.executable, "-c", WITHOUT_LIBRARY, "briefings.archive", "absent", *add_page(project)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-c", WITHOUT_LIBRARY, "briefings.audit.archive", "absent",
+                             *add_page(project)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 70, result.stderr
     assert "briefings: internal error: " in result.stderr
 

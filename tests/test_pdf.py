@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
+from briefings.build.orchestrate import build
 from briefings.errors import ProblemsFound
-from briefings.pdf import PdfTimeout, html_to_pdf
+from briefings.render.pdf import PdfTimeout, html_to_pdf
 
 from .conftest import GENERATED, write
 from .pdftext import body_text, embedded_font_names, link_targets, pdftotext_pages, reader
@@ -140,7 +140,7 @@ def test_pdf_keeps_only_web_mail_and_fragment_links(project: Path, tmp_path: Pat
 SPECIAL_FILES_SCRIPT = """\
 import json, sys
 from pathlib import Path
-from briefings.pdf import html_to_pdf
+from briefings.render.pdf import html_to_pdf
 html = ''.join(f'<img src="{name}" alt="">' for name in sys.argv[2:])
 result = html_to_pdf(html, Path(sys.argv[1]), timeout_seconds=600)
 print(json.dumps(result.warnings))
@@ -242,7 +242,7 @@ PLAIN_HTML = "<!DOCTYPE html><html><body><p>Plain text, in the default font.</p>
 
 def test_pdfs_of_one_process_share_a_font_configuration_and_stay_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefings import pdf
+    from briefings.render import pdf
 
     monkeypatch.setattr(pdf, "_spare_font_config", None)
     first = html_to_pdf(PLAIN_HTML, tmp_path).data
@@ -257,7 +257,7 @@ def test_pdfs_of_one_process_share_a_font_configuration_and_stay_the_same(
 
 def test_a_font_configuration_with_font_face_fonts_is_not_shared(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefings import pdf
+    from briefings.render import pdf
 
     font = Path("/usr/share/fonts/truetype/crosextra/Caladea-Regular.ttf")
     if not font.is_file():

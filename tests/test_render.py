@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import Figure, load_project
-from briefings.templating import (
-    escape_markdown,
-    format_figure_value,
-    make_environment,
-    render_markdown,
-)
+from briefings.project.loader import Figure, load_project
+from briefings.render.environment import escape_markdown, format_figure_value, make_environment, render_markdown
 
 from .conftest import GENERATED, write
 

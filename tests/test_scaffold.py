@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings import scaffold
+from briefings.project import scaffold
 from briefings.cli import main
 
 

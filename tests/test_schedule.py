@@ -1,7 +1,7 @@
 """Scheduled publishing: what is due when, --once, --list, the run log and state, and the long-running scheduler.
 
 The clock is always injected (``--now``, ``now=``, ``clock=``) and publish is a fake, except in the one
-end-to-end test that runs once the real :func:`briefings.publish.publish` exists.
+end-to-end test that runs once the real :func:`briefings.build.publish.publish` exists.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner, Result
 
-from briefings import publish as publishing
-from briefings import schedule as scheduling
+from briefings.build import publish as publishing
+from briefings.schedule import runner as scheduling
 from briefings.cli import main
 from briefings.errors import Problem, ProblemsFound
 from briefings.lock import BuildLock, project_lock
-from briefings.publish import PublishReport, PublishResult
+from briefings.build.publish import PublishReport, PublishResult
 
 from .conftest import write
 
@@ -64,7 +64,7 @@ SEVERAL = """\
 
 
 class FakePublish:
-    """Stands in for briefings.publish.publish: records each call, publishes (or fails, or raises) as told."""
+    """Stands in for briefings.build.publish.publish: records each call, publishes (or fails, or raises) as told."""
 
     def __init__(self, *, fail: Sequence[str] = (), unchanged: Sequence[str] = (),
                  raises: BaseException | None = None) -> None:
@@ -398,7 +398,7 @@ def test_now_at_the_ends_of_the_range_in_far_zones(project: Path, monkeypatch: p
 
 
 def test_the_years_now_takes_are_the_schedulers_and_in_the_help() -> None:
-    from briefings.commands import schedule as schedule_command
+    from briefings.cli import schedule as schedule_command
 
     assert schedule_command.NOW_YEARS == (scheduling.FIRST_YEAR, scheduling.LAST_YEAR)
     shown = " ".join(CliRunner().invoke(main, ["schedule", "--help"]).output.split())
@@ -857,7 +857,7 @@ publishing.publish = fake_publish
 
 @pytest.fixture
 def fake_publish_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for a subprocess whose briefings.publish.publish is a fake that logs its calls."""
+    """Environment for a subprocess whose briefings.build.publish.publish is a fake that logs its calls."""
     site = tmp_path / "fake-site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(FAKE_SITECUSTOMIZE)
@@ -941,7 +941,7 @@ def test_the_scheduler_refuses_to_start_with_an_invalid_file(project: Path) -> N
 PUBLISH_IS_A_STUB = "NotImplementedError" in inspect.getsource(publishing.publish)
 
 
-@pytest.mark.skipif(PUBLISH_IS_A_STUB, reason="briefings.publish.publish is not implemented yet")
+@pytest.mark.skipif(PUBLISH_IS_A_STUB, reason="briefings.build.publish.publish is not implemented yet")
 def test_once_end_to_end_with_the_real_publish(project: Path) -> None:
     write(project, "briefings.yaml", """\
         formats: [md]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefings import schedule as scheduling
+from briefings.schedule import runner as scheduling
 
 from .conftest import REPO_ROOT, write
 from .test_schedule import FAKE_SITECUSTOMIZE

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.cli import main
-from briefings.serve import EVENTS_PATH, PreviewServer, resolve_output_file
-from briefings.template_catalog import builtin_names
-from briefings.watch import RebuildResult
+from briefings.live.serve import EVENTS_PATH, PreviewServer, resolve_output_file
+from briefings.render.catalog import builtin_names
+from briefings.live.watch import RebuildResult
 
 from .conftest import REPO_ROOT, copy_example
 from .preview import running_preview
@@ -346,7 +346,7 @@ def test_resolve_output_file_refuses_an_output_linked_out_of_the_project(tmp_pat
                     reason="the system does not say which file a descriptor has open")
 def test_a_file_found_inside_is_not_read_once_a_directory_on_its_way_is_swapped_for_a_link_out(
         tmp_path: Path) -> None:
-    from briefings.serve import read_output_file
+    from briefings.live.serve import read_output_file
 
     project, outside = tmp_path / "project", tmp_path / "outside"
     (project / "output/editions/one").mkdir(parents=True)
@@ -416,7 +416,7 @@ def test_a_hostile_file_name_in_output_is_escaped_in_the_index_of_a_failed_build
 
 
 def test_the_previews_own_pages_are_package_data_but_not_briefing_templates(tmp_path: Path) -> None:
-    from briefings.serve import LIVE_TEMPLATES_DIR
+    from briefings.live.serve import LIVE_TEMPLATES_DIR
 
     own = sorted(path.name for path in LIVE_TEMPLATES_DIR.iterdir() if path.is_file())
     assert own and not set(own) & set(builtin_names())

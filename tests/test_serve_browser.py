@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.watch import RebuildResult
+from briefings.live.watch import RebuildResult
 
 from .preview import TIMEOUT, running_preview
 

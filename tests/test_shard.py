@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefings.shard import parse_shard, shard
+from briefings.build.shard import parse_shard, shard
 
 from .conftest import REPO_ROOT, write
 from .test_errors_cli import invoke
@@ -53,7 +53,7 @@ def test_slices_are_the_same_on_every_machine() -> None:
     assert [shard(ids, index, 3) for index in (1, 2, 3)] == [
         ["weekly-1", "weekly-3"], ["weekly-2", "weekly-4"], ["weekly-5", "weekly-6", "weekly-7"]]
     # ... and in a fresh interpreter with another hash seed: str hashes play no part.
-    code = "from briefings.shard import shard; print(shard([f'weekly-{n}' for n in range(1, 8)], 3, 3))"
+    code = "from briefings.build.shard import shard; print(shard([f'weekly-{n}' for n in range(1, 8)], 3, 3))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             env={"PYTHONHASHSEED": "12345", "PATH": ""})
     assert result.stdout.strip() == "['weekly-5', 'weekly-6', 'weekly-7']", result.stderr

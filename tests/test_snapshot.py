@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from briefings.build import build
-from briefings.snapshot import CONTENT_KEYS, SCHEMA_VERSION
+from briefings.build.orchestrate import build
+from briefings.render.snapshot import CONTENT_KEYS, SCHEMA_VERSION
 
 from .conftest import GENERATED, REPO_ROOT, copy_example
 from .snapshots import DOCS_SCHEMA_PATH, SCHEMA_PATH, assert_valid, schema_errors

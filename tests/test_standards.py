@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefings.build import build
-from briefings.publish import publish
+from briefings.build.orchestrate import build
+from briefings.build.publish import publish
 
 from .conftest import GENERATED, REPO_ROOT, copy_example
 

@@ -8,11 +8,13 @@ import sys
 
 import pytest
 
-from briefings import cli, model
+from briefings import cli
+from briefings.project import loader as model
 
 HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "apscheduler",
-         "briefings.model", "briefings.build", "briefings.html", "briefings.pdf", "briefings.templating",
-         "briefings.schedule", "zoneinfo", "watchfiles", "briefings.watch", "briefings.serve",
+         "briefings.project.loader", "briefings.build.orchestrate", "briefings.render.html", "briefings.render.pdf",
+         "briefings.render.environment",
+         "briefings.schedule.runner", "zoneinfo", "watchfiles", "briefings.live.watch", "briefings.live.serve",
          "http.server")
 
 PROBE = """

@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from briefings.build import BuildReport, build
+from briefings.build.orchestrate import BuildReport, build
 from briefings.cli import main
 from briefings.errors import ProblemsFound
 

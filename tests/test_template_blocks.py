@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from briefings.cli import main
-from briefings.templating import check_template_blocks, make_environment
+from briefings.render.environment import check_template_blocks, make_environment
 
 from .conftest import write
 

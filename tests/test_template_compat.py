@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
+from briefings.build.orchestrate import build
 
 from .conftest import GENERATED, write
 from .pdftext import fold, pdftotext_pages

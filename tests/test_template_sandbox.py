@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.cli import main
-from briefings.model import load_project
-from briefings.templating import TEMPLATE_ATTRIBUTES, briefing_context, make_environment
+from briefings.project.loader import load_project
+from briefings.render.environment import TEMPLATE_ATTRIBUTES, briefing_context, make_environment
 
 from .conftest import GENERATED, write
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from briefings.cli import main
-from briefings.template_catalog import builtin_names, catalog, resolve_builtin
-from briefings.templating import BUILTIN_DIR
+from briefings.render.catalog import builtin_names, catalog, resolve_builtin
+from briefings.render.environment import BUILTIN_DIR
 
 from .conftest import copy_example, write
 

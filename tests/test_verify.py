@@ -1,4 +1,4 @@
-"""briefings.verify: passages found after normalisation, with original offsets; numbers as news copy writes them."""
+"""briefings.audit.match: passages found after normalisation, with their original offsets; numbers as news copy has them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.verify import (
+from briefings.audit.match import (
     MAX_PASSAGE_CHARS,
     closest_passage,
     combined_grade,

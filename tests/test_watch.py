@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.watch import ProjectWatcher, RebuildResult, is_relevant, summary_line
+from briefings.live.watch import ProjectWatcher, RebuildResult, is_relevant, summary_line
 
 from .conftest import REPO_ROOT, copy_example
 

@@ -1,0 +1,132 @@
+"""Publishing: turning the current state of each briefing into a numbered edition.
+
+Contract: :func:`publish` builds the selected briefings as
+:func:`briefings.build.orchestrate.build` does, under the same lock, and for each whose
+content (its snapshot's content, see :mod:`briefings.render.snapshot`) differs from
+its last edition records a new edition: numbered one more than the last
+(from 1), dated the day of ``now``, its files kept under
+``output/editions/<briefing-id>/`` (:mod:`briefings.editions.store`), and the
+drafts in ``output/`` rendered as that edition. A briefing whose content is
+unchanged is "unchanged since edition N" and nothing is written for it.
+
+It never raises for a problem of one briefing: each briefing's outcome is in
+:attr:`PublishReport.results`, and a broken topic file stops only the
+briefings that use it. Problems that touch every briefing (``briefings.yaml``,
+the references, a template) make every selected briefing fail, with those
+problems. It raises :class:`~briefings.errors.ProblemsFound` only when the
+run cannot start at all: the lock is held too long, ``--only`` names an
+unknown briefing, or such problems leave no briefing to fail with them. A
+caller that must decide what to publish under the lock (``briefings
+schedule``: what is due depends on a state file a concurrent run writes)
+takes the lock itself and passes it as ``lock``; publish then uses it and
+leaves releasing it to the caller. Unlike a build, publish takes the
+lock (creating ``output/`` if need be) before it reads the last editions,
+so that two publishes never number the same edition.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from briefings.errors import Problem, ProblemsFound
+
+if TYPE_CHECKING:
+    from briefings.lock import BuildLock
+    from briefings.project.loader import Project
+
+Outcome = Literal["published", "unchanged", "failed"]
+
+
+@dataclass
+class PublishResult:
+    briefing_id: str
+    outcome: Outcome
+    #: The edition published, or the latest edition when unchanged; None when there is none.
+    edition: int | None = None
+    #: The date of that edition.
+    edition_date: datetime.date | None = None
+    problems: list[Problem] = field(default_factory=list)
+    #: "What changed" as terminal lines (empty when unchanged or failed).
+    summary: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class PublishReport:
+    results: list[PublishResult] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(result.outcome == "failed" for result in self.results)
+
+
+def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
+            wait: float = 300.0, jobs: int | None = None,
+            archive_dir: Path | str | None = None, lock: BuildLock | None = None) -> PublishReport:
+    """Publish the briefings of ``root`` (``only`` some of them) as of ``now`` (default: the clock).
+
+    ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit.auditor`). ``lock`` is the
+    project's lock, already taken by the caller (``wait`` is then unused); without it publish takes its own."""
+    from briefings.build.orchestrate import check_output_directory, run_locked
+    from briefings.editions.changes import summary_lines
+    from briefings.lock import BuildLock
+
+    started = time.monotonic()
+    moment = (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    root = Path(root)
+    report = PublishReport()
+    with nullcontext(lock) if lock is not None else BuildLock(root, wait) as held:
+        if not check_output_directory(root):
+            # Taken before the last editions are read, even on a first publish (output/ absent, which a plain
+            # build leaves so): two publishes deciding "edition 1" at once would both write one.
+            held.take()
+        try:
+            built = run_locked(root, lock=held, only=only, jobs=jobs, publish_at=moment, isolate=True,
+                               archive_dir=archive_dir)
+        except ProblemsFound as error:
+            if any(problem.path == "--only" for problem in error.problems):
+                raise
+            # Problems that stop every briefing: each selected one fails with them.
+            from briefings.project.loader import load_project_partially
+
+            declared = _declared(load_project_partially(root)[0], only)
+            if not declared:
+                # None to fail with them (the only entry of briefings: was refused, say): the run fails,
+                # rather than report nothing to publish and succeed.
+                raise
+            for briefing_id in declared:
+                report.results.append(PublishResult(briefing_id, "failed", problems=list(error.problems)))
+            return report
+    seconds = time.monotonic() - started
+    report.warnings = list(built.warnings)
+    for briefing_id, problems in built.failed.items():
+        report.results.append(PublishResult(briefing_id, "failed", problems=list(problems), seconds=seconds))
+    for briefing_id, state in built.editions.items():
+        if briefing_id in built.failed:
+            continue
+        if briefing_id in built.published:
+            report.results.append(PublishResult(briefing_id, "published", state.number, state.date,
+                                                summary=summary_lines(state.changes), seconds=seconds))
+        else:
+            report.results.append(PublishResult(briefing_id, "unchanged", state.number, state.date,
+                                                seconds=seconds))
+    order = {briefing_id: index for index, briefing_id in enumerate(_declared(built.project, only))}
+    report.results.sort(key=lambda result: (order.get(result.briefing_id, len(order)), result.briefing_id))
+    return report
+
+
+def _declared(project: Project, only: Sequence[str]) -> list[str]:
+    """The briefings a publish run is about: ``only``, or every briefing the project declares."""
+    if only:
+        return list(dict.fromkeys(only))
+    declared = project.settings.briefings
+    return [str(key) for key in declared] if declared is not None else [briefing.id for briefing in project.briefings]

@@ -1,0 +1,168 @@
+"""The ``build`` command: render what changed into ``output/`` and say what was done.
+
+Contract: parses the options, calls :func:`briefings.build.orchestrate.build` (through
+:func:`briefings.cli.run_build`, imported on first use) and prints per
+briefing whether it was rendered or up to date, then the counts and the time
+taken; warnings and problems go to standard error as everywhere (see
+:mod:`briefings.cli`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from briefings import cli
+from briefings.cli import (
+    BUILD_FORMATS,
+    DEFAULT_WAIT,
+    _load,
+    _stdout,
+    _text,
+    _warning_counts,
+    archive_dir_option,
+    handles_problems,
+    plain,
+    project_option,
+    say,
+)
+from briefings.errors import printable, relative_path
+from briefings.cli.schedule import check_now_year
+
+
+def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value < 0:  # float() also reads "inf" and "nan"
+        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
+    return value
+
+
+def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    try:
+        return None if value is None else _load("build.shard").parse_shard(value)  # type: ignore[no-any-return]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command()
+@project_option
+@click.option("--only", multiple=True, metavar="ID", help="Build only this briefing (repeatable).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(BUILD_FORMATS),
+              help="Build only this format (repeatable). Default: the project's formats, and json.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--force", is_flag=True, help="Render everything, even what is up to date.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Render in N worker processes. Default: the number of CPUs available.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
+              help="How long to wait for another build of this project to finish (0: fail at once).")
+@click.option("--shard", metavar="K/N", callback=_shard,
+              help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
+@archive_dir_option
+@handles_problems("build")
+def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
+          jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None,
+          archive_dir: Path | None) -> None:
+    """Build briefings into output/, rendering only what changed."""
+    with _progress_bar(enabled=not quiet) as progress:
+        report = cli.run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
+                           progress=progress, wait=wait, shard=shard, archive_dir=archive_dir,
+                           on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
+    if report.notice:
+        click.echo(f"briefings: {printable(report.notice)}", err=True)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    if quiet:
+        return
+    if shard is not None:
+        selected = len(set(only)) or len(report.project.briefings)
+        built = len(report.rendered) + len(report.up_to_date)
+        say(f"Shard {shard[0]}/{shard[1]}: " + (f"{built} of {selected} briefing(s)." if built else
+            f"empty ({selected} briefing(s) over {shard[1]} shards leave none for it); nothing to build."))
+    written = {path.name for path in report.written}
+    for briefing_id in sorted([*report.rendered, *report.up_to_date]):
+        if briefing_id in report.up_to_date:
+            say(_text("up to date", style="dim"), " ", plain(briefing_id))
+        else:
+            files = [output.format for output in report.outputs
+                     if output.briefing_id == briefing_id and output.path.name in written]
+            say(_text("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
+    for path in report.removed:
+        say(_text("removed", style="yellow"), " ", plain(relative_path(path, project)))
+    say(f"{len(report.rendered)} briefing(s) rendered, {len(report.up_to_date)} up to date; "
+        f"{len(report.written)} file(s) written" + (f", {len(report.removed)} removed" if report.removed else "")
+        + _warning_counts(len(report.warnings), len(report.acknowledged)) + f"; {report.seconds:.1f} s.")
+
+
+@contextmanager
+def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on an interactive terminal when more than a few briefings render; nothing otherwise."""
+    if not enabled or not _stdout().is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_stdout(), transient=True) as bar:
+        task = None
+
+        def update(done: int, total: int) -> None:
+            nonlocal task
+            if total <= 3:
+                return
+            if task is None:
+                task = bar.add_task("Rendering", total=total)
+            bar.update(task, completed=done)
+
+        yield update
+
+
+def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
+    """``publish --now``, refused outside the years ``schedule --now`` takes, as a usage error."""
+    return None if value is None else check_now_year(value.isoformat(sep="T"), value)
+
+
+@click.command()
+@project_option
+@click.option("--only", multiple=True, metavar="ID", help="Publish only this briefing (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Render in N worker processes. Default: the number of CPUs available.")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
+              help="How long to wait for a build of this project to finish (0: fail at once).")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]), default=None,
+              hidden=True, callback=lambda context, parameter, value: _publish_now(value),
+              help="Publish as if it were this time (UTC; in the years schedule --now takes), for tests and "
+                   "rehearsals.")
+@archive_dir_option
+@handles_problems("publish")
+def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,
+            archive_dir: Path | None) -> None:
+    """Publish each briefing whose content changed as a new edition (output/editions/)."""
+    moment = now.replace(tzinfo=datetime.UTC) if now else None
+    report = _load("build.publish").publish(project, only=only, jobs=jobs, wait=wait, now=moment,
+                                      archive_dir=archive_dir)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    longdate = _load("render.environment").format_long_date
+    for result in report.results:
+        name = plain(result.briefing_id)
+        if result.outcome == "published":
+            say(_text("published", style="green"), f" {name} as edition {result.edition} "
+                f"({longdate(result.edition_date)})")
+            for line in result.summary:
+                say("    ", plain(line))
+        elif result.outcome == "unchanged":
+            say(_text("unchanged", style="dim"), f" {name} since edition {result.edition} "
+                f"({longdate(result.edition_date)})")
+        else:
+            say(_text("failed", style="red"), f" {name}")
+            for problem in result.problems:
+                click.echo(str(problem), err=True)
+    counts = {outcome: sum(1 for result in report.results if result.outcome == outcome)
+              for outcome in ("published", "unchanged", "failed")}
+    say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
+    if report.failed:
+        raise SystemExit(cli.EXIT_PROBLEMS)

@@ -1,0 +1,175 @@
+"""The ``schedule`` command: publish briefings at the times their schedules name.
+
+Contract: ``briefings schedule`` runs until SIGINT or SIGTERM (then finishes
+the run in progress, prints one line and exits 0), publishing each scheduled
+briefing at its times and re-reading ``briefings.yaml`` when it changes;
+``--once`` publishes what is due now and exits (0 when everything due was
+published or unchanged, 1 when anything failed); ``--list`` prints each
+briefing's schedule and its next three times in the project's time zone.
+``--now`` (for testing) fixes the instant ``--once`` and ``--list`` act at;
+a time outside the years :data:`NOW_YEARS` is a usage error (exit 2), as
+is one that is not ISO 8601.
+The logic is :mod:`briefings.schedule.runner`, imported on first use (it imports
+APScheduler); the publish function is :func:`briefings.build.publish.publish`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from briefings.cli import (
+    DEFAULT_WAIT,
+    EXIT_PROBLEMS,
+    _load,
+    _text,
+    archive_dir_option,
+    handles_problems,
+    plain,
+    project_option,
+    say,
+)
+from briefings.errors import printable
+
+#: The years ``--now`` accepts (:data:`briefings.schedule.runner.FIRST_YEAR` to ``LAST_YEAR``),
+#: written out so that ``--help`` need not import APScheduler (tests/test_schedule.py checks that they agree).
+NOW_YEARS = (1970, 2999)
+
+
+def check_now_year(value: str, instant: datetime.datetime) -> datetime.datetime:
+    """``instant`` (``value`` as given), or a usage error if its date is outside :data:`NOW_YEARS`."""
+    if not NOW_YEARS[0] <= instant.year <= NOW_YEARS[1]:
+        raise click.BadParameter(f"'{printable(value)}' is out of range: give a date in the years "
+                                 f"{NOW_YEARS[0]} to {NOW_YEARS[1]}")
+    return instant
+
+
+def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> datetime.datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"'{printable(value)}' is not an ISO 8601 date and time "
+                                 "(e.g. 2026-03-02T06:00 or 2026-03-02T06:00+00:00)") from None
+    # Checked on the date as written: offsets are under a day, so in any zone the instant stays far from the
+    # ends of what datetime and APScheduler can represent (see briefings.schedule.runner).
+    return check_now_year(value, instant)
+
+
+def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
+    return value
+
+
+@click.command()
+@project_option
+@click.option("--once", is_flag=True,
+              help="Publish every briefing whose scheduled time has come since its last scheduled run, then exit "
+                   "(for cron, systemd timers and CI).")
+@click.option("--list", "list_", is_flag=True, help="Show each briefing's schedule and its next three run times.")
+@click.option("--now", metavar="ISO-DATETIME", callback=_instant,
+              help="For testing: act as if it were this instant (with --once or --list; without an offset it is "
+                   f"in the project's time zone; in the years {NOW_YEARS[0]} to {NOW_YEARS[1]}).")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
+              help="How long a run waits for another build or run of this project to finish (0: fail at once); "
+                   "a run that waited finds what the other one published already done.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Render in N worker processes. Default: the number of CPUs available.")
+@archive_dir_option
+@handles_problems("schedule")
+def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | None, wait: float,
+             jobs: int | None, archive_dir: Path | None) -> None:
+    """Publish briefings at the times their schedules name (see docs/scheduling.md)."""
+    if once and list_:
+        raise click.UsageError("--once and --list do not go together")
+    if now is not None and not (once or list_):
+        raise click.UsageError("--now goes with --once or --list")
+    scheduling = _load("schedule.runner")
+    if list_:
+        _list(scheduling, project, now)
+    elif once:
+        _once(scheduling, project, now, wait, jobs, archive_dir)
+    else:
+        _run(scheduling, project, wait, jobs, archive_dir)
+
+
+def _at(scheduling: object, zone: str, now: datetime.datetime | None) -> datetime.datetime:
+    from zoneinfo import ZoneInfo
+
+    if now is None:
+        return datetime.datetime.now(ZoneInfo(zone))
+    return now if now.tzinfo is not None else now.replace(tzinfo=ZoneInfo(zone))
+
+
+def _list(scheduling: object, project: Path, now: datetime.datetime | None) -> None:
+    schedules = scheduling.load_schedules(project)  # type: ignore[attr-defined]
+    at = _at(scheduling, schedules.zone, now)
+    say(f"Times in {plain(schedules.zone)}, after {at.isoformat(timespec='minutes')}:")
+    for briefing in schedules.briefings:
+        if briefing.schedule is None:
+            say(plain(briefing.id), ": ", _text("not scheduled", style="dim"))
+            continue
+        runs = scheduling.next_runs(briefing.schedule, schedules.zone, at, 3)  # type: ignore[attr-defined]
+        shown = ", ".join(run.isoformat(timespec="minutes") for run in runs) or "never (no date matches it)"
+        say(f"{plain(briefing.id)}: \"{plain(briefing.schedule)}\"; next: {shown}")
+
+
+def _publisher(archive_dir: Path | None) -> Any:
+    """:func:`briefings.build.publish.publish`, reading the archived sources from ``archive_dir`` when given."""
+    return functools.partial(_load("build.publish").publish, archive_dir=archive_dir) if archive_dir else None
+
+
+def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait: float, jobs: int | None,
+          archive_dir: Path | None = None) -> None:
+    if now is not None and now.tzinfo is None:
+        now = _at(scheduling, scheduling.load_schedules(project).zone, now)  # type: ignore[attr-defined]
+    report = scheduling.run_once(project, now=now, wait=wait, jobs=jobs,  # type: ignore[attr-defined]
+                                 publish=_publisher(archive_dir),
+                                 on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
+    if report.notice:
+        click.echo(f"briefings: {printable(report.notice)}", err=True)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    when = report.at.isoformat(timespec="minutes")
+    if not report.due:
+        say(f"Nothing is due at {when}.")
+        return
+    counts = {"published": 0, "unchanged": 0, "failed": 0}
+    for result in report.results:
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        if result.outcome == "published":
+            say(_text("published", style="green"), f" {plain(result.briefing_id)} as edition {result.edition}")
+            for line in result.summary:
+                say("  ", plain(line))
+        elif result.outcome == "unchanged":
+            edition = f" (edition {result.edition})" if result.edition is not None else ""
+            say(_text("unchanged", style="dim"), f" {plain(result.briefing_id)}{edition}")
+        else:
+            say(_text("failed", style="red"), f" {plain(result.briefing_id)}")
+            for problem in result.problems:
+                click.echo(str(problem), err=True)
+    say(f"{len(report.due)} briefing(s) due at {when}: {counts['published']} published, "
+        f"{counts['unchanged']} unchanged, {counts['failed']} failed; {report.seconds:.1f} s.")
+    if report.failed:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _run(scheduling: object, project: Path, wait: float, jobs: int | None, archive_dir: Path | None = None) -> None:
+    def echo(line: str) -> None:
+        click.echo(line)
+
+    def echo_error(line: str) -> None:
+        click.echo(line, err=True)
+
+    scheduler = scheduling.Scheduler(project, echo=echo, echo_error=echo_error,  # type: ignore[attr-defined]
+                                     wait=wait, jobs=jobs, publish=_publisher(archive_dir))
+    scheduler.load()
+    scheduler.run_until_signalled()

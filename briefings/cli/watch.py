@@ -1,0 +1,84 @@
+"""The ``watch`` command: build, then rebuild the drafts whenever the project's sources change.
+
+Contract: builds once at start, then after every change under ``sources/``
+or ``templates/`` or to ``briefings.yaml`` (see :mod:`briefings.live.watch` for
+what is ignored), printing one line per build on standard output, such as
+``12:04:31 rebuilt drone-coproduction (md, html, pdf); 3 up to date; 0.8 s``.
+A build that fails prints its problems as ``path:LINE: message`` on standard
+error and a one-line summary, keeps the last good outputs, and watching goes
+on: saving the fixed file recovers. Ctrl-C (or SIGINT) stops it with one
+line, ``briefings: stopped watching``, and exit status 0: stopping is how a
+watch ends, not a failure (a build interrupted half-way leaves the outputs as
+they were, as always).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from briefings.cli import (
+    DEFAULT_WAIT,
+    OUTPUT_FORMATS,
+    _load,
+    archive_dir_option,
+    handles_problems,
+    plain,
+    project_option,
+    say,
+)
+from briefings.errors import printable
+
+if TYPE_CHECKING:
+    from briefings.live.watch import RebuildResult
+
+STOPPED_MESSAGE = "briefings: stopped watching"
+
+
+@click.command()
+@project_option
+@click.option("--only", multiple=True, metavar="ID", help="Build only this briefing (repeatable).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(OUTPUT_FORMATS),
+              help="Build only this format (repeatable). Default: the project's formats.")
+@click.option("--strict", is_flag=True, help="Count warnings as problems too.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Render in N worker processes. Default: the number of CPUs available.")
+@click.option("--poll", is_flag=True,
+              help="Poll for changes instead of relying on the system's notifications "
+                   "(for filesystems where they do not work; also WATCHFILES_FORCE_POLLING=1).")
+@archive_dir_option
+@handles_problems("watch")
+def watch(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, jobs: int | None,
+          poll: bool, archive_dir: Path | None) -> None:
+    """Build, then rebuild whenever sources/, templates/ or briefings.yaml change (Ctrl-C stops)."""
+    import threading
+
+    core = _load("live.watch")
+    options = {"only": only, "formats": formats, "strict": strict, "jobs": jobs, "wait": DEFAULT_WAIT,
+               "archive_dir": archive_dir,
+               "on_wait": lambda: click.echo(_load("lock").waiting_message(DEFAULT_WAIT), err=True)}
+    say(f"Watching {plain(project)} for changes to sources/, templates/ and briefings.yaml (Ctrl-C to stop).")
+    sys.stdout.flush()
+    try:
+        core.watch_project(project, on_result=report_result, stop_event=threading.Event(), build_options=options,
+                           force_polling=True if poll else None)
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        click.echo(STOPPED_MESSAGE, err=True)
+
+
+def report_result(result: RebuildResult) -> None:
+    """Print one build's problems or warnings (standard error) and its one-line summary (standard output)."""
+    if result.report is None:
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+    else:
+        if result.report.notice:
+            click.echo(f"briefings: {printable(result.report.notice)}", err=True)
+        for warning in result.report.warnings:
+            click.echo(str(warning), err=True)
+    say(plain(_load("live.watch").summary_line(result)))
+    sys.stdout.flush()

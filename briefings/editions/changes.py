@@ -1,0 +1,154 @@
+"""What changed between two snapshots of a briefing, worked out from the facts by id.
+
+Contract: :func:`compare` takes the snapshot of the edition a reader last saw
+(or None when there is none) and the snapshot of the briefing now, and
+returns the "what changed" record stored in the new snapshot under
+``changes`` (JSON-native, described in the snapshot schema): topics added
+and removed; facts added, changed (naming which of text, date, section,
+sources and quote changed, with both versions) and removed (with their last
+text); figures added, removed and changed in value, unit or sources (old and
+new). Facts are matched by topic id and fact id, figures by topic id and
+label, never by the text of the output, so renaming a topic file or moving
+the project changes nothing here. Both inputs are read, never changed.
+
+:func:`summary_lines` gives the same as plain lines for the terminal.
+Everything here is bounded by the size of the two snapshots, which the
+loaders bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from briefings.render.snapshot import Snapshot
+
+FACT_FIELDS = ("text", "date", "section", "sources", "quote")
+FIGURE_FIELDS = ("value", "unit", "sources")
+
+
+def compare(previous: Snapshot | None, current: Snapshot, *, since: dict[str, Any] | None) -> dict[str, Any]:
+    """The changes from ``previous`` (the edition ``since`` = {"number", "date"}) to ``current``."""
+    changes: dict[str, Any] = {
+        "since": since,
+        "first": previous is None,
+        "topics_added": [], "topics_removed": [],
+        "facts_added": [], "facts_changed": [], "facts_removed": [],
+        "figures_added": [], "figures_changed": [], "figures_removed": [],
+    }
+    if previous is None:
+        return changes
+    old_topics = {topic["id"]: topic for topic in _topics(previous)}
+    new_topics = {topic["id"]: topic for topic in _topics(current)}
+    changes["topics_added"] = [{"id": key, "title": _text(topic.get("title")) or key}
+                               for key, topic in new_topics.items() if key not in old_topics]
+    changes["topics_removed"] = [{"id": key, "title": _text(topic.get("title")) or key}
+                                 for key, topic in old_topics.items() if key not in new_topics]
+    old_facts = {(topic["id"], fact["id"]): fact for topic in old_topics.values() for fact in _list(topic, "facts")}
+    new_facts = {(topic["id"], fact["id"]): fact for topic in new_topics.values() for fact in _list(topic, "facts")}
+    for (topic_id, fact_id), fact in new_facts.items():
+        before = old_facts.get((topic_id, fact_id))
+        if before is None:
+            if topic_id in old_topics:  # a whole new topic is one change, not one per fact
+                changes["facts_added"].append({"topic": topic_id, **_fact(fact)})
+            continue
+        fields = [name for name in FACT_FIELDS if before.get(name) != fact.get(name)]
+        if fields:
+            changes["facts_changed"].append({"topic": topic_id, "id": fact_id, "fields": fields,
+                                             "before": _fact(before), "after": _fact(fact)})
+    changes["facts_removed"] = [{"topic": topic_id, **_fact(fact)}
+                                for (topic_id, fact_id), fact in old_facts.items()
+                                if (topic_id, fact_id) not in new_facts and topic_id in new_topics]
+    old_figures = {(topic["id"], figure["label"]): figure
+                   for topic in old_topics.values() for figure in _list(topic, "figures")}
+    new_figures = {(topic["id"], figure["label"]): figure
+                   for topic in new_topics.values() for figure in _list(topic, "figures")}
+    for (topic_id, label), figure in new_figures.items():
+        before = old_figures.get((topic_id, label))
+        if before is None:
+            if topic_id in old_topics:
+                changes["figures_added"].append({"topic": topic_id, **_figure(figure)})
+        elif any(before.get(name) != figure.get(name) for name in FIGURE_FIELDS):
+            changes["figures_changed"].append({"topic": topic_id, "label": label,
+                                               "before": _figure(before), "after": _figure(figure)})
+    changes["figures_removed"] = [{"topic": topic_id, **_figure(figure)}
+                                  for (topic_id, label), figure in old_figures.items()
+                                  if (topic_id, label) not in new_figures and topic_id in new_topics]
+    return changes
+
+
+def summary_lines(changes: dict[str, Any]) -> list[str]:
+    """The changes as plain lines for the terminal."""
+    if changes.get("first"):
+        return ["first edition"]
+    lines = []
+    for topic in changes["topics_added"]:
+        lines.append(f"+ topic {topic['id']}: {topic['title']}")
+    for topic in changes["topics_removed"]:
+        lines.append(f"- topic {topic['id']}: {topic['title']}")
+    for fact in changes["facts_added"]:
+        lines.append(f"+ fact {fact['topic']}/{fact['id']}: {_short(fact['text'])}")
+    for fact in changes["facts_changed"]:
+        lines.append(f"~ fact {fact['topic']}/{fact['id']} ({', '.join(fact['fields'])}): "
+                     f"{_short(fact['after']['text'])}")
+    for fact in changes["facts_removed"]:
+        lines.append(f"- fact {fact['topic']}/{fact['id']}: {_short(fact['text'])}")
+    for figure in changes["figures_added"]:
+        lines.append(f"+ figure {figure['topic']}/{figure['label']}: {_value(figure)}")
+    for figure in changes["figures_changed"]:
+        lines.append(f"~ figure {figure['topic']}/{figure['label']}: {_value(figure['before'])} → "
+                     f"{_value(figure['after'])}")
+    for figure in changes["figures_removed"]:
+        lines.append(f"- figure {figure['topic']}/{figure['label']}: {_value(figure)}")
+    return lines or ["no changes to facts or figures (other content changed)"]
+
+
+# The previous snapshot is an edition's, read from disk: only items keyed by a string are matched, and what
+# is copied from them into the record is of the documented types (anything else becomes None or is left out).
+
+
+def _topics(snapshot: Snapshot) -> list[dict[str, Any]]:
+    topics = snapshot.get("topics")
+    return [topic for topic in topics if isinstance(topic, dict) and isinstance(topic.get("id"), str)] \
+        if isinstance(topics, list) else []
+
+
+def _list(topic: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = topic.get(key)
+    name = "id" if key == "facts" else "label"
+    return [item for item in items if isinstance(item, dict) and isinstance(item.get(name), str)] \
+        if isinstance(items, list) else []
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _sources(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _fact(fact: dict[str, Any]) -> dict[str, Any]:
+    quote = fact.get("quote")
+    quoted = {"text": quote["text"], "speaker": quote["speaker"]} if isinstance(quote, dict) and isinstance(
+        quote.get("text"), str) and isinstance(quote.get("speaker"), str) else None
+    return {"id": _text(fact.get("id")), "text": _text(fact.get("text")), "date": _text(fact.get("date")),
+            "section": _text(fact.get("section")), "sources": _sources(fact.get("sources")), "quote": quoted}
+
+
+def _figure(figure: dict[str, Any]) -> dict[str, Any]:
+    value = figure.get("value")
+    shown = value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    return {"label": _text(figure.get("label")), "value": shown, "unit": _text(figure.get("unit")),
+            "sources": _sources(figure.get("sources"))}
+
+
+def _short(text: object, limit: int = 80) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _value(figure: dict[str, Any]) -> str:
+    from briefings.render.environment import figure_text
+
+    unit = figure.get("unit")
+    return figure_text(figure.get("value"), unit if isinstance(unit, str) else None)

@@ -1,0 +1,179 @@
+"""Rendering one briefing in the formats asked for, and recording what it read.
+
+Contract: :func:`render_briefing` renders one briefing of a loaded project to
+Markdown, HTML and/or PDF bytes at a given "generated" time, and returns a
+:class:`RenderedBriefing`: the bytes of each format, the warnings and the
+problems of this briefing alone (a template error, a PDF over its time
+limit), and, for each format, every file that went into it (each template
+looked up, found or not; every file WeasyPrint asked for) and whether a
+template read the project's whole ``references`` mapping. Every PDF embeds
+the briefing's JSON snapshot as a file attachment (``<id>.json``), dated with
+the generated time so that its bytes are reproducible. Nothing is
+written here. It runs in the build's own process or in a worker process
+(see :mod:`briefings.build.orchestrate`); either way the result is the same.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from briefings import limits
+from briefings.editions.store import EditionState
+from briefings.errors import Problem, Severity
+from briefings.render.html import markdown_to_html, remote_resources, render_html
+from briefings.project.loader import SETTINGS_FILE, Briefing, Project
+from briefings.render.snapshot import make_snapshot
+from briefings.render.environment import (
+    BUILTIN_DIR,
+    BUILTIN_PREFIX,
+    USER_TEMPLATES_DIR,
+    BriefingSandbox,
+    DependencyTracker,
+    TemplateProblem,
+    render_markdown,
+)
+
+
+@dataclass
+class RenderedBriefing:
+    briefing_id: str
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: For each format: the files read to make it, as keys of :func:`read_key` (a template looked up
+    #: but absent is listed too), and whether the whole references mapping was used.
+    reads: dict[str, set[str]] = field(default_factory=dict)
+    uses_all_references: dict[str, bool] = field(default_factory=dict)
+
+
+def origin(project: Project, briefing: Briefing) -> tuple[str, int | None]:
+    """Where a briefing is declared, for messages about it."""
+    return project.briefing_origins.get(briefing.id, (SETTINGS_FILE, None))
+
+
+def template_read_keys(tracker: DependencyTracker) -> set[str]:
+    """The files a tracked rendering depended on: for each name looked up, the project's
+    ``templates/NAME`` (present or not: adding it later changes the result) and the built-in used."""
+    keys: set[str] = set()
+    for name, filename in tracker.templates.items():
+        if name.startswith(f"{BUILTIN_PREFIX}/"):
+            keys.add(name)
+            continue
+        keys.add(f"{USER_TEMPLATES_DIR}/{name}")
+        if filename is not None and Path(filename).resolve().is_relative_to(BUILTIN_DIR.resolve()):
+            keys.add(f"{BUILTIN_PREFIX}/{name}")
+    return keys
+
+
+def path_read_key(path: Path, project_root: Path) -> str:
+    """A file WeasyPrint asked for, named relative to the project (or as ``builtin/…``)."""
+    for base, prefix in ((project_root.resolve(), ""), (BUILTIN_DIR.resolve(), f"{BUILTIN_PREFIX}/")):
+        try:
+            return prefix + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+_PAGE_LIMIT = re.compile(r"<body\b[^>]*\bdata-page-limit=\"(\d{1,4})\"")
+
+
+def page_limit(html: str) -> int | None:
+    """The page limit a template declares on its ``<body data-page-limit="N">``, if any."""
+    match = _PAGE_LIMIT.search(html)
+    return int(match.group(1)) if match else None
+
+
+def render_briefing(project: Project, environment: BriefingSandbox, briefing: Briefing, generated: datetime.datetime,
+                    formats: tuple[str, ...], *, pdf_seconds: float, edition: EditionState | None = None,
+                    today: datetime.date | None = None) -> RenderedBriefing:
+    """Render ``briefing`` in ``formats`` (a subset of md, html, pdf, json); see the module docstring.
+
+    ``edition`` says whether this rendering is an edition or a draft and what
+    changed; ``today`` decides which topics are overdue (default: the generated date).
+    """
+    result = RenderedBriefing(briefing.id)
+    path, line = origin(project, briefing)
+    tracker = DependencyTracker()
+    environment.tracker = tracker
+    today = today or generated.date()
+    try:
+        snapshot_bytes = b""
+        if "json" in formats or "pdf" in formats:  # every PDF carries its snapshot as an attachment
+            snapshot = make_snapshot(project, briefing, today=today, generated=generated,
+                                     edition=edition.as_json() if edition else None,
+                                     changes=edition.changes if edition else None)
+            snapshot_bytes = orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n"
+        if "json" in formats:
+            result.outputs["json"] = snapshot_bytes
+            result.reads["json"] = set()
+            result.uses_all_references["json"] = False
+        if "md" in formats:
+            document = render_markdown(environment, project, briefing, generated, standalone=True,
+                                       edition=edition, today=today)
+            result.outputs["md"] = document.text.encode("utf-8")
+            result.warnings.extend(document.warnings)
+            result.reads["md"] = template_read_keys(tracker)
+            result.uses_all_references["md"] = tracker.uses_all_references
+        if "html" in formats or "pdf" in formats:
+            tracker = environment.tracker = DependencyTracker()
+            body_markdown = render_markdown(environment, project, briefing, generated, standalone=False,
+                                            edition=edition, today=today)
+            result.warnings.extend(body_markdown.warnings)
+            try:
+                with limits.time_limit(project.settings.limits.template_seconds):
+                    body = markdown_to_html(body_markdown.text)
+            except (limits.TimeLimitExceeded, RecursionError) as error:
+                reason = str(error) if isinstance(error, limits.TimeLimitExceeded) else "nests too deeply"
+                result.problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
+                                               "when converted to HTML"))
+                return result
+            html = render_html(environment, project, briefing, generated, body_markdown, body,
+                               edition=edition, today=today)
+            result.warnings.extend(
+                Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
+                        "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
+                # The body is sanitised (no remote sources survive): only the page around it can load any.
+                for url in remote_resources(html.replace(body.html, "", 1)))
+            html_reads = template_read_keys(tracker)
+            if briefing.style.logo:  # embedded as a data: URL, so no fetcher sees it: recorded here
+                html_reads.add(briefing.style.logo)
+            if "html" in formats:
+                result.outputs["html"] = html.encode("utf-8")
+                result.reads["html"] = html_reads
+                result.uses_all_references["html"] = tracker.uses_all_references
+            if "pdf" in formats:
+                from briefings.render.pdf import PdfAttachment, PdfTimeout, html_to_pdf  # WeasyPrint loads only for a PDF.
+
+                attachment = PdfAttachment(f"{briefing.id}.json", snapshot_bytes,
+                                           "The briefing's JSON snapshot: its facts, sources and their checks",
+                                           generated)
+                try:
+                    pdf = html_to_pdf(html, project.root, timeout_seconds=pdf_seconds, attachments=(attachment,))
+                except PdfTimeout:
+                    result.problems.append(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than "
+                                                   f"{pdf_seconds:g} s (the limit); look for a stylesheet or "
+                                                   "template that makes very many pages"))
+                    return result
+                result.outputs["pdf"] = pdf.data
+                limit = page_limit(html)
+                if limit is not None and pdf.pages > limit:
+                    result.warnings.append(Problem(path, line, f"{briefing.id}.pdf has {pdf.pages} pages, more than "
+                                                   f"the {limit} its template allows (data-page-limit): shorten "
+                                                   "the briefing or choose another template", Severity.WARNING,
+                                                   "page-limit"))
+                result.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
+                                       for message in pdf.warnings)
+                result.reads["pdf"] = html_reads | {path_read_key(read, project.root) for read in pdf.reads}
+                result.uses_all_references["pdf"] = tracker.uses_all_references
+    except TemplateProblem as error:
+        result.problems.append(error.problem)
+    finally:
+        environment.tracker = None
+    result.warnings = list(dict.fromkeys(result.warnings))
+    return result
