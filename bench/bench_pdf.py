@@ -30,9 +30,9 @@ def render_once() -> None:
     sys.path.insert(0, str(ROOT))
     import datetime
 
-    from briefings.render.html import markdown_to_html, render_html
     from briefings.project.loader import load_project
     from briefings.render.environment import make_environment, render_markdown
+    from briefings.render.html import markdown_to_html, render_html
 
     generated = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     project = load_project(EXAMPLE)

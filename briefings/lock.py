@@ -48,8 +48,8 @@ from pathlib import Path
 
 import filelock
 
-from briefings.errors import Problem, ProblemsFound
 from briefings.build.manifest import STATE_DIR
+from briefings.errors import Problem, ProblemsFound
 
 OUTPUT_DIR = "output"  # see briefings.paths
 LOCK_FILE_NAME = "lock"

@@ -15,8 +15,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from briefings import files
-from briefings.cli import main
-from briefings.cli import sources
+from briefings.cli import main, sources
 from briefings.project.loader import load_project
 
 from .conftest import copy_example

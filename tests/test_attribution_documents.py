@@ -24,10 +24,10 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.audit.archive import read_archive
+from briefings.audit.match import normalise
 from briefings.build.orchestrate import build
 from briefings.cli import main
 from briefings.render.html import sanitise
-from briefings.audit.match import normalise
 
 from .conftest import GENERATED, REPO_ROOT, copy_example, write
 from .pdftext import fold, pdftotext_pages, reader

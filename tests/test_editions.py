@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from briefings.build.orchestrate import build
+from briefings.build.publish import PublishReport, publish
 from briefings.cli import main
 from briefings.errors import ProblemsFound
-from briefings.build.publish import PublishReport, publish
 
 from .conftest import REFERENCES, TOPIC, write
 from .pdftext import fold, pdftotext_pages

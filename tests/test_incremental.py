@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from briefings.build import orchestrate as build_module
-from briefings.build.orchestrate import build
 from briefings.build.manifest import MANIFEST_PATH
+from briefings.build.orchestrate import build
 
 from . import processes
 from .conftest import GENERATED, REFERENCES, TOPIC, copy_example, write

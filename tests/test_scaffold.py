@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.project import scaffold
 from briefings.cli import main
+from briefings.project import scaffold
 
 
 def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:

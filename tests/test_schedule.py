@@ -25,11 +25,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from briefings.build import publish as publishing
-from briefings.schedule import runner as scheduling
+from briefings.build.publish import PublishReport, PublishResult
 from briefings.cli import main
 from briefings.errors import Problem, ProblemsFound
 from briefings.lock import BuildLock, project_lock
-from briefings.build.publish import PublishReport, PublishResult
+from briefings.schedule import runner as scheduling
 
 from .conftest import write
 

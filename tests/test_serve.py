@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 from briefings.cli import main
 from briefings.live.serve import EVENTS_PATH, PreviewServer, resolve_output_file
-from briefings.render.catalog import builtin_names
 from briefings.live.watch import RebuildResult
+from briefings.render.catalog import builtin_names
 
 from .conftest import REPO_ROOT, copy_example
 from .preview import running_preview

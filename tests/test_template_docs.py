@@ -24,12 +24,12 @@ import pytest
 import yaml
 from jinja2 import nodes
 
-from briefings.render import html as html_module
-from briefings.render import environment as templating
 from briefings.build.orchestrate import build
+from briefings.build.publish import publish
 from briefings.errors import ProblemsFound
 from briefings.project.loader import load_project
-from briefings.build.publish import publish
+from briefings.render import environment as templating
+from briefings.render import html as html_module
 from briefings.render.context import TEMPLATE_ATTRIBUTES, TEMPLATE_TYPE_NAMES, TemplateContext
 
 from .conftest import GENERATED, REFERENCES, REPO_ROOT, TOPIC, copy_example, write

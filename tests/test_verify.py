@@ -1,4 +1,4 @@
-"""briefings.audit.match: passages found after normalisation, with their original offsets; numbers as news copy has them."""
+"""briefings.audit.match: passages found after normalisation, with their original offsets; numbers as in news copy."""
 
 from __future__ import annotations
 

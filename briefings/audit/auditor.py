@@ -82,8 +82,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, ArchivedText, archive_text, read_archive
-from briefings.errors import Problem, Severity
-from briefings.files import FileProblem, read_project_file
 from briefings.audit.match import (
     NormalisedText,
     StatedNumber,
@@ -95,6 +93,8 @@ from briefings.audit.match import (
     number_appears,
     numbers_in,
 )
+from briefings.errors import Problem, Severity
+from briefings.files import FileProblem, read_project_file
 
 if TYPE_CHECKING:
     from briefings.project.loader import Fact, Figure, Project, Reference

@@ -25,10 +25,10 @@ from typing import Any
 import orjson
 
 from briefings import __version__
+from briefings.build.manifest import BOOKKEEPING_MAX_BYTES, STATE_DIR
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, display_path, read_project_file, replace_file
 from briefings.project.yaml import Location, YamlDocument, load_yaml
-from briefings.build.manifest import BOOKKEEPING_MAX_BYTES, STATE_DIR
 
 CACHE_NAME = "cache.json"
 CACHE_FORMAT = 2

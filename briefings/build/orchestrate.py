@@ -72,6 +72,20 @@ from pathlib import Path
 from typing import Any
 
 from briefings.build.cache import ParseCache
+from briefings.build.manifest import (
+    MANIFEST_PATH,
+    STATE_DIR,
+    BriefingRecord,
+    FileState,
+    Manifest,
+    OutputRecord,
+    canonical_digest,
+    digest,
+    library_versions,
+    load_manifest,
+    save_manifest,
+)
+from briefings.build.shard import select_shard
 from briefings.editions.store import (
     EDITIONS_DIR,
     EditionState,
@@ -91,19 +105,6 @@ from briefings.files import (
     temporary_name,
 )
 from briefings.lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
-from briefings.build.manifest import (
-    MANIFEST_PATH,
-    STATE_DIR,
-    BriefingRecord,
-    FileState,
-    Manifest,
-    OutputRecord,
-    canonical_digest,
-    digest,
-    library_versions,
-    load_manifest,
-    save_manifest,
-)
 from briefings.project.loader import (
     OUTPUT_FORMATS,
     SETTINGS_FILE,
@@ -114,8 +115,6 @@ from briefings.project.loader import (
     load_project_partially,
 )
 from briefings.render.briefing import RenderedBriefing, render_briefing
-from briefings.build.shard import select_shard
-from briefings.render.snapshot import make_snapshot
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
@@ -126,6 +125,7 @@ from briefings.render.environment import (
     check_template_blocks,
     make_environment,
 )
+from briefings.render.snapshot import make_snapshot
 
 logger = logging.getLogger("briefings")
 

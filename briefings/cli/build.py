@@ -31,8 +31,8 @@ from briefings.cli import (
     project_option,
     say,
 )
-from briefings.errors import printable, relative_path
 from briefings.cli.schedule import check_now_year
+from briefings.errors import printable, relative_path
 
 
 def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:

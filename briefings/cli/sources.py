@@ -66,8 +66,8 @@ def add_source(file: Path, reference_id: str, outlet: str, title: str, published
                reliability: str | None, project: Path) -> None:
     """Archive FILE in the project and add it to sources/references.yaml."""
     with _interrupt_exits_at_once():
-        from briefings.audit import archive
         from briefings import files
+        from briefings.audit import archive
         from briefings.project import loader as model
     entry = _validated_entry(reference_id, outlet, title, published, url, reliability, file.name, model)
     root = project

@@ -44,8 +44,8 @@ from pydantic import (
 from briefings.audit.archive import DEFAULT_ARCHIVE_DIR, archive_dir_problem, archive_name_problem
 from briefings.errors import Problem, ProblemsFound, Severity, did_you_mean, sort_key
 from briefings.files import list_topic_files
-from briefings.project.yaml import Location, YamlDocument, load_yaml
 from briefings.project.markup import check_markdown
+from briefings.project.yaml import Location, YamlDocument, load_yaml
 
 if TYPE_CHECKING:
     from briefings.audit.auditor import Audit

@@ -25,9 +25,7 @@ import orjson
 from briefings import limits
 from briefings.editions.store import EditionState
 from briefings.errors import Problem, Severity
-from briefings.render.html import markdown_to_html, remote_resources, render_html
 from briefings.project.loader import SETTINGS_FILE, Briefing, Project
-from briefings.render.snapshot import make_snapshot
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
@@ -37,6 +35,8 @@ from briefings.render.environment import (
     TemplateProblem,
     render_markdown,
 )
+from briefings.render.html import markdown_to_html, remote_resources, render_html
+from briefings.render.snapshot import make_snapshot
 
 
 @dataclass
@@ -148,7 +148,11 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.reads["html"] = html_reads
                 result.uses_all_references["html"] = tracker.uses_all_references
             if "pdf" in formats:
-                from briefings.render.pdf import PdfAttachment, PdfTimeout, html_to_pdf  # WeasyPrint loads only for a PDF.
+                from briefings.render.pdf import (  # WeasyPrint loads only for a PDF.
+                    PdfAttachment,
+                    PdfTimeout,
+                    html_to_pdf,
+                )
 
                 attachment = PdfAttachment(f"{briefing.id}.json", snapshot_bytes,
                                            "The briefing's JSON snapshot: its facts, sources and their checks",

@@ -100,8 +100,8 @@ from briefings.errors import Problem, ProblemsFound, Severity, printable
 from briefings.files import FileProblem, check_project_dir, list_topic_files, read_project_file, replace_file
 
 if TYPE_CHECKING:
-    from briefings.lock import BuildLock
     from briefings.build.publish import PublishReport, PublishResult
+    from briefings.lock import BuildLock
 
 EDITIONS_DIR = "output/editions"
 RUN_LOG = f"{EDITIONS_DIR}/runs.jsonl"
