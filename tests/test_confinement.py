@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 
 from briefings.build.orchestrate import build
-
-from .conftest import TOPIC, write
-from .test_errors_cli import TOPIC_FILE, changed, files_under, invoke
+from tests.conftest import TOPIC, TOPIC_FILE, changed, files_under, invoke, write
 
 _opened: list[str] = []
 _recording = threading.Event()

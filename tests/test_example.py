@@ -12,9 +12,7 @@ from click.testing import CliRunner
 from briefings.build.orchestrate import build
 from briefings.cli import main
 from briefings.project.loader import Briefing, Fact, Topic, load_project
-
-from .conftest import GENERATED, REPO_ROOT, copy_example
-from .pdftext import body_text, contains, pdftotext_pages, plain, reader
+from tests.conftest import GENERATED, REPO_ROOT, body_text, contains, copy_example, pdftotext_pages, plain, reader
 
 EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview",
                       "nato-at-a-glance", "nato-spending"]

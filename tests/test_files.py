@@ -19,8 +19,7 @@ from briefings.files import (
     list_topic_files,
     read_project_file,
 )
-
-from .conftest import write
+from tests.conftest import write
 
 SECRET = "outside-secret: do not show\n"
 

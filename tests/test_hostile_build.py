@@ -21,19 +21,21 @@ from click.testing import CliRunner
 
 from briefings.build import orchestrate as build_module
 from briefings.cli import main
-
-from . import processes
-from .conftest import REFERENCES, TOPIC, copy_example, write
-from .test_errors_cli import (
+from tests import conftest as processes
+from tests.conftest import (
+    REFERENCES,
     REFERENCES_FILE,
     SETTINGS_FILE,
+    TOPIC,
     TOPIC_FILE,
     assert_failed_with,
     changed,
     check,
+    copy_example,
     files_under,
     invoke,
     line_of,
+    write,
 )
 
 

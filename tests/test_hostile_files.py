@@ -21,19 +21,23 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REFERENCES, TOPIC, write
-from .test_errors_cli import (
+from tests.conftest import (
+    REFERENCES,
     REFERENCES_FILE,
     SETTINGS_FILE,
+    TOPIC,
     TOPIC_FILE,
+    alias_bomb,
     assert_failed_with,
     changed,
     check,
     files_under,
     invoke,
     line_of,
+    nested_block_lists,
+    nested_block_mappings,
+    write,
 )
-from .test_load import alias_bomb, nested_block_lists, nested_block_mappings
 
 SECRET = "outside-secret-content: the project must never show this\n"
 TOPICS_DIR = "sources/topics"

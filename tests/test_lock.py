@@ -23,9 +23,7 @@ from click.testing import Result
 from briefings.build.orchestrate import build
 from briefings.errors import ProblemsFound
 from briefings.lock import LOCK_FILE_NAME, project_lock, waiting_message
-
-from .conftest import GENERATED, TOPIC, write
-from .test_errors_cli import TOPIC_FILE, changed, check, files_under, invoke
+from tests.conftest import GENERATED, TOPIC, TOPIC_FILE, changed, check, files_under, invoke, write
 
 LOCK = "output/.briefings/lock"
 HOLDER = """\

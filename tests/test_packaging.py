@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO_ROOT, copy_example
+from tests.conftest import REPO_ROOT, copy_example
 
 PACKAGE = REPO_ROOT / "briefings"
 PAGE = Path(__file__).parent / "fixtures" / "archive" / "harbour-page.html"

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,28 +20,16 @@ import yaml
 
 from briefings.build.orchestrate import build
 from briefings.build.publish import publish
-
-from .conftest import GENERATED, REPO_ROOT, copy_example
-
-VNU_JAR = Path(os.environ.get("VNU_JAR", REPO_ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"))
-
-# The Nu checker's CSS validator knows CSS for screens, not CSS Paged Media or
-# Generated Content for Paged Media, which the stylesheet uses for the PDF's
-# running headers, footers and bookmarks. Only complaints about exactly those
-# features are forgiven; any other CSS error fails.
-PAGED_MEDIA_CSS = [re.compile(pattern) for pattern in (
-    r"^CSS: “string-set”: Property “string-set” doesn't exist\.$",
-    r"^CSS: “bookmark-(level|label|state)”: Property “bookmark-(level|label|state)” doesn't exist\.$",
-    r"^CSS: “content”: “string\([a-z-]+\)” is not a “content” value\.$",
-    r"^CSS: .*“@(top|bottom|left|right)-[a-z-]+”",  # @page margin boxes
-)]
-
-
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is missing: run .ci/setup, which installs it")
-    return path
+from tests.conftest import (
+    GENERATED,
+    PAGED_MEDIA_CSS,
+    REPO_ROOT,
+    VNU_JAR,
+    copy_example,
+    decompressed,
+    machine_traces,
+    require_tool,
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,18 +92,7 @@ def test_pdfs_are_well_formed_and_embed_every_font(example_outputs: Path) -> Non
             assert row[emb:emb + 3] == "yes", f"{pdf.name}: font not embedded: {row}"
 
 
-def decompressed(pdf: Path, workdir: Path) -> bytes:
-    """The PDF with every stream uncompressed, so that a search sees all of it."""
-    qpdf = require_tool("qpdf")
-    plain = workdir / f"{pdf.stem}.qdf.pdf"
-    subprocess.run([qpdf, "--qdf", "--object-streams=disable", str(pdf), str(plain)], check=True)
-    return plain.read_bytes()
 
-
-def machine_traces(data: bytes, *paths: Path) -> list[str]:
-    """Which forbidden things ``data`` contains: ``file:`` URLs and the given absolute paths."""
-    needles = {"file:"} | {str(path) for path in paths} | {str(path.resolve()) for path in paths}
-    return sorted(needle for needle in needles if needle.encode("utf-8") in data)
 
 
 def test_no_output_names_the_machine_that_built_it(example_outputs: Path, tmp_path: Path) -> None:

@@ -115,8 +115,9 @@ def load_project(root: Path) -> Project:
     return _load("project.loader").load_project(root)  # type: ignore[no-any-return]
 
 
-@functools.cache
 def _stdout() -> Console:
+    # One console per use, not one per process: it reads the terminal's width
+    # (COLUMNS) when made, and a process may run several commands (tests do).
     with _interrupt_exits_at_once():
         from rich.console import Console
     return Console(highlight=False)

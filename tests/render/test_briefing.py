@@ -1,0 +1,145 @@
+"""Stage 3: Jinja → Markdown, and the template stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefings.project.loader import Figure, load_project
+from briefings.render.environment import escape_markdown, format_figure_value, make_environment, render_markdown
+from tests.conftest import GENERATED, write
+
+
+def render(root: Path, briefing_id: str = "test-topic", *, standalone: bool = True) -> str:
+    project = load_project(root, today=GENERATED.date())
+    return render_markdown(make_environment(root), project, project.briefing(briefing_id), GENERATED,
+                           standalone=standalone).text
+
+
+def test_markdown_has_title_block_with_dates(project: Path) -> None:
+    text = render(project)
+    assert text.startswith("# Test topic\n")
+    assert "- **Facts as of:** 24 June 2025" in text
+    assert "- **Generated:** 2 January 2026" in text
+
+
+def test_every_fact_is_followed_by_a_footnote_per_source(project: Path) -> None:
+    text = render(project)
+    assert "- The two leaders held talks in London.[^1]\n" in text
+    assert "- A second fact without a date, resting on two sources.[^1][^2]\n" in text
+
+
+def test_quote_is_set_apart_with_speaker_and_source(project: Path) -> None:
+    text = render(project)
+    assert "    > “an excellent meeting”\n    >\n    > — A. Speaker[^1]" in text
+
+
+def test_sections_become_headings_in_curated_order(project: Path) -> None:
+    text = render(project)
+    assert text.index("## The talks") < text.index("## Key developments") < text.index("## Key figures")
+
+
+def test_figures_table_and_timeline(project: Path) -> None:
+    text = render(project)
+    assert "| Troops trained | 50,000 troops | [^1] |" in text
+    timeline = text[text.index("## Timeline"):text.index("## Sources")]
+    assert "| 23 June 2025 | The two leaders held talks in London.[^1] |" in timeline
+    assert "second fact" not in timeline  # undated facts stay out of the timeline
+
+
+def test_sources_define_each_cited_reference_once(project: Path) -> None:
+    text = render(project)
+    sources = text[text.index("## Sources"):]
+    assert sources.count("[^1]:") == 1
+    assert ("[^1]: Alpha News, “Alpha reports on the talks”, 23 June 2025. "
+            "<https://alpha.example/talks>. Reliability B (usually reliable).") in sources
+    assert "[^2]: Beta Wire, “Beta wire copy”, 24 June 2025. Reliability E (unreliable)." in sources
+
+
+def test_body_for_html_has_no_title_block(project: Path) -> None:
+    text = render(project, standalone=False)
+    assert not text.startswith("# ")
+    assert text.startswith("## Summary")
+
+
+def test_fact_text_is_data_not_template(project: Path) -> None:
+    topic = (project / "sources/topics/test-topic.yaml")
+    topic.write_text(topic.read_text().replace("held talks in London.", "held {{ 7*7 }} {% raw %} talks."))
+    text = render(project)
+    assert "held {{ 7*7 }} {% raw %} talks.[^1]" in text
+
+
+def test_project_template_overrides_builtin(project: Path) -> None:
+    write(project, "templates/briefing.md.j2", "Custom: {{ briefing.title }}\n")
+    assert render(project) == "Custom: Test topic\n"
+
+
+def test_override_can_extend_the_builtin_and_replace_one_block(project: Path) -> None:
+    write(project, "templates/briefing.md.j2", """\
+        {% extends "builtin/briefing.md.j2" %}
+        {% block summary %}
+        ## Bottom line
+
+        {{ topics[0].summary }}
+
+        {% endblock %}
+        """)
+    text = render(project)
+    assert "## Bottom line\n\nThe bottom line, first." in text
+    assert "## Summary" not in text
+    assert "- The two leaders held talks in London.[^1]" in text  # the rest is inherited
+
+
+def test_named_template_from_briefings_yaml(project: Path) -> None:
+    write(project, "briefings.yaml", """\
+        briefings:
+          note:
+            title: A short note
+            topics: [test-topic]
+            template: minister-note
+        """)
+    write(project, "templates/minister-note.md.j2",
+          "# {{ briefing.title }}\n{% for t in topics %}{{ t.summary }}{% endfor %}\n")
+    assert render(project, "note") == "# A short note\nThe bottom line, first.\n"
+
+
+def test_multi_topic_briefing_nests_topics_and_merges_timeline(project: Path) -> None:
+    second = (project / "sources/topics/test-topic.yaml").read_text().replace("Test topic", "Second topic")
+    second = second.replace("2025-06-23", "2025-06-01").replace("as_of: 2025-06-24", "as_of: 2025-06-02")
+    write(project, "sources/topics/second.yaml", second)
+    write(project, "briefings.yaml", """\
+        briefings:
+          both:
+            title: Both topics
+            topics: [test-topic, second]
+        """)
+    text = render(project, "both")
+    assert "## Test topic" in text and "## Second topic" in text
+    assert "### The talks" in text
+    assert "- **Facts as of:** 2 June 2025 to 24 June 2025, by topic" in text
+    timeline = text[text.index("## Timeline"):]
+    assert timeline.index("1 June 2025 | Second topic") < timeline.index("23 June 2025 | Test topic")
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (2.3, "£bn", "£2.3bn"),
+    (2.5, "% of GDP", "2.5% of GDP"),
+    (50000, "troops", "50,000 troops"),
+    ("5,000+", "missiles", "5,000+ missiles"),
+    (1.45, None, "1.45"),
+])
+def test_figure_values_read_naturally(value: object, unit: str | None, shown: str) -> None:
+    figure = Figure(label="x", value=value, unit=unit, sources=["a"])
+    assert format_figure_value(figure) == shown
+
+
+def test_escape_markdown_keeps_plain_text_plain() -> None:
+    assert escape_markdown("A *starred* [link] #1 <b>") == r"A \*starred\* \[link\] \#1 \<b\>"
+
+
+def test_supplied_title_in_brackets_is_not_quoted(project: Path) -> None:
+    references = project / "sources/references.yaml"
+    references.write_text(references.read_text().replace("title: Beta wire copy", "title: \"[Untitled wire copy]\""))
+    text = render(project)
+    assert "[^2]: Beta Wire, \\[Untitled wire copy\\], 24 June 2025." in text
