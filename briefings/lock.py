@@ -25,7 +25,7 @@ an output: nothing that lists, writes or cleans the outputs may count,
 replace or remove it (:func:`is_lock_file`).
 
 The caller must have checked ``output/`` first (see
-:func:`briefings.build.orchestrate.check_output_directory`): the lock creates
+:func:`briefings.build.orchestrate`): the lock creates
 ``output/`` if it is missing and a file inside it, which must never happen
 in a directory outside the project or one that is not ours to write.
 
@@ -48,15 +48,8 @@ from pathlib import Path
 
 import filelock
 
-from briefings.build.manifest import STATE_DIR
 from briefings.errors import Problem, ProblemsFound
-
-OUTPUT_DIR = "output"  # see briefings.paths
-LOCK_FILE_NAME = "lock"
-LOCK_PATH = f"{OUTPUT_DIR}/{STATE_DIR}/{LOCK_FILE_NAME}"  # as the user knows it: relative to the project
-
-#: Seconds a build waits for another build of the same project by default.
-DEFAULT_WAIT: float = 300.0
+from briefings.paths import DEFAULT_WAIT, LOCK_FILE_NAME, LOCK_PATH, OUTPUT_DIR, STATE_DIR
 
 _IN_ITS_PLACE = {errno.ELOOP: "a symbolic link is in its place", errno.EISDIR: "a directory is in its place"}
 

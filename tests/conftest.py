@@ -33,10 +33,10 @@ from click.testing import CliRunner, Result
 from jsonschema import Draft202012Validator
 from pypdf import PdfReader
 
-from briefings.build.manifest import MANIFEST_PATH
 from briefings.cli import main
 from briefings.live.serve import serve_project
 from briefings.live.watch import RebuildResult
+from briefings.paths import MANIFEST_PATH
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,8 @@ from click.testing import Result
 
 from briefings.build.orchestrate import build
 from briefings.errors import ProblemsFound
-from briefings.lock import LOCK_FILE_NAME, project_lock, waiting_message
+from briefings.lock import project_lock, waiting_message
+from briefings.paths import LOCK_FILE_NAME
 from tests.conftest import GENERATED, TOPIC, TOPIC_FILE, changed, check, files_under, invoke, write
 
 LOCK = "output/.briefings/lock"

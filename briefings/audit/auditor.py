@@ -1,6 +1,6 @@
 """The attribution audit: what each fact, quote and figure says, checked against the archived sources.
 
-Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.loader.Project`
+Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.loader`
 and returns an :class:`Audit`: for every quote, fact and figure its outcome,
 and the problems found, each located at the offending YAML value
 (``path:LINE``). It reads each cited reference's archived copy once
@@ -95,6 +95,7 @@ from briefings.audit.match import (
 )
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, read_project_file
+from briefings.paths import REFERENCES_FILE
 
 if TYPE_CHECKING:
     from briefings.project.loader import Fact, Figure, Project, Reference
@@ -104,7 +105,6 @@ Outcome = Literal["verified", "not-found", "unverifiable"]
 WEAK_GRADES = frozenset({"D", "E", "F"})
 #: The closest passage shown in a message is cut to this many characters.
 _SHOWN_CHARS = 300
-_REFERENCES_FILE = "sources/references.yaml"
 
 
 @dataclass(frozen=True)
@@ -327,7 +327,7 @@ class _Auditor:
     def _where(self, key: str, location: tuple[object, ...]) -> tuple[str, int | None]:
         document = self.project.documents.get(key)
         if document is None:
-            return (key if key == _REFERENCES_FILE else f"sources/topics/{key}.yaml"), None
+            return (key if key == REFERENCES_FILE else f"sources/topics/{key}.yaml"), None
         return document.display_path, document.line_of(location)
 
     def _error(self, key: str, location: tuple[object, ...], message: str, code: str) -> None:
@@ -362,14 +362,14 @@ class _Auditor:
             self.records[reference_id] = ArchiveRecord(reference_id, None, None, "none")
             return None
         name = reference.archive
-        where = self._where(_REFERENCES_FILE, (reference_id, "archive"))
+        where = self._where(REFERENCES_FILE, (reference_id, "archive"))
         directory, relative = self._directory()
         path = directory / name
         if not os.path.lexists(path):
             self.records[reference_id] = ArchiveRecord(reference_id, name, None, "missing")
             if self.uses_archives:
                 shown = path.as_posix() if relative is None else f"{relative}/{name}"
-                self._warn(_REFERENCES_FILE, (reference_id, "archive"),
+                self._warn(REFERENCES_FILE, (reference_id, "archive"),
                            f"reference '{reference_id}': archive '{name}' ({shown}) does not exist: its quotes "
                            "and evidence cannot be verified", "archive-missing", ("references", reference_id))
             return None

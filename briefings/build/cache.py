@@ -25,12 +25,12 @@ from typing import Any
 import orjson
 
 from briefings import __version__
-from briefings.build.manifest import BOOKKEEPING_MAX_BYTES, STATE_DIR
+from briefings.build.manifest import BOOKKEEPING_MAX_BYTES
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, display_path, read_project_file, replace_file
+from briefings.paths import CACHE_NAME, STATE_DIR
 from briefings.project.yaml import Location, YamlDocument, load_yaml
 
-CACHE_NAME = "cache.json"
 CACHE_FORMAT = 2
 
 

@@ -21,7 +21,6 @@ repeat a render, as deleting or touching the outputs themselves could.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -31,12 +30,10 @@ from typing import Any
 import orjson
 
 from briefings import __version__
+from briefings.digests import digest
 from briefings.files import FileProblem, read_project_file, replace_file
+from briefings.paths import MANIFEST_NAME, MANIFEST_PATH, STATE_DIR
 
-#: The directory in ``output/`` that holds the build's own bookkeeping (manifest, parse cache, lock).
-STATE_DIR = ".briefings"
-MANIFEST_NAME = "manifest.json"
-MANIFEST_PATH = f"{STATE_DIR}/{MANIFEST_NAME}"
 #: The bookkeeping grows with the project (about 1.5 KB per briefing, 8 KB per topic): a generous bound.
 BOOKKEEPING_MAX_BYTES = 1 << 30
 MANIFEST_FORMAT = 1
@@ -60,23 +57,6 @@ def _version_of(name: str) -> str:
 def library_versions() -> dict[str, str]:
     """Versions of briefings and the rendering libraries, without importing any of them."""
     return {"briefings": __version__, **dict(_installed_versions())}
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def canonical_digest(value: Any) -> str:
-    """A digest of JSON-able ``value`` (dates allowed) that does not depend on dict order."""
-    return digest(orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
-
-
-def file_digest(path: Path) -> str | None:
-    """The content digest of a file, or None if it cannot be read (which is itself a state to compare)."""
-    try:
-        return digest(path.read_bytes())
-    except OSError:
-        return None
 
 
 @dataclass

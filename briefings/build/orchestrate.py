@@ -73,21 +73,17 @@ from typing import Any
 
 from briefings.build.cache import ParseCache
 from briefings.build.manifest import (
-    MANIFEST_PATH,
-    STATE_DIR,
     BriefingRecord,
     FileState,
     Manifest,
     OutputRecord,
-    canonical_digest,
-    digest,
     library_versions,
     load_manifest,
     save_manifest,
 )
 from briefings.build.shard import select_shard
+from briefings.digests import canonical_digest, digest
 from briefings.editions.store import (
-    EDITIONS_DIR,
     EditionState,
     edition_state,
     latest_edition,
@@ -104,21 +100,23 @@ from briefings.files import (
     stage_file,
     temporary_name,
 )
-from briefings.lock import DEFAULT_WAIT, BuildLock, forget_inherited_locks
-from briefings.project.loader import (
-    OUTPUT_FORMATS,
+from briefings.lock import BuildLock, forget_inherited_locks
+from briefings.paths import (
+    BUILD_FORMATS,
+    DEFAULT_WAIT,
+    EDITIONS_NAME,
+    MANIFEST_PATH,
+    OUTPUT_DIR,
     SETTINGS_FILE,
+    STATE_DIR,
+    TEMPLATES_DIR,
     TOPICS_DIR,
-    Acknowledged,
-    Briefing,
-    Project,
-    load_project_partially,
 )
+from briefings.project.loader import Acknowledged, Briefing, Project, load_project_partially
 from briefings.render.briefing import RenderedBriefing, render_briefing
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
-    USER_TEMPLATES_DIR,
     ProjectTemplateLoader,
     TemplateProblem,
     available_templates,
@@ -129,9 +127,6 @@ from briefings.render.snapshot import make_snapshot
 
 logger = logging.getLogger("briefings")
 
-OUTPUT_DIR = "output"
-#: The formats a build can write: the project's choice of OUTPUT_FORMATS, and always the JSON snapshot.
-ALL_FORMATS = (*OUTPUT_FORMATS, "json")
 
 #: Called as ``progress(done, total)`` while briefings render.
 Progress = Callable[[int, int], None]
@@ -270,7 +265,7 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
     selectable = [name for name in only if name not in blocked]
     briefings = select_shard(select_briefings(project, selectable) if selectable or not only else [], shard)
     # The JSON snapshot is always made, unless the caller asked for particular formats only.
-    wanted = tuple(name for name in ALL_FORMATS if name in (formats or (*project.settings.formats, "json")))
+    wanted = tuple(name for name in BUILD_FORMATS if name in (formats or (*project.settings.formats, "json")))
     pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
     states: dict[str, EditionState] = {}
     for briefing in list(briefings):
@@ -327,7 +322,7 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
             report.failed[plan.briefing.id] = failed
             continue
         outputs = [_output(root, plan.briefing, name, data) for name, data in sorted(
-            result.outputs.items(), key=lambda item: ALL_FORMATS.index(item[0]))]
+            result.outputs.items(), key=lambda item: BUILD_FORMATS.index(item[0]))]
         report.outputs.extend(outputs)
         report.rendered.append(plan.briefing.id)
         if write:
@@ -671,7 +666,7 @@ def _write_edition(root: Path, project: Project, plan: _Plan, result: RenderedBr
     except FileProblem as error:
         raise ProblemsFound([error.problem]) from None
     except OSError as error:
-        where = relative_path(Path(error.filename), root) if error.filename else f"{OUTPUT_DIR}/{EDITIONS_DIR}"
+        where = relative_path(Path(error.filename), root) if error.filename else f"{OUTPUT_DIR}/{EDITIONS_NAME}"
         raise ProblemsFound([Problem(where, None, f"cannot write the edition: {error.strerror}")]) from None
     return written
 
@@ -700,14 +695,14 @@ def _remove_stale(root: Path, project: Project, manifest: Manifest, keep: Iterab
 
 def check_templates(project: Project) -> list[Problem]:
     """Problems a template has before any rendering: location, encoding, syntax, names that do not exist,
-    and blocks that override nothing (:func:`briefings.render.environment.check_template_blocks`).
+    and blocks that override nothing (:func:`briefings.render.environment`).
 
     Every template file of the project's ``templates/`` is compiled, whether
     or not a briefing uses it yet, so that a broken house template is found
     by ``check`` rather than by the first briefing that extends it.
     """
     root = project.root
-    directory_problem = check_project_dir(root / USER_TEMPLATES_DIR, root)
+    directory_problem = check_project_dir(root / TEMPLATES_DIR, root)
     if directory_problem is not None:
         return [directory_problem]
     problems: list[Problem] = []
@@ -733,7 +728,7 @@ def check_templates(project: Project) -> list[Problem]:
             path, line = project.template_origins.get(briefing.id, (SETTINGS_FILE, None))
             hint = did_you_mean(briefing.template, available, cutoff=0.6)
             problems.append(Problem(path, line, f"unknown template '{briefing.template}'{hint}: there is no "
-                                    f"{USER_TEMPLATES_DIR}/{briefing.template}.md.j2 (available: "
+                                    f"{TEMPLATES_DIR}/{briefing.template}.md.j2 (available: "
                                     f"{', '.join(available)})"))
     return problems
 
@@ -742,10 +737,10 @@ def _compile_problem(error: Exception, name: str, root: Path) -> Problem:
     import jinja2
 
     if isinstance(error, jinja2.TemplateSyntaxError):
-        return Problem(f"{USER_TEMPLATES_DIR}/{name}", error.lineno, f"template syntax error: {error.message}")
+        return Problem(f"{TEMPLATES_DIR}/{name}", error.lineno, f"template syntax error: {error.message}")
     if isinstance(error, RecursionError):
-        return Problem(f"{USER_TEMPLATES_DIR}/{name}", None, "template is nested too deeply to compile")
-    return Problem(f"{USER_TEMPLATES_DIR}/{name}", None, f"template cannot be compiled: {error}")
+        return Problem(f"{TEMPLATES_DIR}/{name}", None, "template is nested too deeply to compile")
+    return Problem(f"{TEMPLATES_DIR}/{name}", None, f"template cannot be compiled: {error}")
 
 
 def check_output_directory(root: Path) -> list[Problem]:

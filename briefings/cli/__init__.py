@@ -38,6 +38,7 @@ import click
 
 from briefings import __version__
 from briefings.errors import ProblemsFound, missing_library, printable
+from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, OUTPUT_FORMATS  # noqa: F401 (the commands use them)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -52,13 +53,6 @@ EXIT_PROBLEMS = 1
 EXIT_INTERNAL_ERROR = 70
 EXIT_INTERRUPTED = 130
 
-#: :data:`briefings.project.loader.OUTPUT_FORMATS`, written out so that ``--help`` need
-#: not import the model (tests/test_errors_cli.py checks that the two agree).
-OUTPUT_FORMATS = ("md", "html", "pdf")
-#: What ``build --format`` accepts: those and the JSON snapshot.
-BUILD_FORMATS = (*OUTPUT_FORMATS, "json")
-#: :data:`briefings.lock.DEFAULT_WAIT`, written out for the same reason (tests/test_startup.py).
-DEFAULT_WAIT = 300.0
 
 
 def _exit_at_once(signum: int, frame: object) -> None:
@@ -106,12 +100,12 @@ def _load(module: str) -> ModuleType:
 
 
 def run_build(root: Path, **options: Any) -> BuildReport:
-    """:func:`briefings.build.orchestrate.build`, imported on first use."""
+    """:func:`briefings.build.orchestrate`, imported on first use."""
     return _load("build.orchestrate").build(root, **options)  # type: ignore[no-any-return]
 
 
 def load_project(root: Path) -> Project:
-    """:func:`briefings.project.loader.load_project`, imported on first use."""
+    """:func:`briefings.project.loader`, imported on first use."""
     return _load("project.loader").load_project(root)  # type: ignore[no-any-return]
 
 

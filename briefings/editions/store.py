@@ -33,9 +33,9 @@ import orjson
 from briefings.editions import changes as changes_module
 from briefings.errors import Problem
 from briefings.files import FileProblem, check_project_dir, read_project_file, replace_file
+from briefings.paths import EDITIONS_NAME
 from briefings.render.snapshot import SCHEMA_MAJOR, Snapshot, content_digest
 
-EDITIONS_DIR = "editions"
 SNAPSHOT_MAX_BYTES = 64 << 20
 #: More editions of one briefing than anyone keeps; listing stops there.
 MAX_EDITIONS = 100_000
@@ -76,7 +76,7 @@ class EditionState:
 
 
 def editions_dir(output_dir: Path, briefing_id: str) -> Path:
-    return output_dir / EDITIONS_DIR / briefing_id
+    return output_dir / EDITIONS_NAME / briefing_id
 
 
 def file_name(briefing_id: str, number: int, date: datetime.date, extension: str) -> str:
@@ -86,7 +86,7 @@ def file_name(briefing_id: str, number: int, date: datetime.date, extension: str
 def list_editions(output_dir: Path, root: Path, briefing_id: str) -> list[EditionFile]:
     """The editions of a briefing on disk, oldest first (by number)."""
     directory = editions_dir(output_dir, briefing_id)
-    for vetted in (output_dir / EDITIONS_DIR, directory):
+    for vetted in (output_dir / EDITIONS_NAME, directory):
         problem = check_project_dir(vetted, root)
         if problem is not None:
             raise FileProblem(problem)

@@ -72,6 +72,7 @@ import jinja2
 from briefings.errors import Problem, ProblemsFound
 from briefings.files import check_project_dir
 from briefings.live.watch import ProjectWatcher, RebuildResult, written_formats
+from briefings.paths import EDITIONS_NAME, OUTPUT_DIR
 
 if TYPE_CHECKING:
     from briefings.project.loader import Project
@@ -79,10 +80,8 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 EVENTS_PATH = "/_briefings/events"
-OUTPUT_DIR = "output"
 #: The preview's own pages (not briefing templates: kept apart from ``briefings/templates/``).
 LIVE_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "live_templates"
-EDITIONS_DIR = "editions"
 #: The newest editions of each briefing listed on the index (the rest are counted).
 MAX_EDITIONS_SHOWN = 10
 #: Seconds between keep-alive comments on an idle event stream (and the longest a stream outlives the server).
@@ -240,7 +239,7 @@ def _editions(output: Path, briefing_id: str) -> dict[str, Any]:
         return {"editions": [], "earlier": 0}
     rows = []
     for edition in reversed(editions[-MAX_EDITIONS_SHOWN:]):
-        names = [f"{EDITIONS_DIR}/{briefing_id}/{file_name(briefing_id, edition.number, edition.date, suffix)}"
+        names = [f"{EDITIONS_NAME}/{briefing_id}/{file_name(briefing_id, edition.number, edition.date, suffix)}"
                  for suffix in ("html", "pdf", "md", "json")]
         links = _links(output, names)
         if links:  # none when output/editions/ leads elsewhere in the project: nothing there is served

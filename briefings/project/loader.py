@@ -44,6 +44,7 @@ from pydantic import (
 from briefings.audit.archive import DEFAULT_ARCHIVE_DIR, archive_dir_problem, archive_name_problem
 from briefings.errors import Problem, ProblemsFound, Severity, did_you_mean, sort_key
 from briefings.files import list_topic_files
+from briefings.paths import OUTPUT_FORMATS, REFERENCES_FILE, SETTINGS_FILE, TEMPLATES_DIR, TOPICS_DIR, OutputFormat
 from briefings.project.markup import check_markdown
 from briefings.project.yaml import Location, YamlDocument, load_yaml
 
@@ -51,17 +52,11 @@ if TYPE_CHECKING:
     from briefings.audit.auditor import Audit
     from briefings.build.cache import ParseCache
 
-SETTINGS_FILE = "briefings.yaml"
-TEMPLATES_DIR = "templates"
 #: Image types a logo may be (by file name), with their media types.
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
-REFERENCES_FILE = "sources/references.yaml"
-TOPICS_DIR = "sources/topics"
 DEFAULT_SECTION = "Key developments"
-OutputFormat = Literal["md", "html", "pdf"]
-OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "pdf")
 
 #: Admiralty-scale source reliability grades and what each one says.
 RELIABILITY_GRADES: dict[str, str] = {

@@ -25,11 +25,11 @@ import orjson
 from briefings import limits
 from briefings.editions.store import EditionState
 from briefings.errors import Problem, Severity
-from briefings.project.loader import SETTINGS_FILE, Briefing, Project
+from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
+from briefings.project.loader import Briefing, Project
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
-    USER_TEMPLATES_DIR,
     BriefingSandbox,
     DependencyTracker,
     TemplateProblem,
@@ -64,7 +64,7 @@ def template_read_keys(tracker: DependencyTracker) -> set[str]:
         if name.startswith(f"{BUILTIN_PREFIX}/"):
             keys.add(name)
             continue
-        keys.add(f"{USER_TEMPLATES_DIR}/{name}")
+        keys.add(f"{TEMPLATES_DIR}/{name}")
         if filename is not None and Path(filename).resolve().is_relative_to(BUILTIN_DIR.resolve()):
             keys.add(f"{BUILTIN_PREFIX}/{name}")
     return keys

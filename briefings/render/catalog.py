@@ -29,11 +29,11 @@ import jinja2.meta
 
 from briefings.errors import did_you_mean
 from briefings.files import check_project_dir, display_path, stage_file
+from briefings.paths import TEMPLATES_DIR
 from briefings.project.loader import Briefing
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
-    USER_TEMPLATES_DIR,
     ProjectTemplateLoader,
     _display_template_path,
     constant_parent,
@@ -111,7 +111,7 @@ def catalog(root: Path, briefings: Sequence[Briefing] = (),
     usage = _usage(environment, root, briefings, set(formats))
     entries: list[TemplateInfo] = []
     for name in project_names:
-        path = f"{USER_TEMPLATES_DIR}/{name}"
+        path = f"{TEMPLATES_DIR}/{name}"
         extends, unreadable = None, False
         ast = _parse(environment, name)
         if ast is None:
@@ -124,13 +124,13 @@ def catalog(root: Path, briefings: Sequence[Briefing] = (),
     for name in builtins:
         path = f"{BUILTIN_PREFIX}/{name}"
         entries.append(TemplateInfo(path, name, PACKAGE,
-                                    overridden_by=f"{USER_TEMPLATES_DIR}/{name}" if name in project_names else None,
+                                    overridden_by=f"{TEMPLATES_DIR}/{name}" if name in project_names else None,
                                     used_by=tuple(usage.get(path, ()))))
     return entries
 
 
 def _project_names(root: Path) -> list[str]:
-    if check_project_dir(root / USER_TEMPLATES_DIR, root) is not None:
+    if check_project_dir(root / TEMPLATES_DIR, root) is not None:
         return []  # refused: `check` says why; nothing of it is listed
     return ProjectTemplateLoader(root).list_templates()
 
@@ -224,14 +224,14 @@ def eject(root: Path, name: str, *, force: bool = False) -> Ejected:
     data = (BUILTIN_DIR / bare).read_bytes()
     if not root.is_dir():
         raise CatalogError(f"{root}: project directory does not exist")
-    directory = root / USER_TEMPLATES_DIR
+    directory = root / TEMPLATES_DIR
     problem = check_project_dir(directory, root)
     if problem is not None:
         raise CatalogError(str(problem))
     try:
         directory.mkdir(exist_ok=True)
     except OSError as error:
-        raise CatalogError(f"{USER_TEMPLATES_DIR}: cannot create the directory: "
+        raise CatalogError(f"{TEMPLATES_DIR}: cannot create the directory: "
                            f"{(error.strerror or type(error).__name__).lower()}") from None
     # Checked again now that it exists (it may have been created as a link in between), and
     # written through its real path, so that nothing lands outside the project.

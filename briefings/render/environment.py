@@ -53,6 +53,7 @@ from briefings import limits
 from briefings.editions.store import EditionState, never_published
 from briefings.errors import Problem, did_you_mean, relative_path
 from briefings.files import FileProblem, display_path, read_project_file
+from briefings.paths import TEMPLATES_DIR
 from briefings.project.loader import RELIABILITY_GRADES, Briefing, Project
 from briefings.render.context import (
     TEMPLATE_ATTRIBUTES,
@@ -79,7 +80,6 @@ from briefings.render.context import (
 
 BUILTIN_PREFIX = "builtin"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
-USER_TEMPLATES_DIR = "templates"
 DEFAULT_TEMPLATE = "briefing"
 
 #: Bounds on one template rendering (documented in the README under "Templates").
@@ -112,7 +112,7 @@ class ProjectTemplateLoader(jinja2.BaseLoader):
 
     def __init__(self, project_root: Path):
         self.project_root = project_root
-        self.directory = project_root / USER_TEMPLATES_DIR
+        self.directory = project_root / TEMPLATES_DIR
 
     def _path(self, name: str) -> Path:
         return self.directory.joinpath(*jinja2.loaders.split_template_path(name))
@@ -432,7 +432,7 @@ def render_template(environment: jinja2.Environment, names: list[str], context: 
         raise TemplateProblem(Problem(path, error.lineno, f"template syntax error: {error.message}")) from error
     except jinja2.TemplatesNotFound as error:
         tried = " or ".join(str(name) for name in error.templates)
-        raise TemplateProblem(Problem(USER_TEMPLATES_DIR, None, f"template not found: {tried}")) from error
+        raise TemplateProblem(Problem(TEMPLATES_DIR, None, f"template not found: {tried}")) from error
     except jinja2.TemplateNotFound as error:
         where, line = _template_frame(error, project_root, shown_name)
         raise TemplateProblem(Problem(where, line, f"template not found: {error.name}")) from error
@@ -501,7 +501,7 @@ def _display_template_path(filename: str | None, name: str | None, project_root:
             return f"{BUILTIN_PREFIX}/{path.resolve().relative_to(BUILTIN_DIR.resolve()).as_posix()}"
         except ValueError:
             return relative_path(path, project_root)
-    return name or USER_TEMPLATES_DIR
+    return name or TEMPLATES_DIR
 
 
 # -- what templates see ------------------------------------------------------
@@ -942,7 +942,7 @@ def check_template_blocks(environment: jinja2.Environment, names: Sequence[str],
         extends, parent_name, extends_line = constant_parent(child.ast)
         if not extends or parent_name is None:
             continue
-        shown = f"{USER_TEMPLATES_DIR}/{name}"
+        shown = f"{TEMPLATES_DIR}/{name}"
         if _exists(environment, parent_name) is False:
             hint = did_you_mean(parent_name, _lookup_names(environment), cutoff=0.7)
             problems.append(Problem(shown, extends_line, f"extends '{parent_name}', which does not exist{hint}"))

@@ -27,7 +27,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from briefings import __version__
-from briefings.build.manifest import canonical_digest
+from briefings.digests import canonical_digest
 from briefings.project.loader import Briefing, Fact, Figure, Project, Reference, Topic
 
 if TYPE_CHECKING:

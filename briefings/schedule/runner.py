@@ -98,14 +98,12 @@ from apscheduler.triggers.cron import CronTrigger
 
 from briefings.errors import Problem, ProblemsFound, Severity, printable
 from briefings.files import FileProblem, check_project_dir, list_topic_files, read_project_file, replace_file
+from briefings.paths import EDITIONS_DIR, RUN_LOG, SCHEDULE_STATE_FILE
 
 if TYPE_CHECKING:
     from briefings.build.publish import PublishReport, PublishResult
     from briefings.lock import BuildLock
 
-EDITIONS_DIR = "output/editions"
-RUN_LOG = f"{EDITIONS_DIR}/runs.jsonl"
-STATE_FILE = f"{EDITIONS_DIR}/schedule-state.json"
 STATE_VERSION = 1
 
 #: The most run times :func:`next_runs` lists.
@@ -126,7 +124,7 @@ _MINUTE = datetime.timedelta(minutes=1)
 UTC = datetime.UTC
 
 #: ``publish(root, *, only, now, wait, jobs, lock) -> PublishReport``: :func:`briefings.build.publish.publish` or a
-#: stand-in; ``lock`` is the project's :class:`~briefings.lock.BuildLock`, already held by the caller.
+#: stand-in; ``lock`` is the project's :class:`~briefings.lock`, already held by the caller.
 PublishFunction = Callable[..., "PublishReport"]
 Clock = Callable[[], datetime.datetime]
 
@@ -346,7 +344,8 @@ class Schedules:
 
 def load_schedules(root: Path) -> Schedules:
     """The schedules in ``root``'s briefings.yaml; :class:`ProblemsFound` with that file's errors if it has any."""
-    from briefings.project.loader import TOPICS_DIR, load_settings
+    from briefings.paths import TOPICS_DIR
+    from briefings.project.loader import load_settings
 
     settings, specs, problems = load_settings(Path(root))
     errors = [problem for problem in problems if problem.severity is Severity.ERROR]
@@ -422,7 +421,7 @@ def read_state(root: Path) -> tuple[dict[str, datetime.datetime], str | None]:
     file, too large) raises :class:`ProblemsFound`; one whose contents are damaged gives an empty state and a
     notice.
     """
-    path = Path(root) / STATE_FILE
+    path = Path(root) / SCHEDULE_STATE_FILE
     if not os.path.lexists(path):
         return {}, None
     try:
@@ -430,10 +429,10 @@ def read_state(root: Path) -> tuple[dict[str, datetime.datetime], str | None]:
     except FileProblem as error:
         raise ProblemsFound([error.problem]) from None
     except (ValueError, RecursionError):
-        return {}, f"{STATE_FILE} is not valid JSON: ignored, so every scheduled briefing is due once"
+        return {}, f"{SCHEDULE_STATE_FILE} is not valid JSON: ignored, so every scheduled briefing is due once"
     entries = data.get("briefings") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
-        return {}, f"{STATE_FILE} is not a schedule state: ignored, so every scheduled briefing is due once"
+        return {}, f"{SCHEDULE_STATE_FILE} is not a schedule state: ignored, so every scheduled briefing is due once"
     state: dict[str, datetime.datetime] = {}
     damaged = 0
     for briefing_id, entry in entries.items():
@@ -446,7 +445,7 @@ def read_state(root: Path) -> tuple[dict[str, datetime.datetime], str | None]:
             damaged += 1
             continue
         state[str(briefing_id)] = instant
-    notice = (f"{STATE_FILE}: {damaged} damaged entr{'y' if damaged == 1 else 'ies'} ignored, "
+    notice = (f"{SCHEDULE_STATE_FILE}: {damaged} damaged entr{'y' if damaged == 1 else 'ies'} ignored, "
               "so those briefings are due once") if damaged else None
     return state, notice
 
@@ -462,11 +461,11 @@ def write_state(root: Path, state: Mapping[str, datetime.datetime], schedules: S
             entry["schedule"] = expressions[briefing_id]
         entries[briefing_id] = entry
     data = json.dumps({"version": STATE_VERSION, "briefings": entries}, indent=2, ensure_ascii=False) + "\n"
-    target = directory / Path(STATE_FILE).name
+    target = directory / Path(SCHEDULE_STATE_FILE).name
     try:
         replace_file(target, data.encode("utf-8"))
     except OSError as error:
-        raise ProblemsFound([Problem(STATE_FILE, None,
+        raise ProblemsFound([Problem(SCHEDULE_STATE_FILE, None,
                                      f"cannot write the schedule state: {(error.strerror or str(error)).lower()}")]
                             ) from None
 
@@ -689,7 +688,7 @@ def run_once(root: Path, *, now: datetime.datetime | None = None, publish: Publi
              wait: float = 300.0, jobs: int | None = None, on_wait: Callable[[], None] | None = None) -> OnceReport:
     """``briefings schedule --once``: publish what is due at ``now`` (default: the clock); see the module docstring.
 
-    ``wait`` and ``on_wait`` are the lock's (:func:`briefings.lock.project_lock`)."""
+    ``wait`` and ``on_wait`` are the lock's (:func:`briefings.lock`)."""
     from briefings.lock import BuildLock
 
     started = time.monotonic()
@@ -736,7 +735,7 @@ def run_once(root: Path, *, now: datetime.datetime | None = None, publish: Publi
 
 def _settings_signature(root: Path) -> str:
     """What briefings.yaml holds now, as a digest (or why it cannot be read), to notice changes."""
-    from briefings.project.loader import SETTINGS_FILE
+    from briefings.paths import SETTINGS_FILE
 
     path = root / SETTINGS_FILE
     if not os.path.lexists(path):

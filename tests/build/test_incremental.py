@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from briefings.build import orchestrate as build_module
-from briefings.build.manifest import MANIFEST_PATH
 from briefings.build.orchestrate import build
+from briefings.paths import MANIFEST_PATH
 from tests import conftest as processes
 from tests.conftest import BOOKKEEPING, GENERATED, REFERENCES, TOPIC, changed_files, copy_example, png, state, write
 

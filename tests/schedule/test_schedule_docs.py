@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from briefings import paths
 from briefings.schedule import runner as scheduling
 from tests.conftest import FAKE_SITECUSTOMIZE, REPO_ROOT, write
 
@@ -136,4 +137,4 @@ def test_the_guide_links_every_file() -> None:
                  "systemd/briefings-publish.timer", "cron/briefings.crontab", "github-actions/publish-briefings.yml"]:
         assert f"]({path})" in guide, path
         assert (DOCS / path).is_file()
-    assert os.path.basename(scheduling.RUN_LOG) in guide and os.path.basename(scheduling.STATE_FILE) in guide
+    assert os.path.basename(paths.RUN_LOG) in guide and os.path.basename(paths.SCHEDULE_STATE_FILE) in guide
