@@ -124,7 +124,7 @@ _MINUTE = datetime.timedelta(minutes=1)
 UTC = datetime.UTC
 
 #: ``publish(root, *, only, now, wait, jobs, lock) -> PublishReport``: :func:`briefings.build.publish.publish` or a
-#: stand-in; ``lock`` is the project's :class:`~briefings.lock`, already held by the caller.
+#: stand-in; ``lock`` is the project's :class:`~briefings.lock.BuildLock`, already held by the caller.
 PublishFunction = Callable[..., "PublishReport"]
 Clock = Callable[[], datetime.datetime]
 
@@ -688,7 +688,7 @@ def run_once(root: Path, *, now: datetime.datetime | None = None, publish: Publi
              wait: float = 300.0, jobs: int | None = None, on_wait: Callable[[], None] | None = None) -> OnceReport:
     """``briefings schedule --once``: publish what is due at ``now`` (default: the clock); see the module docstring.
 
-    ``wait`` and ``on_wait`` are the lock's (:func:`briefings.lock`)."""
+    ``wait`` and ``on_wait`` are the lock's (:func:`briefings.lock.project_lock`)."""
     from briefings.lock import BuildLock
 
     started = time.monotonic()
