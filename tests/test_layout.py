@@ -1,4 +1,4 @@
-"""The package's shape, checked: the layers import-linter enforces, no cycle, no import hidden in a function, small modules.
+"""The package's shape, checked: the layers, no import cycle, no import hidden in a function, small modules.
 
 import-linter (``lint-imports`` in ``.ci/run``, contracts in ``pyproject.toml``)
 checks that lower layers never import higher ones. These tests check what it
