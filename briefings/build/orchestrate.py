@@ -83,14 +83,7 @@ from briefings.build.manifest import (
 )
 from briefings.build.shard import select_shard
 from briefings.digests import canonical_digest, digest
-from briefings.editions.store import (
-    EditionState,
-    edition_state,
-    latest_edition,
-    never_published,
-    prune,
-    write_edition,
-)
+from briefings.editions.store import edition_state, latest_edition, prune, write_edition
 from briefings.errors import Problem, ProblemsFound, Severity, did_you_mean, relative_path
 from briefings.files import (
     TEMP_SUFFIX,
@@ -107,22 +100,14 @@ from briefings.paths import (
     EDITIONS_NAME,
     MANIFEST_PATH,
     OUTPUT_DIR,
-    SETTINGS_FILE,
     STATE_DIR,
-    TEMPLATES_DIR,
     TOPICS_DIR,
 )
 from briefings.project.loader import Acknowledged, Briefing, Project, load_project_partially
 from briefings.render.briefing import RenderedBriefing, render_briefing
-from briefings.render.environment import (
-    BUILTIN_DIR,
-    BUILTIN_PREFIX,
-    ProjectTemplateLoader,
-    TemplateProblem,
-    available_templates,
-    check_template_blocks,
-    make_environment,
-)
+from briefings.render.checks import check_templates
+from briefings.render.edition_state import EditionState, never_published
+from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX, make_environment
 from briefings.render.snapshot import make_snapshot
 
 logger = logging.getLogger("briefings")
@@ -691,56 +676,6 @@ def _remove_stale(root: Path, project: Project, manifest: Manifest, keep: Iterab
         if not record.outputs:
             del manifest.briefings[briefing_id]
     return removed
-
-
-def check_templates(project: Project) -> list[Problem]:
-    """Problems a template has before any rendering: location, encoding, syntax, names that do not exist,
-    and blocks that override nothing (:func:`briefings.render.environment.check_template_blocks`).
-
-    Every template file of the project's ``templates/`` is compiled, whether
-    or not a briefing uses it yet, so that a broken house template is found
-    by ``check`` rather than by the first briefing that extends it.
-    """
-    root = project.root
-    directory_problem = check_project_dir(root / TEMPLATES_DIR, root)
-    if directory_problem is not None:
-        return [directory_problem]
-    problems: list[Problem] = []
-    environment = make_environment(root)
-    compiled: list[str] = []
-    for name in ProjectTemplateLoader(root).list_templates():
-        if not name.endswith((".j2", ".css")):
-            continue
-        try:
-            environment.get_template(name)
-        except TemplateProblem as error:
-            problems.append(error.problem)
-            continue
-        except Exception as error:  # noqa: BLE001 - turned into the located problem render_template would give
-            problems.append(_compile_problem(error, name, root))
-            continue
-        compiled.append(name)
-    # Checked overrides: a block the extended template does not define would be silently ignored.
-    problems.extend(check_template_blocks(environment, compiled, root))
-    available = available_templates(root)
-    for briefing in project.briefings:
-        if briefing.template and briefing.template not in available:
-            path, line = project.template_origins.get(briefing.id, (SETTINGS_FILE, None))
-            hint = did_you_mean(briefing.template, available, cutoff=0.6)
-            problems.append(Problem(path, line, f"unknown template '{briefing.template}'{hint}: there is no "
-                                    f"{TEMPLATES_DIR}/{briefing.template}.md.j2 (available: "
-                                    f"{', '.join(available)})"))
-    return problems
-
-
-def _compile_problem(error: Exception, name: str, root: Path) -> Problem:
-    import jinja2
-
-    if isinstance(error, jinja2.TemplateSyntaxError):
-        return Problem(f"{TEMPLATES_DIR}/{name}", error.lineno, f"template syntax error: {error.message}")
-    if isinstance(error, RecursionError):
-        return Problem(f"{TEMPLATES_DIR}/{name}", None, "template is nested too deeply to compile")
-    return Problem(f"{TEMPLATES_DIR}/{name}", None, f"template cannot be compiled: {error}")
 
 
 def check_output_directory(root: Path) -> list[Problem]:

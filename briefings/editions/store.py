@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from briefings.editions import changes as changes_module
 from briefings.errors import Problem
 from briefings.files import FileProblem, check_project_dir, read_project_file, replace_file
 from briefings.paths import EDITIONS_NAME
+from briefings.render.edition_state import EditionState
 from briefings.render.snapshot import SCHEMA_MAJOR, Snapshot, content_digest
 
 SNAPSHOT_MAX_BYTES = 64 << 20
@@ -57,22 +58,6 @@ class Edition:
     @property
     def reference(self) -> dict[str, Any]:
         return {"number": self.number, "date": self.date.isoformat()}
-
-
-@dataclass
-class EditionState:
-    """What a rendering of a briefing is: edition N, or a draft after edition N (or before any)."""
-
-    status: str  # "edition" or "draft"
-    number: int | None  # this edition's number, or for a draft the latest edition's (None: none yet)
-    date: datetime.date | None
-    changes: dict[str, Any] = field(default_factory=dict)
-    #: For a new edition being published: nothing on disk yet.
-    pending: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"status": self.status, "number": self.number,
-                "date": self.date.isoformat() if self.date else None}
 
 
 def editions_dir(output_dir: Path, briefing_id: str) -> Path:
@@ -128,11 +113,6 @@ def read_edition(edition: EditionFile, root: Path) -> Edition:
 def latest_edition(output_dir: Path, root: Path, briefing_id: str) -> Edition | None:
     editions = list_editions(output_dir, root, briefing_id)
     return read_edition(editions[-1], root) if editions else None
-
-
-def never_published() -> EditionState:
-    """A draft of a briefing with no edition: nothing to compare with (what :func:`edition_state` says then)."""
-    return EditionState("draft", None, None, changes_module.compare(None, {}, since=None))
 
 
 def edition_state(latest: Edition | None, current: Snapshot, *, publishing: datetime.date | None = None
