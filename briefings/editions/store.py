@@ -8,7 +8,9 @@ does: a publish killed half way leaves files that the next one overwrites.
 :func:`list_editions` reads which editions exist (from file names only),
 :func:`latest_edition` reads the newest one's snapshot, and
 :func:`edition_state` decides what the briefing is now: that edition (its
-content is unchanged) or a draft after it, and what changed since.
+content is unchanged) or a draft after it, and what changed since (an
+:class:`~briefings.render.edition_state.EditionState`, declared with the
+rendering that reads it).
 :func:`write_edition` stores a new edition and :func:`prune` keeps only the
 newest ``keep`` editions.
 

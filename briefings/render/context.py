@@ -36,6 +36,7 @@ from briefings.project.loader import (
 from briefings.project.markup import check_markdown
 from briefings.render.edition_state import EditionState, never_published
 from briefings.render.environment import TemplateProblem
+from briefings.render.facts import checked_fact
 from briefings.render.filters import DEFAULT_LOCALE, escape_markdown
 from briefings.render.sandbox import TrackedReferences
 from briefings.render.views import (
@@ -190,26 +191,22 @@ def fact_anchor(topic_id: str, fact_id: str) -> str:
 
 
 def fact_view(fact: Fact, topic_id: str = "", audit: Audit | None = None) -> FactView:
-    found = audit.fact(topic_id, fact.id) if audit is not None else None
+    checked = checked_fact(fact, topic_id, audit)
     # Outcomes mean something only in a project that keeps archives; the grade always does.
-    checked = found if audit is not None and audit.uses_archives else None
+    archives = audit is not None and audit.uses_archives
+    found = checked.check if archives else None
     quote = None
     if fact.quote:
-        quote_check = checked.quote if checked else None
+        quote_check = found.quote if found else None
         quote = QuoteView(fact.quote.text, fact.quote.speaker, quote_check.outcome if quote_check else None)
-    by_source = {source.source: source for source in checked.sources} if checked else {}
-    evidence = []
-    for source, passage in fact.evidence.items():
-        passage_check = by_source[source].evidence if source in by_source else None
-        evidence.append(EvidenceView(source, passage, passage_check.outcome if passage_check else None))
-    grade = found.grade if found else None
+    evidence = tuple(EvidenceView(item.source, item.passage, item.check.outcome if archives and item.check else None)
+                     for item in checked.evidence)
     return FactView(id=fact.id, text=fact.text, sources=tuple(fact.sources), date=fact.date,
                     section=fact.section, quote=quote, date_inferred=fact.date_inferred,
-                    credibility=fact.credibility, grade=grade,
-                    evidence=tuple(sorted(evidence, key=lambda item: fact.sources.index(item.source))),
-                    fully_evidenced=bool(checked and checked.fully_evidenced),
-                    single_outlet=bool(checked and checked.single_outlet),
-                    low_reliability=bool(checked and checked.low_reliability),
+                    credibility=fact.credibility, grade=checked.check.grade if checked.check else None,
+                    evidence=evidence, fully_evidenced=bool(found and found.fully_evidenced),
+                    single_outlet=bool(found and found.single_outlet),
+                    low_reliability=bool(found and found.low_reliability),
                     anchor=fact_anchor(topic_id, fact.id))
 
 

@@ -118,6 +118,7 @@ def _mtime_or_none(path: Path) -> int | None:
 
 
 def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_SECONDS) -> BriefingSandbox:
+    """The sandboxed environment for the project at ``project_root``, with our filters and functions."""
     builtin = jinja2.FileSystemLoader(str(BUILTIN_DIR))
     loader = jinja2.ChoiceLoader([
         ProjectTemplateLoader(project_root),
