@@ -10,7 +10,7 @@ references; every topic is its own briefing. Then times, median of R runs
 (default 3):
 
 - ``yaml``: :func:`briefings.project.yaml.load_yaml` of every file (part of the next);
-- ``load+validate``: :func:`briefings.project.loader`;
+- ``load+validate``: :func:`briefings.project.loader.load_project`;
 - ``markdown``: Jinja → Markdown, both renderings a build makes per briefing
   (standalone for the ``.md``, the body for the HTML);
 - ``html``: Markdown → sanitised HTML → the HTML document.

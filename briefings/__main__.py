@@ -12,7 +12,7 @@ line for it). It also unblocks SIGINT: a signal mask survives ``exec``, so a
 launcher that started the command with SIGINT blocked would otherwise hold
 every Ctrl-C back for the whole run; a Ctrl-C that came while it was blocked
 is acted on here. Only while a command's own code runs does Ctrl-C raise
-KeyboardInterrupt (:func:`briefings.cli` arranges it), so
+KeyboardInterrupt (:func:`briefings.cli.handles_problems` arranges it), so
 that the build's ``finally`` clauses remove their temporary files; once the
 command is over, Ctrl-C exits at once again.
 

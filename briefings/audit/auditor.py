@@ -1,6 +1,6 @@
 """The attribution audit: what each fact, quote and figure says, checked against the archived sources.
 
-Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.loader`
+Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.loader.Project`
 and returns an :class:`Audit`: for every quote, fact and figure its outcome,
 and the problems found, each located at the offending YAML value
 (``path:LINE``). It reads each cited reference's archived copy once

@@ -695,7 +695,7 @@ def _remove_stale(root: Path, project: Project, manifest: Manifest, keep: Iterab
 
 def check_templates(project: Project) -> list[Problem]:
     """Problems a template has before any rendering: location, encoding, syntax, names that do not exist,
-    and blocks that override nothing (:func:`briefings.render.environment`).
+    and blocks that override nothing (:func:`briefings.render.environment.check_template_blocks`).
 
     Every template file of the project's ``templates/`` is compiled, whether
     or not a briefing uses it yet, so that a broken house template is found

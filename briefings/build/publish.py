@@ -1,7 +1,7 @@
 """Publishing: turning the current state of each briefing into a numbered edition.
 
 Contract: :func:`publish` builds the selected briefings as
-:func:`briefings.build.orchestrate` does, under the same lock, and for each whose
+:func:`briefings.build.orchestrate.build` does, under the same lock, and for each whose
 content (its snapshot's content, see :mod:`briefings.render.snapshot`) differs from
 its last edition records a new edition: numbered one more than the last
 (from 1), dated the day of ``now``, its files kept under

@@ -100,12 +100,12 @@ def _load(module: str) -> ModuleType:
 
 
 def run_build(root: Path, **options: Any) -> BuildReport:
-    """:func:`briefings.build.orchestrate`, imported on first use."""
+    """:func:`briefings.build.orchestrate.build`, imported on first use."""
     return _load("build.orchestrate").build(root, **options)  # type: ignore[no-any-return]
 
 
 def load_project(root: Path) -> Project:
-    """:func:`briefings.project.loader`, imported on first use."""
+    """:func:`briefings.project.loader.load_project`, imported on first use."""
     return _load("project.loader").load_project(root)  # type: ignore[no-any-return]
 
 

@@ -1,7 +1,7 @@
 """The ``build`` command: render what changed into ``output/`` and say what was done.
 
-Contract: parses the options, calls :func:`briefings.build.orchestrate` (through
-:func:`briefings.cli`, imported on first use) and prints per
+Contract: parses the options, calls :func:`briefings.build.orchestrate.build` (through
+:func:`briefings.cli.run_build`, imported on first use) and prints per
 briefing whether it was rendered or up to date, then the counts and the time
 taken; warnings and problems go to standard error as everywhere (see
 :mod:`briefings.cli`).
@@ -26,12 +26,12 @@ from briefings.cli import (
     _text,
     _warning_counts,
     archive_dir_option,
-    check_now_year,
     handles_problems,
     plain,
     project_option,
     say,
 )
+from briefings.cli.schedule import check_now_year
 from briefings.errors import printable, relative_path
 
 

@@ -37,7 +37,7 @@ from briefings.cli import (
 )
 from briefings.errors import printable
 
-#: The years ``--now`` accepts (:data:`briefings.schedule.runner` to ``LAST_YEAR``),
+#: The years ``--now`` accepts (:data:`briefings.schedule.runner.FIRST_YEAR` to ``LAST_YEAR``),
 #: written out so that ``--help`` need not import APScheduler (tests/test_schedule.py checks that they agree).
 NOW_YEARS = (1970, 2999)
 

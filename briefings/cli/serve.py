@@ -19,19 +19,11 @@ from pathlib import Path
 
 import click
 
-from briefings.cli import (
-    DEFAULT_WAIT,
-    _load,
-    archive_dir_option,
-    handles_problems,
-    plain,
-    project_option,
-    report_result,
-    say,
-)
+from briefings.cli import DEFAULT_WAIT, _load, archive_dir_option, handles_problems, plain, project_option, say
+from briefings.cli.watch import report_result
 
 STOPPED_MESSAGE = "briefings: stopped serving"
-#: :data:`briefings.live.serve`, written out so that ``--help`` need not import the server.
+#: :data:`briefings.live.serve.DEFAULT_PORT`, written out so that ``--help`` need not import the server.
 DEFAULT_PORT = 8000
 
 

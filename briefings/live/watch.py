@@ -4,10 +4,10 @@ Contract: :class:`ProjectWatcher` (or the function :func:`watch_project`)
 builds the project once at start, then watches it and builds again after
 every change to a file under ``sources/`` or ``templates/`` or to
 ``briefings.yaml``. Each build is the ordinary incremental
-:func:`briefings.build.orchestrate`, so only the briefings a change affects are
+:func:`briefings.build.orchestrate.build`, so only the briefings a change affects are
 rendered again and a build that fails leaves the previous outputs byte for
 byte as they were. After each build the watcher calls
-``on_result(RebuildResult)`` with the :class:`~briefings.build.orchestrate`,
+``on_result(RebuildResult)`` with the :class:`~briefings.build.orchestrate.BuildReport`,
 or with the located problems that stopped it, and the project-relative paths
 that changed; then it goes on watching, so fixing a broken file recovers
 without a restart. It returns when ``stop_event`` is set (within about
@@ -106,7 +106,7 @@ def _ignored_name(name: str) -> bool:
 class ProjectWatcher:
     """Build the project at ``root``, then again after every relevant change; see the module docstring.
 
-    ``build_options`` go to :func:`briefings.build.orchestrate` as they are
+    ``build_options`` go to :func:`briefings.build.orchestrate.build` as they are
     (``only``, ``formats``, ``strict``, ``jobs``, ``wait``, ``on_wait``…).
     """
 
@@ -223,7 +223,7 @@ def summary_line(result: RebuildResult) -> str:
 
     For example ``12:04:31 rebuilt drone-coproduction (md, html, pdf); 3 up to date; 0.8 s``.
 
-    Values from the project are not escaped here: the caller prints them with :func:`briefings.cli`.
+    Values from the project are not escaped here: the caller prints them with :func:`briefings.cli.plain`.
     """
     clock = result.finished.strftime("%H:%M:%S")
     verb = "built" if result.initial else "rebuilt"

@@ -1,4 +1,4 @@
-"""Unit tests of stage 2: briefings.project.loader."""
+"""Unit tests of stage 2: briefings.project.loader.load_project."""
 
 from __future__ import annotations
 
