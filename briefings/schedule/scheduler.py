@@ -44,8 +44,6 @@ RELOAD_SECONDS = 2.0
 MAX_SLEEP = 60.0
 
 
-
-
 def _settings_signature(root: Path) -> str:
     """What briefings.yaml holds now, as a digest (or why it cannot be read), to notice changes."""
     path = root / SETTINGS_FILE
@@ -267,20 +265,32 @@ class Scheduler:
             self._thread.join()
 
     def _loop(self) -> None:
-        """Run each job whose time has come, one at a time (a time missed during a run is made once, late); sleep."""
+        """Make the runs that are due, one at a time, then sleep until the next; until stopped."""
         while not self._stopping.is_set():
             self._wake.clear()
-            now = aware(self.clock())
-            with self._jobs_guard:
-                due = sorted((job for job in self._jobs.values() if job.next_time is not None
-                              and job.next_time <= now), key=lambda job: job.next_time or now)
-                for job in due:
-                    job.advance(now)
+            try:
+                pause = self._run_due()
+            except Exception as error:  # noqa: BLE001 - the scheduler outlives whatever goes wrong in one pass
+                self.echo_error(printable(f"briefings: scheduler error: {type(error).__name__}: {error}"))
+                pause = MAX_SLEEP
+            self._wake.wait(pause)
+
+    def _run_due(self) -> float:
+        """Run each job whose time has come (a time that passed during a run is made once, late); seconds to sleep."""
+        now = aware(self.clock()).astimezone(datetime.UTC)
+        with self._jobs_guard:
+            due = sorted((job for job in self._jobs.values() if job.next_time is not None and job.next_time <= now),
+                         key=lambda job: job.next_time or now)
             for job in due:
-                self.run_job(job.expression, job.briefing_ids)
-            upcoming = self.next_run_times()
-            pause = (upcoming[0][0] - aware(self.clock())).total_seconds() if upcoming else MAX_SLEEP
-            self._wake.wait(min(max(pause, 0.0), MAX_SLEEP))
+                job.advance(now)
+        for job in due:
+            self.run_job(job.expression, job.briefing_ids)
+        with self._jobs_guard:
+            upcoming = [job.next_time for job in self._jobs.values() if job.next_time is not None]
+        if not upcoming:
+            return MAX_SLEEP
+        seconds = (min(upcoming) - aware(self.clock()).astimezone(datetime.UTC)).total_seconds()
+        return min(max(seconds, 0.0), MAX_SLEEP)
 
     def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, re-reading briefings.yaml when it changes; then stop cleanly (main thread)."""
