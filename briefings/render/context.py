@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 from briefings.project.loader import RELIABILITY_GRADES, Briefing, Fact, Figure, Reference, Settings, Topic
 
 if TYPE_CHECKING:
-    from briefings.audit.auditor import Audit
+    from briefings.audit.results import Audit
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from briefings.digests import canonical_digest
 from briefings.project.loader import Briefing, Fact, Figure, Project, Reference, Topic
 
 if TYPE_CHECKING:
-    from briefings.audit.auditor import Audit, FactAudit, FigureAudit, PassageAudit
+    from briefings.audit.results import Audit, FactAudit, FigureAudit, PassageAudit
 
 SCHEMA_VERSION = "1.1"
 SCHEMA_MAJOR = 1

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefings.build.orchestrate import check_output_directory
+from briefings.build.writer import check_output_directory
 from briefings.errors import Problem, ProblemsFound, printable
 from briefings.files import FileProblem, check_project_dir, read_project_file, replace_file
 from briefings.paths import EDITIONS_DIR, RUN_LOG, SCHEDULE_STATE_FILE
