@@ -502,7 +502,7 @@ class _ProjectLoader:
             return Settings(), document
         settings = self._validate(Settings, document, data)
         if settings is not None and not _is_time_zone(settings.timezone):
-            from briefings.schedule.runner import known_time_zones
+            from briefings.schedule.cron import known_time_zones
 
             self.problems.append(document.problem(("timezone",),
                 f"timezone '{settings.timezone}' is not a known IANA time zone"
@@ -858,19 +858,17 @@ def check_image(root: Path, name: str) -> str | None:
 
 def _cron_problem(expression: str, zone: str = "UTC") -> str | None:
     """What is wrong with a schedule, or None: the scheduler's own reading of it decides (the two always agree)."""
-    from briefings.schedule.runner import CronProblem, cron_trigger
+    from briefings.schedule.cron import validate
 
     try:
-        cron_trigger(expression, zone)
-    except CronProblem as problem:
-        return str(problem)
+        validate(expression, zone)
     except ValueError:
         return "is not a valid cron expression (e.g. \"0 6 * * 1-5\")"
     return None
 
 
 def _is_time_zone(name: str) -> bool:
-    from briefings.schedule.runner import known_time_zones
+    from briefings.schedule.cron import known_time_zones
 
     return name in known_time_zones()
 
