@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 from pypdf import PdfReader  # noqa: E402
 
-from briefings.build.orchestrate import generation_time  # noqa: E402
+from briefings.build.plan import generation_time  # noqa: E402
 from briefings.project.loader import load_project  # noqa: E402
-from briefings.render.environment import make_environment, render_markdown  # noqa: E402
+from briefings.render.environment import make_environment  # noqa: E402
 from briefings.render.html import markdown_to_html, render_html  # noqa: E402
+from briefings.render.markdown import render_markdown  # noqa: E402
 
 
 def main() -> None:

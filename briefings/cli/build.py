@@ -34,7 +34,7 @@ from briefings.cli.options import archive_dir_option, check_now_year, jobs_optio
 from briefings.errors import printable, relative_path
 from briefings.lock import waiting_message
 from briefings.paths import BUILD_FORMATS
-from briefings.render.environment import format_long_date
+from briefings.render.filters import format_long_date
 
 
 def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:

@@ -23,7 +23,7 @@ from briefings.cli.options import archive_dir_option, project_option
 from briefings.errors import printable
 
 if TYPE_CHECKING:
-    from briefings.audit.auditor import Audit
+    from briefings.audit.results import Audit
 
 
 @click.command()

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefings.build.orchestrate import check_output_directory
+from briefings.build.writer import check_output_directory
 from briefings.errors import Problem, ProblemsFound
 from briefings.live.confine import locate, output_problem, read_output_file
 from briefings.live.pages import EVENTS_PATH, PreviewState, index_page, inject, live_additions, refused_page

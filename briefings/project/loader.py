@@ -49,7 +49,7 @@ from briefings.project.markup import check_markdown
 from briefings.project.yaml import Location, YamlDocument, load_yaml
 
 if TYPE_CHECKING:
-    from briefings.audit.auditor import Audit
+    from briefings.audit.results import Audit
     from briefings.build.cache import ParseCache
 
 #: Image types a logo may be (by file name), with their media types.

@@ -11,7 +11,8 @@ import pytest
 
 from briefings.audit import archive
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, archive_text, read_archive
-from briefings.audit.match import find_passage, number_appears, numbers_in
+from briefings.audit.match import find_passage
+from briefings.audit.numbers import number_appears, numbers_in
 from briefings.errors import Severity
 from briefings.project.loader import Reference, Settings
 from tests.conftest import REPO_ROOT

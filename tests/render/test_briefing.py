@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from briefings.project.loader import Figure, load_project
-from briefings.render.environment import escape_markdown, format_figure_value, make_environment, render_markdown
+from briefings.render.environment import make_environment
+from briefings.render.filters import escape_markdown, format_figure_value
+from briefings.render.markdown import render_markdown
 from tests.conftest import GENERATED, write
 
 
