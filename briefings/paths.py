@@ -17,6 +17,8 @@ from typing import Final, Literal
 SETTINGS_FILE: Final = "briefings.yaml"
 #: The curated references (documents facts cite).
 REFERENCES_FILE: Final = "sources/references.yaml"
+#: The lock ``add-source`` holds while it changes the references and the archive (a dotfile: never a source).
+SOURCES_LOCK: Final = "sources/.references.yaml.lock"
 #: One YAML file per topic.
 TOPICS_DIR: Final = "sources/topics"
 #: The project's own templates, over the built-in ones.
