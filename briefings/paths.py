@@ -19,6 +19,8 @@ SETTINGS_FILE: Final = "briefings.yaml"
 REFERENCES_FILE: Final = "sources/references.yaml"
 #: One YAML file per topic.
 TOPICS_DIR: Final = "sources/topics"
+#: Where archived copies of the references are kept unless ``archive_dir`` in briefings.yaml says otherwise.
+DEFAULT_ARCHIVE_DIR: Final = "sources/archive"
 #: The project's own templates, over the built-in ones.
 TEMPLATES_DIR: Final = "templates"
 #: Where builds write; everything under it is generated.

@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefings.audit.project_audit import load_and_audit_partially
 from briefings.build.cache import ParseCache
 from briefings.build.manifest import (
     BriefingRecord,
@@ -112,7 +113,8 @@ from briefings.paths import (
     TEMPLATES_DIR,
     TOPICS_DIR,
 )
-from briefings.project.loader import Acknowledged, Briefing, Project, load_project_partially
+from briefings.project.acknowledge import Acknowledged
+from briefings.project.model import Briefing, Project
 from briefings.render.briefing import RenderedBriefing, render_briefing
 from briefings.render.environment import (
     BUILTIN_DIR,
@@ -250,7 +252,7 @@ def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats
         lock.take(create=False)
     # The parse cache lives in output/: used only once output/ is known to be ours.
     cache = ParseCache(output_dir, root) if write and not output_problems else None
-    project, problems = load_project_partially(root, today=today, cache=cache, archive_dir=archive_dir)
+    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir)
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
     problems = [*problems, *check_templates(project), *output_problems]
     blocked: dict[str, list[Problem]] = {}

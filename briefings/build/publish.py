@@ -38,7 +38,7 @@ from briefings.errors import Problem, ProblemsFound
 
 if TYPE_CHECKING:
     from briefings.lock import BuildLock
-    from briefings.project.loader import Project
+    from briefings.project.model import Project
 
 Outcome = Literal["published", "unchanged", "failed"]
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from briefings.build.orchestrate import BuildReport
-    from briefings.project.loader import Project
+    from briefings.project.model import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 

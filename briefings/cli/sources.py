@@ -47,6 +47,7 @@ import click
 
 from briefings.cli import _interrupt_exits_at_once, handles_problems, plain, project_option, say
 from briefings.errors import Problem, ProblemsFound
+from briefings.paths import DEFAULT_ARCHIVE_DIR, REFERENCES_FILE, SETTINGS_FILE
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -68,17 +69,17 @@ def add_source(file: Path, reference_id: str, outlet: str, title: str, published
     with _interrupt_exits_at_once():
         from briefings import files
         from briefings.audit import archive
-        from briefings.project import loader as model
+        from briefings.project import schema as model
     entry = _validated_entry(reference_id, outlet, title, published, url, reliability, file.name, model)
     root = project
     if not root.is_dir():
         raise ProblemsFound([Problem(str(root), None, "project directory does not exist")])
-    archive_dir = _archive_dir(root, model, archive)
+    archive_dir = _archive_dir(root)
     data = _read_user_file(file, archive.MAX_ARCHIVE_BYTES, files)
     archived, warnings = archive.archive_text(file.name, data)
     if archived is None:
         raise ProblemsFound([Problem(plain(file), None, "no text could be read from the document: not added")])
-    references_path = root / model.REFERENCES_FILE
+    references_path = root / REFERENCES_FILE
     destination = root / archive_dir / file.name
     with sources_lock(root, files):
         original, appended = _appended_references(references_path, root, reference_id, entry, files)
@@ -93,7 +94,7 @@ def add_source(file: Path, reference_id: str, outlet: str, title: str, published
         click.echo(f"{plain(file)}: warning: {plain(warning)}", err=True)
     shown = files.display_path(destination, root)
     say(f"{'archived' if copied else 'already archived, identical'}: {shown}")
-    say(f"added to {model.REFERENCES_FILE}:")
+    say(f"added to {REFERENCES_FILE}:")
     for line in appended.strip("\n").splitlines():
         click.echo(plain(line))
 
@@ -175,6 +176,8 @@ def _validated_entry(reference_id: str, outlet: str, title: str, published: str,
 
     from pydantic import ValidationError
 
+    from briefings.project.messages import describe
+
     if not re.match(model.SLUG_PATTERN, reference_id):
         raise click.BadParameter(f"'{plain(reference_id)}' {model.SLUG_HINT}", param_hint="--id")
     entry: dict[str, Any] = {"outlet": outlet, "title": title, "published": published}
@@ -188,7 +191,7 @@ def _validated_entry(reference_id: str, outlet: str, title: str, published: str,
     except ValidationError as error:
         detail = error.errors()[0]
         field = str(detail["loc"][0]) if detail["loc"] else "id"
-        message = model._describe(detail, tuple(detail["loc"]), model.Reference, (), entry)
+        message = describe(detail, tuple(detail["loc"]), model.Reference, (), entry)
         message = message.removeprefix(f"{field}: ")
         if field == "archive":
             raise click.BadParameter(plain(message), param_hint="FILE") from None
@@ -198,19 +201,20 @@ def _validated_entry(reference_id: str, outlet: str, title: str, published: str,
     return entry
 
 
-def _archive_dir(root: Path, model: Any, archive: Any) -> str:
+def _archive_dir(root: Path) -> str:
     """The project's archive_dir, read from briefings.yaml without validating the rest of it."""
+    from briefings.project.archive_names import archive_dir_problem
     from briefings.project.yaml import load_yaml
 
-    path = root / model.SETTINGS_FILE
+    path = root / SETTINGS_FILE
     if not (path.exists() or path.is_symlink()):
-        return str(archive.DEFAULT_ARCHIVE_DIR)
+        return DEFAULT_ARCHIVE_DIR
     document = load_yaml(path, root)
     if document.problems:
         raise ProblemsFound(list(document.problems))
     data = document.data if isinstance(document.data, dict) else {}
-    value = data.get("archive_dir", archive.DEFAULT_ARCHIVE_DIR)
-    problem = archive.archive_dir_problem(value) if isinstance(value, str) else "must be text"
+    value = data.get("archive_dir", DEFAULT_ARCHIVE_DIR)
+    problem = archive_dir_problem(value) if isinstance(value, str) else "must be text"
     if problem:
         raise ProblemsFound([document.problem(("archive_dir",), f"archive_dir: {problem}")])
     return str(value)

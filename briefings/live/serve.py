@@ -75,7 +75,7 @@ from briefings.live.watch import ProjectWatcher, RebuildResult, written_formats
 from briefings.paths import EDITIONS_NAME, OUTPUT_DIR
 
 if TYPE_CHECKING:
-    from briefings.project.loader import Project
+    from briefings.project.model import Project
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -26,7 +26,7 @@ from briefings import limits
 from briefings.editions.store import EditionState
 from briefings.errors import Problem, Severity
 from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,

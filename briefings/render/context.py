@@ -23,7 +23,8 @@ import types
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
-from briefings.project.loader import RELIABILITY_GRADES, Briefing, Fact, Figure, Reference, Settings, Topic
+from briefings.project.model import Briefing
+from briefings.project.schema import RELIABILITY_GRADES, Fact, Figure, Reference, Settings, Topic
 
 if TYPE_CHECKING:
     from briefings.audit.auditor import Audit

@@ -54,7 +54,8 @@ from briefings.editions.store import EditionState, never_published
 from briefings.errors import Problem, did_you_mean, relative_path
 from briefings.files import FileProblem, display_path, read_project_file
 from briefings.paths import TEMPLATES_DIR
-from briefings.project.loader import RELIABILITY_GRADES, Briefing, Project
+from briefings.project.model import Briefing, Project
+from briefings.project.schema import RELIABILITY_GRADES
 from briefings.render.context import (
     TEMPLATE_ATTRIBUTES,
     TEMPLATE_TYPE_NAMES,
@@ -741,7 +742,7 @@ def image_data_url(root: Path, name: str) -> str:
     """An image inside the project as a ``data:`` URL (checked when the project was loaded)."""
     import base64
 
-    from briefings.project.loader import IMAGE_TYPES, MAX_IMAGE_BYTES
+    from briefings.project.settings_checks import IMAGE_TYPES, MAX_IMAGE_BYTES
 
     path = root / name
     try:

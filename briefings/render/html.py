@@ -52,7 +52,7 @@ from markupsafe import Markup
 
 from briefings import __version__
 from briefings.editions.store import EditionState
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.context import TocEntry, toc_entries
 from briefings.render.environment import RenderedMarkdown, briefing_context, render_template, template_names
 

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from briefings import __version__
 from briefings.digests import canonical_digest
-from briefings.project.loader import Briefing, Fact, Figure, Project, Reference, Topic
+from briefings.project.model import Briefing, Project
+from briefings.project.schema import Fact, Figure, Reference, Topic
 
 if TYPE_CHECKING:
     from briefings.audit.auditor import Audit, FactAudit, FigureAudit, PassageAudit

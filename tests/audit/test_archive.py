@@ -13,7 +13,7 @@ from briefings.audit import archive
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, archive_text, read_archive
 from briefings.audit.match import find_passage, number_appears, numbers_in
 from briefings.errors import Severity
-from briefings.project.loader import Reference, Settings
+from briefings.project.schema import Reference, Settings
 from tests.conftest import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "archive"

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from briefings import cli
-from briefings.project import loader as model
+from briefings.project.schema import Settings
 
 HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "apscheduler",
          "briefings.project.loader", "briefings.build.orchestrate", "briefings.render.html", "briefings.render.pdf",
@@ -48,7 +48,7 @@ def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
 
 
 def test_the_formats_in_the_help_are_the_models() -> None:
-    assert cli.OUTPUT_FORMATS == tuple(model.OUTPUT_FORMATS)
+    assert cli.OUTPUT_FORMATS == tuple(Settings().formats)
     from briefings import lock
 
     assert cli.DEFAULT_WAIT == lock.DEFAULT_WAIT
