@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from pypdf import PdfReader  # noqa: E402
 
 from briefings.audit.project_audit import load_and_audit  # noqa: E402
-from briefings.build.orchestrate import generation_time  # noqa: E402
+from briefings.build.plan import generation_time  # noqa: E402
 from briefings.render.environment import make_environment, render_markdown  # noqa: E402
 from briefings.render.html import markdown_to_html, render_html  # noqa: E402
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.build import orchestrate as build_module
+from briefings.build import writer
 from briefings.cli import main
 from tests import conftest as processes
 from tests.conftest import (
@@ -169,7 +169,7 @@ def test_output_that_is_not_writable_is_refused_before_rendering(project: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     (project / "output").mkdir()
     real_access = os.access
-    monkeypatch.setattr(build_module.os, "access",
+    monkeypatch.setattr(writer.os, "access",
                         lambda path, mode: False if Path(path).name == "output" else real_access(path, mode))
     assert_failed_with(build_all(project), ["output: output directory is not writable"], command="build")
 
@@ -200,7 +200,7 @@ def test_a_failure_while_moving_outputs_into_place_rolls_back(project: Path, mon
             raise OSError(errno.ENOSPC, "No space left on device", str(target))
         real_replace(source, target)
 
-    monkeypatch.setattr(build_module.os, "replace", failing_replace)
+    monkeypatch.setattr(writer.os, "replace", failing_replace)
     result = build_all(project, "--format", "md", "--format", "html")
     monkeypatch.undo()
 

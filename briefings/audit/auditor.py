@@ -1,7 +1,7 @@
 """The attribution audit: what each fact, quote and figure says, checked against the archived sources.
 
 Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.model.Project`
-and returns an :class:`Audit`: for every quote, fact and figure its outcome,
+and returns an :class:`~briefings.audit.results.Audit`: for every quote, fact and figure its outcome,
 and the problems found, each located at the offending YAML value
 (``path:LINE``). It reads each cited reference's archived copy once
 (:func:`briefings.audit.archive.read_archive`) and otherwise has no effect;
@@ -12,7 +12,7 @@ and passes its warnings through the ``acknowledge:`` entries like every other wa
 What is checked:
 
 * **Quotes.** A fact's ``quote.text`` must stand, after
-  :func:`briefings.audit.match.normalise` (typographic quotes, dashes, line
+  :func:`briefings.audit.normalise.normalise` (typographic quotes, dashes, line
   breaks, invisible characters) and as whole words
   (:func:`briefings.audit.match.find_passage`: ``likely`` is not in "unlikely",
   nor ``13`` in "130"), in the archived text of the fact's *first* source:
@@ -25,12 +25,12 @@ What is checked:
   passage; a source without an archive gives ``evidence-unverifiable``. A
   fact whose every source carries verified evidence is *fully evidenced*.
 * **Numbers.** Every number a fact's text states (dates and years left out,
-  see :func:`briefings.audit.match.numbers_in`) must be stated by one of its
+  see :func:`briefings.audit.numbers.numbers_in`) must be stated by one of its
   evidence passages or its quote (where a day, an ordinal, a time or a span
   of years, ``13 June``, ``10:30``, ``2012-13``, states no number; see
-  :func:`briefings.audit.match.number_appears`): otherwise warning ``number-not-in-evidence``
+  :func:`briefings.audit.numbers.number_appears`): otherwise warning ``number-not-in-evidence``
   naming the number. Facts without evidence are not checked for numbers. A
-  figure's numbers (:func:`briefings.audit.match.figure_numbers`) must be stated
+  figure's numbers (:func:`briefings.audit.numbers.figure_numbers`) must be stated
   somewhere in the archived text of one of its sources; a figure none of
   whose sources has an archive is ``unverifiable`` and not warned about.
   Otherwise the same warning, naming the number and, as a hint, the numbers
@@ -46,12 +46,12 @@ What is checked:
   ``figure-contradicted``, naming both numbers. A passage stating no number
   of that kind gives the ``number-not-in-evidence`` warning instead.
 * **Corroboration.** Each fact's Admiralty grade
-  (:func:`briefings.audit.match.combined_grade`, e.g. ``B2``); warning
+  (:func:`briefings.audit.grades.combined_grade`, e.g. ``B2``); warning
   ``single-outlet`` for a fact whose sources come from one outlet (distinct
   ``outlet`` values, not references). ``low-reliability`` (every source
   graded D, E or F) is the loader's warning; the audit records it.
 * **Discrepancies.** Figures sharing a ``key`` (within or across topics)
-  whose values differ (their numbers as :func:`briefings.audit.match.figure_numbers`
+  whose values differ (their numbers as :func:`briefings.audit.numbers.figure_numbers`
   reads value and unit, or else their normalised text) are a discrepancy:
   warning ``figure-discrepancy`` at each figure, naming the other values and
   their sources.
@@ -77,21 +77,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, ArchivedText, archive_text, read_archive
-from briefings.audit.match import (
-    NormalisedText,
-    StatedNumber,
-    closest_passage,
-    combined_grade,
-    figure_numbers,
-    find_passage,
-    normalise,
-    number_appears,
-    numbers_in,
+from briefings.audit.grades import WEAK_GRADES, combined_grade
+from briefings.audit.match import closest_passage, find_passage
+from briefings.audit.normalise import NormalisedText, normalise
+from briefings.audit.numbers import StatedNumber, figure_numbers, number_appears, numbers_in
+from briefings.audit.results import (
+    ArchiveRecord,
+    Audit,
+    Discrepancy,
+    DiscrepantFigure,
+    FactAudit,
+    FigureAudit,
+    Finding,
+    Outcome,
+    PassageAudit,
+    QuoteAudit,
+    SourceAudit,
+    TopicSummary,
 )
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, read_project_file
@@ -101,197 +107,8 @@ if TYPE_CHECKING:
     from briefings.project.model import Project
     from briefings.project.schema import Fact, Figure, Reference
 
-Outcome = Literal["verified", "not-found", "unverifiable"]
-#: Grades with which a fact resting only on them is "low reliability" (as the loader's warning says).
-WEAK_GRADES = frozenset({"D", "E", "F"})
 #: The closest passage shown in a message is cut to this many characters.
 _SHOWN_CHARS = 300
-
-
-@dataclass(frozen=True)
-class ArchiveRecord:
-    """What the audit found for one reference's archived copy."""
-
-    reference: str
-    #: The file name in ``archive:`` (None: the reference names none).
-    name: str | None
-    #: SHA-256 of the file's bytes (None: no archive, or it could not be read).
-    sha256: str | None
-    #: "archived", "none" (no ``archive:``), "missing" (the file is absent) or "unreadable".
-    status: Literal["archived", "none", "missing", "unreadable"]
-
-
-@dataclass(frozen=True)
-class PassageAudit:
-    """One passage (an evidence passage or a quote) checked against one source's archive."""
-
-    source: str
-    passage: str
-    outcome: Outcome
-    #: ``[start, end)`` of the passage in the archived text (:attr:`ArchivedText.text`) when verified.
-    start: int | None = None
-    end: int | None = None
-    #: The archive's SHA-256 (None when unverifiable).
-    sha256: str | None = None
-    #: When not found: the closest passage of the archive, and how close (0 to 1).
-    closest: str | None = None
-    similarity: float | None = None
-
-
-@dataclass(frozen=True)
-class QuoteAudit(PassageAudit):
-    speaker: str = ""
-
-
-@dataclass(frozen=True)
-class SourceAudit:
-    """One of a fact's sources: its evidence passage checked, or None when the fact gives none for it."""
-
-    source: str
-    outlet: str | None
-    reliability: str | None
-    evidence: PassageAudit | None
-
-
-@dataclass(frozen=True)
-class FactAudit:
-    topic: str
-    fact: str
-    #: The Admiralty grade (``B2``), or None without credibility or graded sources.
-    grade: str | None
-    sources: tuple[SourceAudit, ...]
-    quote: QuoteAudit | None
-    fully_evidenced: bool
-    single_source: bool
-    single_outlet: bool
-    low_reliability: bool
-    #: The numbers the text states that no evidence passage (or the quote) states, as written.
-    unsupported_numbers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FigureAudit:
-    topic: str
-    index: int
-    label: str
-    key: str | None
-    #: verified: every number stated in a source's archive; not-found: some is not; unverifiable: no archive.
-    outcome: Outcome
-    #: The sources whose archives were searched.
-    searched: tuple[str, ...] = ()
-    unsupported_numbers: tuple[str, ...] = ()
-    #: The figure's own evidence passages (``evidence:``), each checked like a quote.
-    evidence: tuple[PassageAudit, ...] = ()
-
-
-@dataclass(frozen=True)
-class DiscrepantFigure:
-    topic: str
-    index: int
-    label: str
-    value: str
-    sources: tuple[str, ...]
-    path: str
-    line: int | None
-
-
-@dataclass(frozen=True)
-class Discrepancy:
-    """Figures sharing a key whose values disagree."""
-
-    key: str
-    figures: tuple[DiscrepantFigure, ...]
-
-
-@dataclass(frozen=True)
-class TopicSummary:
-    topic: str
-    facts: int
-    quotes_verified: int
-    quotes_not_found: int
-    quotes_unverifiable: int
-    fully_evidenced: int
-    single_source: int
-    single_outlet: int
-    low_reliability: int
-    discrepancies: int
-
-    def as_json(self) -> dict[str, object]:
-        return {"topic": self.topic, "facts": self.facts,
-                "quotes": {"verified": self.quotes_verified, "not_found": self.quotes_not_found,
-                           "unverifiable": self.quotes_unverifiable},
-                "fully_evidenced": self.fully_evidenced, "single_source": self.single_source,
-                "single_outlet": self.single_outlet, "low_reliability": self.low_reliability,
-                "discrepancies": self.discrepancies}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A warning of the audit and what it is about, for ``acknowledge:``: ``("facts", topic, index)``,
-    ``("figures", topic, index)`` or ``("references", reference_id)``."""
-
-    problem: Problem
-    about: tuple[str, ...] | tuple[str, str, int]
-
-
-@dataclass(frozen=True)
-class Audit:
-    """Everything the audit found; lookups by topic and fact id, or topic and figure index."""
-
-    facts: tuple[FactAudit, ...] = ()
-    figures: tuple[FigureAudit, ...] = ()
-    discrepancies: tuple[Discrepancy, ...] = ()
-    archives: tuple[ArchiveRecord, ...] = ()
-    topics: tuple[TopicSummary, ...] = ()
-    #: Errors (a quote or evidence passage not found, an archive that cannot be read).
-    problems: tuple[Problem, ...] = ()
-    #: Warnings, with what each is about (before acknowledgements).
-    findings: tuple[Finding, ...] = ()
-    #: Whether any reference has ``archive:`` (the attribution warnings apply only then).
-    uses_archives: bool = False
-    _fact_index: dict[tuple[str, str], FactAudit] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._fact_index.update({(item.topic, item.fact): item for item in self.facts})
-
-    def fact(self, topic_id: str, fact_id: str) -> FactAudit | None:
-        return self._fact_index.get((topic_id, fact_id))
-
-    def quote(self, topic_id: str, fact_id: str) -> QuoteAudit | None:
-        found = self.fact(topic_id, fact_id)
-        return found.quote if found else None
-
-    def figure(self, topic_id: str, index: int) -> FigureAudit | None:
-        for item in self.figures:
-            if item.topic == topic_id and item.index == index:
-                return item
-        return None
-
-    def archive(self, reference_id: str) -> ArchiveRecord | None:
-        for item in self.archives:
-            if item.reference == reference_id:
-                return item
-        return None
-
-    def archive_sha256(self, reference_id: str) -> str | None:
-        record = self.archive(reference_id)
-        return record.sha256 if record else None
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        return tuple(finding.problem for finding in self.findings)
-
-    def summary_json(self) -> dict[str, object]:
-        """The ``check --format json`` shape (see the README's "Attribution audit")."""
-        return {
-            "topics": [summary.as_json() for summary in self.topics],
-            "discrepancies": [
-                {"key": item.key, "figures": [
-                    {"topic": figure.topic, "label": figure.label, "value": figure.value,
-                     "sources": list(figure.sources), "path": figure.path, "line": figure.line}
-                    for figure in item.figures]}
-                for item in self.discrepancies],
-        }
 
 
 def audit_project(project: Project, *, archive_dir: Path | str | None = None) -> Audit:
@@ -637,5 +454,4 @@ def _listed(items: Iterable[str], *, quoted: bool = True) -> str:
     return ", ".join(f"'{item}'" if quoted else item for item in items)
 
 
-__all__ = ["ArchiveRecord", "Audit", "Discrepancy", "DiscrepantFigure", "FactAudit", "FigureAudit", "Finding",
-           "Outcome", "PassageAudit", "QuoteAudit", "SourceAudit", "TopicSummary", "WEAK_GRADES", "audit_project"]
+__all__ = ["audit_project"]

@@ -1,50 +1,36 @@
-"""The build orchestrator: load → validate → plan → render → write → manifest.
+"""The build: read → plan → render → write, over a whole project.
 
-Contract: :func:`build` runs the whole pipeline over a project and returns a
-:class:`BuildReport`. Problems with the project's data, every template of the
-project (syntax, encoding, location), the briefings' named templates and
-``output/`` itself are gathered before anything is rendered and reported
-together; a project with such problems builds nothing.
+Contract: :func:`build` runs the pipeline over the project at ``root`` with
+one :class:`BuildOptions` and returns a :class:`BuildReport`. Problems with
+the project's data, every template of the project (syntax, encoding,
+location), the briefings' named templates and ``output/`` itself are gathered
+before anything is rendered and reported together; a project with such
+problems builds nothing.
 
-Builds are incremental. :mod:`briefings.build.manifest` records, for each output,
-a fingerprint of everything that determined its bytes: the briefing's entry,
-the settings it shows, its topics and the references it cites (as validated
-data, so a comment or re-indentation changes nothing), the SHA-256 of the
-archived copy of each cited reference that has one (as the attribution audit
-read it, or None when absent), every template file
-looked up to render it (through ``extends``, ``include``, ``import`` and
-``builtin/``, and the project files that would have overridden them), every
-file WeasyPrint asked for while making its PDF, the versions of briefings and
-the rendering libraries, and the date it shows. An output is rendered again
-only when that fingerprint changed, when it is missing, or when it was edited
-or replaced since it was written; otherwise it is left alone, byte for byte
-and with its modification time. The date a briefing shows as "generated" is
-the date its content last changed (``SOURCE_DATE_EPOCH``, or the
-``generated`` argument, wins when given), so a build with nothing new on a
-later day changes nothing. ``force=True`` renders everything. Deciding that
-nothing changed imports no WeasyPrint.
+The steps, each in its own module:
 
-Briefings render in ``jobs`` worker processes (forked, so each inherits the
-loaded project; each imports WeasyPrint once for all the PDFs it makes).
-Output, messages and the manifest do not depend on ``jobs``. A problem in
-one briefing (a template error, a PDF over its time limit) is reported with
-its ``path:LINE`` and that briefing's outputs stay as they were, while the
-other briefings are written; the build then fails with exit 1.
+- read (:func:`_read`): load and audit the project (:mod:`briefings.audit.project_audit`,
+  answered where it can be by the parse cache, :mod:`briefings.build.cache`),
+  compile every template, vet ``output/`` (:mod:`briefings.build.writer`);
+- plan (:mod:`briefings.build.plan`): select the briefings (``--only``,
+  :mod:`briefings.build.shard`), decide whether each is rendered as its latest
+  edition or as a draft after it (:mod:`briefings.editions.store`), and render
+  again only the outputs whose fingerprint (:mod:`briefings.build.fingerprint`)
+  differs from the one the last build recorded (:mod:`briefings.build.manifest`),
+  or that are missing or were edited since; ``force=True`` renders everything.
+  Deciding that nothing changed imports no WeasyPrint;
+- render (:mod:`briefings.build.workers`): in ``jobs`` worker processes;
+  output, messages and the manifest do not depend on ``jobs``;
+- write (:mod:`briefings.build.writer`): each briefing as soon as it is
+  rendered, all or nothing, then the manifest, last and atomically.
 
-Writing is all or nothing per briefing: its outputs are written to temporary
-files and moved into place together, the ones already moved being put back
-if a later move fails. The manifest is written last, atomically. Temporary
-files that a killed build left behind (``output/.NAME.*.briefings-tmp``) are
-removed by the next build, and outputs of briefings that no longer exist are
-removed, but only files this tool wrote (as the manifest records them);
-nothing else in ``output/`` is touched.
-
-Every build also writes each briefing's JSON snapshot (``output/<id>.json``,
-:mod:`briefings.render.snapshot`) unless particular formats were asked for, and
-renders each briefing as its latest edition or as a draft after it
-(:mod:`briefings.editions.store`): that state, and which topics are overdue on the
-build's day, are part of the fingerprint. :func:`run_locked` with
-``publish_at`` is :mod:`briefings.build.publish`: a briefing whose content differs
+A problem in one briefing (a template error, a PDF over its time limit) is
+reported with its ``path:LINE`` and that briefing's outputs stay as they
+were, while the other briefings are written; the build then fails with
+exit 1. Every build also writes each briefing's JSON snapshot
+(``output/<id>.json``, :mod:`briefings.render.snapshot`) unless particular
+formats were asked for. Publishing (:mod:`briefings.build.publish`) is this
+build with :attr:`BuildOptions.publish_at`: a briefing whose content differs
 from its last edition becomes the next edition, its files kept under
 ``output/editions/`` before the drafts are replaced.
 
@@ -58,92 +44,95 @@ warnings are in :attr:`BuildReport.acknowledged` and never fail it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import functools
 import logging
-import multiprocessing
-import os
-import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from briefings.audit.project_audit import load_and_audit_partially
 from briefings.build.cache import ParseCache
-from briefings.build.manifest import (
-    BriefingRecord,
-    FileState,
-    Manifest,
-    OutputRecord,
-    library_versions,
-    load_manifest,
-    save_manifest,
+from briefings.build.fingerprint import Fingerprints
+from briefings.build.manifest import Manifest, save_manifest
+from briefings.build.plan import (
+    Plan,
+    build_day,
+    edition_states,
+    generation_time,
+    isolate,
+    last_manifest,
+    plan_briefing,
+    select_briefings,
 )
 from briefings.build.shard import select_shard
-from briefings.digests import canonical_digest, digest
-from briefings.editions.store import (
-    EditionState,
-    edition_state,
-    latest_edition,
-    never_published,
-    prune,
-    write_edition,
+from briefings.build.workers import Progress, render_all
+from briefings.build.writer import (
+    Output,
+    check_output_directory,
+    keep_edition,
+    output_of,
+    remove_stale,
+    remove_stale_temporaries,
+    write_briefing,
 )
-from briefings.errors import Problem, ProblemsFound, Severity, did_you_mean, relative_path
-from briefings.files import (
-    TEMP_SUFFIX,
-    FileProblem,
-    check_project_dir,
-    read_project_file,
-    stage_file,
-    temporary_name,
-)
-from briefings.lock import BuildLock, forget_inherited_locks
-from briefings.paths import (
-    BUILD_FORMATS,
-    DEFAULT_WAIT,
-    EDITIONS_NAME,
-    MANIFEST_PATH,
-    OUTPUT_DIR,
-    SETTINGS_FILE,
-    STATE_DIR,
-    TEMPLATES_DIR,
-    TOPICS_DIR,
-)
+from briefings.editions.store import EditionState
+from briefings.errors import Problem, ProblemsFound, Severity, did_you_mean
+from briefings.files import check_project_dir
+from briefings.lock import BuildLock
+from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, MANIFEST_PATH, OUTPUT_DIR, SETTINGS_FILE, TEMPLATES_DIR
 from briefings.project.acknowledge import Acknowledged
-from briefings.project.model import Briefing, Project
-from briefings.render.briefing import RenderedBriefing, render_briefing
+from briefings.project.model import Project
 from briefings.render.environment import (
-    BUILTIN_DIR,
-    BUILTIN_PREFIX,
+    BriefingSandbox,
     ProjectTemplateLoader,
     TemplateProblem,
     available_templates,
     check_template_blocks,
     make_environment,
 )
-from briefings.render.snapshot import make_snapshot
 
 logger = logging.getLogger("briefings")
 
 
-#: Called as ``progress(done, total)`` while briefings render.
-Progress = Callable[[int, int], None]
-
-
 @dataclass(frozen=True)
-class Output:
-    briefing_id: str
-    format: str
-    path: Path
-    data: bytes
+class BuildOptions:
+    """What to build and how: everything a build takes besides the project's root and its lock."""
+
+    #: Only these briefings (every briefing when empty); a name the project does not have is a problem.
+    only: Sequence[str] = ()
+    #: Only these formats; by default the project's formats and the JSON snapshot.
+    formats: Sequence[str] = ()
+    #: False: render every selected briefing in memory and write nothing (``check``).
+    write: bool = True
+    #: Warnings fail the build like errors.
+    strict: bool = False
+    #: The time every rendered briefing shows; by default ``SOURCE_DATE_EPOCH``, else when its content changed.
+    generated: datetime.datetime | None = None
+    #: Seconds a PDF may take; by default the project's ``limits.pdf_seconds``.
+    pdf_timeout: float | None = None
+    #: Render every selected output again (the date it shows stays when its content did not change).
+    force: bool = False
+    #: Worker processes; by default one per CPU this process may use (:mod:`briefings.build.workers`).
+    jobs: int | None = None
+    progress: Progress | None = None
+    #: ``(K, N)``: only the K-th of N slices of the selected briefings (:mod:`briefings.build.shard`).
+    shard: tuple[int, int] | None = None
+    #: The archived copies of the references, instead of the project's (:mod:`briefings.audit.auditor`).
+    archive_dir: Path | str | None = None
+    #: Publishing (:mod:`briefings.build.publish`, which takes the lock before the last editions are read):
+    #: each selected briefing whose content differs from its last edition becomes an edition dated that day.
+    publish_at: datetime.datetime | None = None
+    #: Build the briefings a problem does not touch (a broken topic file stops only the briefings that use it)
+    #: and record the others in :attr:`BuildReport.failed` instead of raising for them.
+    isolate: bool = False
 
 
 @dataclass
 class BuildReport:
+    """What a build did: the outputs it made, its warnings, and the briefings rendered, up to date or failed."""
+
     project: Project
     outputs: list[Output] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -165,224 +154,163 @@ class BuildReport:
     failed: dict[str, list[Problem]] = field(default_factory=dict)
 
 
-def generation_time() -> datetime.datetime | None:
-    """``SOURCE_DATE_EPOCH`` when set (so that builds can be reproduced), else None: "now, if anything changed"."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch:
-        return None
-    shown = epoch if len(epoch) <= 40 else epoch[:40] + "…"
-    if not epoch.isascii() or not epoch.isdigit():
-        raise ProblemsFound([Problem("SOURCE_DATE_EPOCH", None,
-                                     f"'{shown}' is not a whole number of seconds since 1970-01-01")])
-    try:
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
-    except (OverflowError, ValueError, OSError):
-        raise ProblemsFound([Problem("SOURCE_DATE_EPOCH", None,
-                                     f"{shown} is out of range: give seconds since 1970-01-01 "
-                                     "for a date before the year 10000")]) from None
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-
-
-def default_jobs() -> int:
-    """The number of CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def build(
-    root: Path,
-    *,
-    only: Sequence[str] = (),
-    formats: Sequence[str] = (),
-    write: bool = True,
-    strict: bool = False,
-    generated: datetime.datetime | None = None,
-    pdf_timeout: float | None = None,
-    force: bool = False,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-    wait: float = DEFAULT_WAIT,
-    on_wait: Callable[[], None] | None = None,
-    shard: tuple[int, int] | None = None,
-    archive_dir: Path | str | None = None,
-) -> BuildReport:
+def build(root: Path, options: BuildOptions | None = None, *, wait: float = DEFAULT_WAIT,
+          on_wait: Callable[[], None] | None = None, **keywords: Any) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
-    ``pdf_timeout`` overrides the project's ``limits.pdf_seconds``; ``write=False``
-    renders every selected briefing in memory and writes nothing (``check``).
-    A build that writes holds the project's lock (:mod:`briefings.lock`),
-    waiting up to ``wait`` seconds for another build and calling ``on_wait``
-    once if it has to. ``shard=(K, N)`` builds only the K-th of N slices of
-    the selected briefings (:mod:`briefings.build.shard`). ``archive_dir`` overrides the
-    project's archive directory for the attribution audit (:mod:`briefings.audit.auditor`).
+    ``keywords`` are fields of :class:`BuildOptions`, given one by one or
+    replacing those of ``options``: ``build(root, only=["a"], jobs=1)``. The
+    build holds the project's lock (:mod:`briefings.lock`), waiting up to
+    ``wait`` seconds for another build and calling ``on_wait`` once if it has to.
     """
+    options = replace(options or BuildOptions(), **keywords)
     with BuildLock(Path(root), wait, on_wait=on_wait) as lock:  # released however the build ends
-        return run_locked(Path(root), only=only, formats=formats, write=write, strict=strict, generated=generated,
-                          pdf_timeout=pdf_timeout, force=force, jobs=jobs, progress=progress, lock=lock,
-                          shard=shard, archive_dir=archive_dir)
+        return run_locked(Path(root), lock, options)
 
 
-def run_locked(root: Path, *, lock: BuildLock, only: Sequence[str] = (), formats: Sequence[str] = (),
-               write: bool = True, strict: bool = False, generated: datetime.datetime | None = None,
-               pdf_timeout: float | None = None, force: bool = False, jobs: int | None = None,
-               progress: Progress | None = None, shard: tuple[int, int] | None = None,
-               publish_at: datetime.datetime | None = None, isolate: bool = False,
-               archive_dir: Path | str | None = None) -> BuildReport:
-    """The build, for a caller that holds the project's lock (:func:`build`, :mod:`briefings.build.publish`).
-
-    ``publish_at`` makes every selected briefing whose content differs from its
-    last edition a new edition dated that day (see :mod:`briefings.editions.store`).
-    ``isolate=True`` builds the briefings that a problem does not touch (a
-    broken topic file stops only the briefings that use it) and records the
-    others in :attr:`BuildReport.failed` instead of raising for them.
-    """
+def run_locked(root: Path, lock: BuildLock, options: BuildOptions) -> BuildReport:
+    """The build, for a caller that holds the project's lock (:func:`build`, :mod:`briefings.build.publish`)."""
     started = time.monotonic()
-    fixed_time = generated or publish_at or generation_time()
-    today = (fixed_time or _now()).date()
-    output_dir = root / OUTPUT_DIR
-    output_problems = check_output_directory(root) if write else []
-    if write and not output_problems:
+    fixed_time = options.generated or options.publish_at or generation_time()
+    today = build_day(fixed_time)
+    project, environment, cache, blocked = _read(root, lock, options, today)
+    report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged),
+                         failed=blocked)
+    plans, manifest, fingerprints = _plan(root, options, report, fixed_time, today)
+    problems = _render_and_write(root, lock, options, report, environment, plans, manifest, fingerprints)
+    if options.write and (root / OUTPUT_DIR).is_dir():  # absent only when nothing could be written at all
+        _write_bookkeeping(root, options, report, manifest, cache)
+    for warning in report.warnings:
+        logger.warning("%s", warning)
+    report.seconds = time.monotonic() - started
+    if problems and not options.isolate:
+        raise ProblemsFound(problems)
+    return report
+
+
+def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.date
+          ) -> tuple[Project, BriefingSandbox, ParseCache | None, dict[str, list[Problem]]]:
+    """The project, its template environment and parse cache, and the briefings problems stop (``isolate``).
+
+    Raises every problem found before rendering at once (with ``strict``, the project's warnings too).
+    """
+    output_problems = check_output_directory(root) if options.write else []
+    if options.write and not output_problems:
         # Before reading the last build's manifest and cache, so that they are not changing underfoot;
         # while output/ does not exist there is nothing to read (and a failed build must not create it).
         lock.take(create=False)
     # The parse cache lives in output/: used only once output/ is known to be ours.
-    cache = ParseCache(output_dir, root) if write and not output_problems else None
-    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir)
+    cache = ParseCache(root / OUTPUT_DIR, root) if options.write and not output_problems else None
+    project, problems = _load(root, today, cache, options.archive_dir)
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
     problems = [*problems, *check_templates(project), *output_problems]
     blocked: dict[str, list[Problem]] = {}
-    if problems and isolate:
-        blocked, problems = _isolate(project, problems, only)
+    if problems and options.isolate:
+        blocked, problems = isolate(project, problems, options.only)
     if problems:
         raise ProblemsFound(problems)
-    if strict and project.warnings:
+    if options.strict and project.warnings:
         raise ProblemsFound([_strict(warning) for warning in project.warnings])
-    report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged),
-                         failed=blocked)
-    selectable = [name for name in only if name not in blocked]
-    briefings = select_shard(select_briefings(project, selectable) if selectable or not only else [], shard)
-    # The JSON snapshot is always made, unless the caller asked for particular formats only.
-    wanted = tuple(name for name in BUILD_FORMATS if name in (formats or (*project.settings.formats, "json")))
-    pdf_seconds = pdf_timeout or project.settings.limits.pdf_seconds
-    states: dict[str, EditionState] = {}
-    for briefing in list(briefings):
-        try:
-            latest = latest_edition(output_dir, root, briefing.id)
-        except FileProblem as error:
-            if not isolate:
-                raise ProblemsFound([error.problem]) from None
-            report.failed[briefing.id] = [error.problem]
-            briefings.remove(briefing)
-            continue
-        if latest is None and publish_at is None:
-            # Never published: a draft with nothing to compare with (the snapshot is not needed to say so).
-            states[briefing.id] = never_published()
-            continue
-        current = make_snapshot(project, briefing, today=today)
-        states[briefing.id] = edition_state(latest, current, publishing=publish_at.date() if publish_at else None)
-    report.editions = states
+    return project, environment, cache, blocked
 
+
+def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_dir: Path | str | None
+          ) -> tuple[Project, list[Problem]]:
+    """The project as far as it could be read, audited, and its problems (:mod:`briefings.audit.project_audit`)."""
+    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir)
+    return project, problems
+
+
+def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: datetime.datetime | None,
+          today: datetime.date) -> tuple[list[Plan], Manifest, Fingerprints]:
+    """A plan for each selected briefing (:mod:`briefings.build.plan`), the last build's manifest and the
+    fingerprints the plans were made with; records the editions, failures and the notice in ``report``."""
+    project, output_dir = report.project, root / OUTPUT_DIR
+    selectable = [name for name in options.only if name not in report.failed]
+    selected = select_shard(select_briefings(project, selectable) if selectable or not options.only else [],
+                            options.shard)
+    briefings, report.editions, failed = edition_states(root, output_dir, project, selected,
+                                                        publish_at=options.publish_at, today=today,
+                                                        isolate=options.isolate)
+    report.failed.update(failed)
+    # The JSON snapshot is always made, unless the caller asked for particular formats only.
+    wanted = tuple(name for name in BUILD_FORMATS if name in (options.formats or (*project.settings.formats, "json")))
     # Loaded even with --force: the records of briefings not built this time must survive it.
-    manifest = load_manifest(output_dir, root) if write else Manifest()
-    if write and manifest.notice is None and manifest.briefings and manifest.versions != library_versions():
-        manifest = Manifest(notice="briefings or a rendering library changed version since the last build: "
-                                   "rebuilding everything")
+    manifest = last_manifest(root, output_dir, options.write)
     report.notice = manifest.notice
-    fingerprints = _Fingerprints(project)
+    fingerprints = Fingerprints(project)
     # A publish run dates only its new editions: a briefing unchanged since its last edition is planned as a
     # plain build would plan it, so that its outputs are not rewritten just because the clock moved on.
-    unchanged_time = generation_time() if publish_at is not None and generated is None else fixed_time
-    plans = [_plan(briefing, wanted, manifest, fingerprints,
-                   fixed_time if states[briefing.id].pending else unchanged_time, output_dir, write, force,
-                   states[briefing.id], today)
+    publishing = options.publish_at is not None and options.generated is None
+    unchanged_time = generation_time() if publishing else fixed_time
+    plans = [plan_briefing(briefing, wanted, manifest, fingerprints,
+                           fixed_time if report.editions[briefing.id].pending else unchanged_time, output_dir,
+                           options.write, options.force, report.editions[briefing.id], today)
              for briefing in briefings]
-    to_render = [plan for plan in plans if plan.formats]
     report.up_to_date = [plan.briefing.id for plan in plans if not plan.formats]
-    render_problems: list[Problem] = []
+    return plans, manifest, fingerprints
+
+
+def _render_and_write(root: Path, lock: BuildLock, options: BuildOptions, report: BuildReport,
+                      environment: BriefingSandbox, plans: list[Plan], manifest: Manifest,
+                      fingerprints: Fingerprints) -> list[Problem]:
+    """Render the briefings whose outputs are stale and write each as soon as it is rendered (unless
+    ``options.write`` is false); returns the problems that fail the build, also recorded in ``report``."""
+    project = report.project
+    problems: list[Problem] = []
     for plan in plans:
         if not plan.formats and plan.briefing.id in manifest.briefings:
             # Not rendered again: its last rendering's warnings still stand.
             replayed = [Problem(path, line, message, Severity.WARNING, code)
                         for path, line, message, code in manifest.briefings[plan.briefing.id].warnings]
             report.warnings.extend(warning for warning in replayed if warning not in report.warnings)
-            if strict:
-                render_problems.extend(_strict(warning) for warning in replayed)
+            if options.strict:
+                problems.extend(_strict(warning) for warning in replayed)
 
-    for plan, result in zip(to_render, _render_all(project, environment, to_render, pdf_seconds, jobs, progress),
-                            strict=True):
+    to_render = [plan for plan in plans if plan.formats]
+    pdf_seconds = options.pdf_timeout or project.settings.limits.pdf_seconds
+    results = render_all(project, environment, to_render, pdf_seconds, options.jobs, options.progress)
+    for plan, result in zip(to_render, results, strict=True):
         report.warnings.extend(warning for warning in result.warnings if warning not in report.warnings)
         failed = list(result.problems)
-        if strict:
+        if options.strict:
             failed += [_strict(warning) for warning in result.warnings]
         if failed:
-            render_problems.extend(failed)
+            problems.extend(failed)
             report.failed[plan.briefing.id] = failed
             continue
-        outputs = [_output(root, plan.briefing, name, data) for name, data in sorted(
+        outputs = [output_of(root, plan.briefing, name, data) for name, data in sorted(
             result.outputs.items(), key=lambda item: BUILD_FORMATS.index(item[0]))]
         report.outputs.extend(outputs)
         report.rendered.append(plan.briefing.id)
-        if write:
+        if options.write:
             lock.take()  # (already held unless output/ did not exist when the build began)
             try:
                 if plan.edition.pending:
                     # The edition first: if the build stops before the drafts are replaced,
                     # the next build finds the edition and renders them as it.
-                    report.published[plan.briefing.id] = _write_edition(root, project, plan, result)
-                written = _write_briefing(root, plan, result, outputs, manifest, fingerprints)
+                    report.published[plan.briefing.id] = keep_edition(root, project, plan, result)
+                written = write_briefing(root, plan, result, outputs, manifest, fingerprints)
             except ProblemsFound as error:
-                render_problems.extend(error.problems)
+                problems.extend(error.problems)
                 report.failed[plan.briefing.id] = list(error.problems)
                 continue
             report.written.extend(written)
-    if write and output_dir.is_dir():  # absent only when nothing could be written at all
-        report.removed = _remove_stale(root, project, manifest, keep=report.failed.keys())
-        if report.written or report.removed or report.rendered or manifest.notice or force \
-                or not (output_dir / MANIFEST_PATH).exists():
-            save_manifest(output_dir, manifest)  # (unchanged otherwise: a no-op build writes nothing)
-        if cache is not None:
-            cache.save()
-        remove_stale_temporaries(output_dir)
-    for warning in report.warnings:
-        logger.warning("%s", warning)
-    report.seconds = time.monotonic() - started
-    if render_problems and not isolate:
-        raise ProblemsFound(render_problems)
-    return report
+    return problems
 
 
-def _isolate(project: Project, problems: list[Problem], only: Sequence[str]
-             ) -> tuple[dict[str, list[Problem]], list[Problem]]:
-    """Split problems into those that stop only some briefings (in a topic file) and those that stop all."""
-    by_topic: dict[str, list[Problem]] = {}
-    general: list[Problem] = []
-    prefix = f"{TOPICS_DIR}/"
-    for problem in problems:
-        name = problem.path[len(prefix):] if problem.path.startswith(prefix) else ""
-        if name and "/" not in name and name.endswith((".yaml", ".yml")):
-            by_topic.setdefault(name.rsplit(".", 1)[0], []).append(problem)
-        else:
-            general.append(problem)
-    if general:
-        return {}, problems
-    declared = project.settings.briefings
-    topics_of = ({briefing_id: entry.get("topics") if isinstance(entry, dict) else None
-                  for briefing_id, entry in declared.items()} if declared is not None
-                 else {topic_id: [topic_id] for topic_id in by_topic})
-    blocked: dict[str, list[Problem]] = {}
-    for briefing_id, topic_ids in topics_of.items():
-        if only and briefing_id not in only:
-            continue
-        touched = [problem for topic_id in (topic_ids if isinstance(topic_ids, list) else [])
-                   if isinstance(topic_id, str) for problem in by_topic.get(topic_id, [])]
-        if touched:
-            blocked[str(briefing_id)] = touched
-    return blocked, []
+def _write_bookkeeping(root: Path, options: BuildOptions, report: BuildReport, manifest: Manifest,
+                       cache: ParseCache | None) -> None:
+    """After the outputs: remove those of briefings gone, save the manifest (only if anything changed: a
+    no-op build writes nothing) and the parse cache, and remove temporary files a killed build left."""
+    output_dir = root / OUTPUT_DIR
+    report.removed = remove_stale(root, report.project, manifest, keep=report.failed.keys())
+    if report.written or report.removed or report.rendered or manifest.notice or options.force \
+            or not (output_dir / MANIFEST_PATH).exists():
+        save_manifest(output_dir, manifest)
+    if cache is not None:
+        cache.save()
+    remove_stale_temporaries(output_dir)
 
 
 def _strict(warning: Problem) -> Problem:
@@ -390,309 +318,7 @@ def _strict(warning: Problem) -> Problem:
                    f"{warning.message}{f' [{warning.code}]' if warning.code else ''} (--strict)")
 
 
-# -- what needs rendering ---------------------------------------------------------------------------------------
-
-
-class _Fingerprints:
-    """Digests of the project's data per briefing, and of the files outputs read, each computed once per build."""
-
-    def __init__(self, project: Project):
-        self.project = project
-        self._files: dict[str, str | None] = {}
-        self.versions = library_versions()
-
-    @functools.cached_property
-    def all_references(self) -> str:
-        # Needed only for an output whose template read the whole references mapping.
-        return canonical_digest({key: _reference_data(reference)
-                                 for key, reference in self.project.references.items()})
-
-    def data(self, briefing: Briefing, edition: EditionState | None = None,
-             today: datetime.date | None = None) -> str:
-        cited = {source for topic in briefing.topics for fact in topic.facts for source in fact.sources}
-        cited |= {source for topic in briefing.topics for figure in topic.figures for source in figure.sources}
-        settings = self.project.settings
-        archives = self._archives(cited)
-        return canonical_digest({
-            # Only when the briefing cites an archived reference, so that other digests stay as they were.
-            **({"archives": archives} if archives else {}),
-            "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
-                         "topics": [topic.id for topic in briefing.topics],
-                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets)},
-            "settings": {"title": settings.title, "author": settings.author,
-                         "classification": settings.classification, "formats": list(settings.formats)},
-            "topics": [_topic_data(topic) for topic in briefing.topics],
-            "references": {key: _reference_data(self.project.references[key]) for key in sorted(cited)},
-            # What the briefing shows beyond its files: overdue reviews, its edition and what changed.
-            "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
-            "edition": edition.as_json() if edition else None,
-            "changes": edition.changes if edition else None,
-        })
-
-    def _archives(self, cited: Iterable[str]) -> dict[str, str | None]:
-        """The SHA-256 of each cited reference's archived copy (None: absent or unreadable), as the audit
-        read it (once per build): changing an archive re-checks and re-renders the briefings citing it."""
-        audit = self.project.audit
-        return {key: audit.archive_sha256(key) if audit else None for key in sorted(cited)
-                if key in self.project.references and self.project.references[key].archive}
-
-    def file(self, key: str) -> str | None:
-        """The digest of a file an output read (None: absent or unreadable), only ever inside the project."""
-        if key not in self._files:
-            self._files[key] = self._read(key)
-        return self._files[key]
-
-    def _read(self, key: str) -> str | None:
-        if key.startswith(f"{BUILTIN_PREFIX}/"):
-            base, relative = BUILTIN_DIR, key[len(BUILTIN_PREFIX) + 1:]
-        else:
-            base, relative = self.project.root, key
-        path = base / relative
-        if not os.path.lexists(path):
-            return None
-        try:
-            return digest(read_project_file(path, base))
-        except FileProblem:
-            return "unreadable"
-
-    def output(self, data: str, output_format: str, generated: str, reads: Iterable[str],
-               uses_all_references: bool) -> str:
-        libraries = ("jinja2", "markdown", "nh3") + (("weasyprint", "pydyf", "tinyhtml5")
-                                                      if output_format == "pdf" else ())
-        return canonical_digest({
-            "format": output_format, "data": data, "generated": generated,
-            "versions": {name: self.versions.get(name) for name in ("briefings", *libraries)},
-            "reads": {key: self.file(key) for key in sorted(reads)},
-            "references": self.all_references if uses_all_references else None,
-        })
-
-
-def _topic_data(topic: Any) -> Any:
-    # Acknowledgements change no output byte.
-    return topic.model_dump(mode="json", exclude={"acknowledge": True, "facts": {"__all__": {"acknowledge"}},
-                                                  "figures": {"__all__": {"acknowledge"}}})
-
-
-def _reference_data(reference: Any) -> Any:
-    return reference.model_dump(mode="json", exclude={"acknowledge"})
-
-
-@dataclass
-class _Plan:
-    briefing: Briefing
-    formats: tuple[str, ...]
-    generated: datetime.datetime
-    data: str
-    edition: EditionState
-    today: datetime.date
-
-
-def _plan(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifest, fingerprints: _Fingerprints,
-          fixed_time: datetime.datetime | None, output_dir: Path, write: bool, force: bool, edition: EditionState,
-          today: datetime.date) -> _Plan:
-    if not write:  # check: everything renders, nothing is recorded
-        return _Plan(briefing, wanted, fixed_time or _now(), "", edition, today)
-    data = fingerprints.data(briefing, edition, today)
-    record = manifest.briefings.get(briefing.id)
-    if record is None:
-        return _Plan(briefing, wanted, fixed_time or _now(), data, edition, today)
-
-    def inputs_unchanged(output_format: str, output: OutputRecord) -> bool:
-        shown = fixed_time.isoformat() if fixed_time else output.generated
-        return output.fingerprint == fingerprints.output(data, output_format, shown, output.reads,
-                                                         output.uses_all_references)
-
-    # If the inputs of any output changed, the content changed: every output then shows a new date.
-    if not all(inputs_unchanged(name, output) for name, output in record.outputs.items()):
-        return _Plan(briefing, wanted, fixed_time or _now(), data, edition, today)
-    generated = fixed_time.isoformat() if fixed_time else record.generated
-    stale = wanted if force else tuple(
-        name for name in wanted if name not in record.outputs or record.outputs[name].generated != generated
-        or not record.outputs[name].file.matches(output_dir / f"{briefing.id}.{name}"))
-    # (--force renders again, but the content did not change: the date it shows stays.)
-    return _Plan(briefing, stale, datetime.datetime.fromisoformat(generated), data, edition, today)
-
-
-# -- rendering, here or in worker processes ---------------------------------------------------------------------
-
-_worker_state: dict[str, Any] = {}
-
-
-def _render_all(project: Project, environment: Any, plans: list[_Plan], pdf_seconds: float, jobs: int | None,
-                progress: Progress | None) -> Iterator[RenderedBriefing]:
-    jobs = min(jobs or default_jobs(), len(plans))
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for done, plan in enumerate(plans, start=1):
-            yield render_briefing(project, environment, plan.briefing, plan.generated, plan.formats,
-                                  pdf_seconds=pdf_seconds, edition=plan.edition, today=plan.today)
-            if progress:
-                progress(done, len(plans))
-        return
-    if any("pdf" in plan.formats for plan in plans):
-        from briefings.render.pdf import load_weasyprint
-
-        load_weasyprint()  # imported once here, inherited by every worker
-
-    # Workers are forked: they inherit the loaded project and templates, and get only indexes.
-    _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)
-    context = multiprocessing.get_context("fork")
-    results: dict[int, RenderedBriefing] = {}
-    pool = None
-    try:
-        with _interrupts_held():
-            pool = context.Pool(jobs, initializer=_prepare_worker)
-        # Largest first, so that the longest render does not start last and leave the other workers idle.
-        order = sorted(range(len(plans)), key=lambda index: -_estimated_cost(plans[index]))
-        for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, order), start=1):
-            results[index] = result
-            if progress:
-                progress(done, len(plans))
-        pool.close()
-    except BaseException:
-        if pool is not None:
-            pool.terminate()  # Ctrl-C or a failure: stop every worker now; nothing has been written yet
-        raise
-    finally:
-        if pool is not None:
-            pool.join()
-        _worker_state.clear()
-    for index in range(len(plans)):
-        yield results[index]
-
-
-def _estimated_cost(plan: _Plan) -> int:
-    items = sum(len(topic.facts) + len(topic.figures) for topic in plan.briefing.topics)
-    return items * (10 if "pdf" in plan.formats else 1)
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C back while the worker processes start, and act on it once they have.
-
-    Ctrl-C reaches the workers too (a terminal signals the whole process
-    group), and a worker inherits this process's handling of SIGINT until its
-    initializer ignores it: a Ctrl-C in between would raise KeyboardInterrupt
-    in the worker's start-up (which prints a traceback), or inside ``Pool()``
-    here, before there is a pool to stop. So meanwhile SIGINT is blocked in
-    this thread, hence in the workers forked from it and in the pool's
-    threads (which fork any replacement worker): each worker unblocks it once
-    it ignores it (:func:`_prepare_worker`). A SIGINT that another thread of
-    this process takes meanwhile is only noted. On leaving, a Ctrl-C that came
-    meanwhile is delivered as if it came then.
-    """
-    noted: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
-    except ValueError:  # not the main thread: signals are handled only in the main thread anyway
-        yield
-        return
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        yield
-    finally:
-        if mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-        if noted:
-            signal.raise_signal(signal.SIGINT)
-
-
-def _prepare_worker() -> None:
-    # Ctrl-C reaches the whole process group; the build process alone decides what happens.
-    # SIGINT is blocked until now (see _interrupts_held): ignored, then unblocked, it never
-    # raises KeyboardInterrupt in a worker.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # The build's lock must end with the build: let go of the inherited lock file, and end
-    # with the parent if it is killed (Linux), rather than live on as an orphan.
-    forget_inherited_locks()
-    _die_with_parent()
-
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: an orphaned worker still ends when its work queue closes
-
-
-def _render_in_worker(index: int) -> tuple[int, RenderedBriefing]:
-    plan: _Plan = _worker_state["plans"][index]
-    return index, render_briefing(_worker_state["project"], _worker_state["environment"], plan.briefing,
-                                  plan.generated, plan.formats, pdf_seconds=_worker_state["pdf_seconds"],
-                                  edition=plan.edition, today=plan.today)
-
-
-# -- writing ----------------------------------------------------------------------------------------------------
-
-
-def _write_briefing(root: Path, plan: _Plan, result: RenderedBriefing, outputs: list[Output], manifest: Manifest,
-                    fingerprints: _Fingerprints) -> list[Path]:
-    """Write one briefing's changed outputs (all or none of them) and record them in the manifest."""
-    generated = plan.generated.isoformat()
-    record = manifest.briefings.get(plan.briefing.id) or BriefingRecord(generated=generated)
-    record.generated = generated
-    changed = []
-    for output in outputs:
-        previous = record.outputs.get(output.format)
-        unchanged = previous is not None and previous.file.sha256 == digest(output.data) \
-            and previous.file.matches(output.path)
-        if not unchanged:
-            changed.append(output)
-    written = write_outputs(root, changed)
-    for output in outputs:
-        previous = record.outputs.get(output.format)
-        state = previous.file if output not in changed and previous else FileState.of(output.path, output.data)
-        reads = result.reads.get(output.format, set())
-        uses_all = result.uses_all_references.get(output.format, False)
-        record.outputs[output.format] = OutputRecord(
-            fingerprint=fingerprints.output(plan.data, output.format, generated, reads, uses_all),
-            generated=generated, reads={key: fingerprints.file(key) for key in sorted(reads)},
-            uses_all_references=uses_all, file=state)
-    record.warnings = [[warning.path, warning.line, warning.message, warning.code] for warning in result.warnings]
-    manifest.briefings[plan.briefing.id] = record
-    return written
-
-
-def _write_edition(root: Path, project: Project, plan: _Plan, result: RenderedBriefing) -> list[Path]:
-    """Keep the new edition's files under output/editions/, then prune old editions as the project asks."""
-    output_dir = root / OUTPUT_DIR
-    try:
-        written = write_edition(output_dir, plan.briefing.id, plan.edition, result.outputs)
-        prune(output_dir, root, plan.briefing.id, project.settings.keep_editions)
-    except FileProblem as error:
-        raise ProblemsFound([error.problem]) from None
-    except OSError as error:
-        where = relative_path(Path(error.filename), root) if error.filename else f"{OUTPUT_DIR}/{EDITIONS_NAME}"
-        raise ProblemsFound([Problem(where, None, f"cannot write the edition: {error.strerror}")]) from None
-    return written
-
-
-def _remove_stale(root: Path, project: Project, manifest: Manifest, keep: Iterable[str] = ()) -> list[Path]:
-    """Remove outputs this tool wrote for briefings (or formats) the project no longer has.
-
-    A briefing in ``keep`` (one that failed this run: its topic file is broken, so it is not in
-    ``project.briefings``) is not gone: its previous outputs stay as they were.
-    """
-    current = {briefing.id for briefing in project.briefings} | set(keep)
-    removed = []
-    for briefing_id, record in list(manifest.briefings.items()):
-        for output_format, output in list(record.outputs.items()):
-            if briefing_id in current and (output_format in project.settings.formats or output_format == "json"):
-                continue
-            path = root / OUTPUT_DIR / f"{briefing_id}.{output_format}"
-            if output.file.matches(path):  # only what the tool itself wrote, as it wrote it
-                path.unlink()
-                removed.append(path)
-            del record.outputs[output_format]
-        if not record.outputs:
-            del manifest.briefings[briefing_id]
-    return removed
+# -- template checks before any rendering -----------------------------------------------------------------------
 
 
 def check_templates(project: Project) -> list[Problem]:
@@ -743,109 +369,3 @@ def _compile_problem(error: Exception, name: str, root: Path) -> Problem:
     if isinstance(error, RecursionError):
         return Problem(f"{TEMPLATES_DIR}/{name}", None, "template is nested too deeply to compile")
     return Problem(f"{TEMPLATES_DIR}/{name}", None, f"template cannot be compiled: {error}")
-
-
-def check_output_directory(root: Path) -> list[Problem]:
-    """Refuse, before rendering anything, an ``output/`` (or its bookkeeping directory ``output/.briefings/``)
-    that could not be written or lies outside the project."""
-    directory = root / OUTPUT_DIR
-    for vetted in (directory, directory / STATE_DIR):
-        problem = check_project_dir(vetted, root)
-        if problem is not None:
-            return [problem]
-    if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
-        return [Problem(OUTPUT_DIR, None, "output directory is not writable")]
-    return []
-
-
-def select_briefings(project: Project, only: Iterable[str]) -> list[Briefing]:
-    only = list(dict.fromkeys(only))
-    if not only:
-        return list(project.briefings)
-    known = {briefing.id for briefing in project.briefings}
-    unknown = [briefing_id for briefing_id in only if briefing_id not in known]
-    if unknown:
-        names = ", ".join(sorted(known)) or "none"
-        problems = []
-        for briefing_id in unknown:
-            hint = did_you_mean(briefing_id, sorted(known), cutoff=0.6)
-            problems.append(Problem("--only", None, f"unknown briefing '{briefing_id}'{hint} (briefings: {names})"))
-        raise ProblemsFound(problems)
-    return [briefing for briefing in project.briefings if briefing.id in only]
-
-
-def _output(root: Path, briefing: Briefing, extension: str, data: bytes) -> Output:
-    return Output(briefing.id, extension, root / OUTPUT_DIR / f"{briefing.id}.{extension}", data)
-
-
-def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
-    """Write every output, or none of them; see the module docstring."""
-    directory = root / OUTPUT_DIR
-    try:
-        directory.mkdir(exist_ok=True)
-    except OSError as error:
-        raise ProblemsFound([Problem(OUTPUT_DIR, None,
-                                     f"cannot create the output directory: {error.strerror}")]) from None
-    remove_stale_temporaries(directory)
-    staged: list[tuple[Path, Path]] = []
-    moved: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
-    try:
-        for output in outputs:
-            if output.path.is_dir() and not output.path.is_symlink():
-                raise ProblemsFound([Problem(relative_path(output.path, root), None,
-                                             "cannot write this output: a directory is in its place")])
-        for output in outputs:
-            # No fsync per output (it cost seconds per thousand files): a rename is
-            # atomic for every reader and against a killed build; after a power
-            # failure a file not yet on disk no longer matches the manifest's
-            # record of it (size, time) and the next build renders it again.
-            staged.append((stage_file(output.path, output.data), output.path))
-        for temporary, target in staged:
-            backup = None
-            if os.path.lexists(target):
-                backup = temporary_name(target)
-                os.link(target, backup, follow_symlinks=False)
-            try:
-                os.replace(temporary, target)
-            except BaseException:
-                _discard([backup] if backup else [])
-                raise
-            moved.append((target, backup))
-    except OSError as error:
-        _roll_back(moved)
-        _discard(temporary for temporary, _ in staged)
-        where = relative_path(Path(error.filename), root) if error.filename else OUTPUT_DIR
-        raise ProblemsFound([Problem(where, None, f"cannot write output: {error.strerror}; "
-                                     "the previous outputs are unchanged")]) from error
-    except BaseException:
-        _roll_back(moved)
-        _discard(temporary for temporary, _ in staged)
-        raise
-    _discard(backup for _, backup in moved if backup is not None)
-    return [target for target, _ in moved]
-
-
-def _roll_back(moved: list[tuple[Path, Path | None]]) -> None:
-    for target, backup in reversed(moved):
-        try:
-            if backup is None:
-                target.unlink(missing_ok=True)
-            else:
-                os.replace(backup, target)
-        except OSError:
-            logger.error("could not restore %s", target)
-
-
-def _discard(paths: Iterable[Path]) -> None:
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def remove_stale_temporaries(directory: Path) -> None:
-    """Remove the temporary files a killed build left in ``directory`` and its bookkeeping (only ours, by name)."""
-    for path in [*directory.glob(f".*{TEMP_SUFFIX}"), *(directory / STATE_DIR).glob(f".*{TEMP_SUFFIX}")]:
-        if path.is_file() and not path.is_symlink():
-            _discard([path])

@@ -22,6 +22,11 @@ takes the lock itself and passes it as ``lock``; publish then uses it and
 leaves releasing it to the caller. Unlike a build, publish takes the
 lock (creating ``output/`` if need be) before it reads the last editions,
 so that two publishes never number the same edition.
+
+Publishing is a build (:attr:`briefings.build.orchestrate.BuildOptions.publish_at`),
+so it lives with the build; the editions themselves (:mod:`briefings.editions.store`,
+:mod:`briefings.editions.changes`) are a layer below it, because every build
+renders each briefing as its latest edition or as a draft after one.
 """
 
 from __future__ import annotations
@@ -32,13 +37,15 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from briefings.build.orchestrate import BuildOptions, run_locked
+from briefings.build.writer import check_output_directory
+from briefings.editions.changes import summary_lines
 from briefings.errors import Problem, ProblemsFound
-
-if TYPE_CHECKING:
-    from briefings.lock import BuildLock
-    from briefings.project.model import Project
+from briefings.lock import BuildLock
+from briefings.project.loader import load_project_partially
+from briefings.project.model import Project
 
 Outcome = Literal["published", "unchanged", "failed"]
 
@@ -74,10 +81,6 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
 
     ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit.auditor`). ``lock`` is the
     project's lock, already taken by the caller (``wait`` is then unused); without it publish takes its own."""
-    from briefings.build.orchestrate import check_output_directory, run_locked
-    from briefings.editions.changes import summary_lines
-    from briefings.lock import BuildLock
-
     started = time.monotonic()
     moment = (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0)
     if moment.tzinfo is None:
@@ -90,14 +93,12 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
             # build leaves so): two publishes deciding "edition 1" at once would both write one.
             held.take()
         try:
-            built = run_locked(root, lock=held, only=only, jobs=jobs, publish_at=moment, isolate=True,
-                               archive_dir=archive_dir)
+            built = run_locked(root, held, BuildOptions(only=only, jobs=jobs, publish_at=moment, isolate=True,
+                                                        archive_dir=archive_dir))
         except ProblemsFound as error:
             if any(problem.path == "--only" for problem in error.problems):
                 raise
             # Problems that stop every briefing: each selected one fails with them.
-            from briefings.project.loader import load_project_partially
-
             declared = _declared(load_project_partially(root)[0], only)
             if not declared:
                 # None to fail with them (the only entry of briefings: was refused, say): the run fails,

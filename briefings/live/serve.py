@@ -479,7 +479,7 @@ def serve_project(root: Path, *, stop_event: threading.Event, port: int = DEFAUL
 
     ``on_ready(url)`` is called once the server listens (before the initial build).
     """
-    from briefings.build.orchestrate import check_output_directory
+    from briefings.build.writer import check_output_directory
 
     root = Path(root).absolute()
     if not root.is_dir():

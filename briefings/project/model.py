@@ -26,7 +26,7 @@ from briefings.project.yaml import YamlDocument
 
 if TYPE_CHECKING:
     # A data reference only: the audit layer, above this one, makes the Audit and sets it.
-    from briefings.audit.auditor import Audit
+    from briefings.audit.results import Audit
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Project:
     briefing_origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     #: For each briefing with a ``template:``, where that name is written.
     template_origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    #: The attribution audit's results (see :mod:`briefings.audit.auditor`), set by
+    #: The attribution audit's results (see :mod:`briefings.audit.results`), set by
     #: :mod:`briefings.audit.project_audit`; None for a project the loader alone returned (or one made by hand).
     audit: Audit | None = field(default=None, compare=False, repr=False)
     #: The parsed YAML of each valid topic (by topic id) and of the references (by REFERENCES_FILE),

@@ -27,7 +27,7 @@ from briefings.project.model import Briefing
 from briefings.project.schema import RELIABILITY_GRADES, Fact, Figure, Reference, Settings, Topic
 
 if TYPE_CHECKING:
-    from briefings.audit.auditor import Audit
+    from briefings.audit.results import Audit
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from briefings.project.model import Briefing, Project
 from briefings.project.schema import Fact, Figure, Reference, Topic
 
 if TYPE_CHECKING:
-    from briefings.audit.auditor import Audit, FactAudit, FigureAudit, PassageAudit
+    from briefings.audit.results import Audit, FactAudit, FigureAudit, PassageAudit
 
 SCHEMA_VERSION = "1.1"
 SCHEMA_MAJOR = 1

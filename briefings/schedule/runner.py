@@ -394,7 +394,7 @@ def due_briefings(schedules: Schedules, state: Mapping[str, datetime.datetime],
 
 def _editions_problem(root: Path) -> Problem | None:
     """None if ``output/`` and ``output/editions/`` are absent or directories inside the project we may write."""
-    from briefings.build.orchestrate import check_output_directory
+    from briefings.build.writer import check_output_directory
 
     problems = check_output_directory(root)
     if problems:

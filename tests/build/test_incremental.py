@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import orchestrate as build_module
-from briefings.build.orchestrate import build
+from briefings.build import plan as planning
+from briefings.build.orchestrate import BuildReport, build
+from briefings.errors import ProblemsFound
 from briefings.paths import MANIFEST_PATH
 from tests import conftest as processes
 from tests.conftest import BOOKKEEPING, GENERATED, REFERENCES, TOPIC, changed_files, copy_example, png, state, write
@@ -60,7 +61,7 @@ def multi(tmp_path: Path) -> Path:
 
 
 
-def run(root: Path, **options: object) -> build_module.BuildReport:
+def run(root: Path, **options: object) -> BuildReport:
     return build(root, formats=options.pop("formats", ["md", "html"]), generated=options.pop("generated", GENERATED),
                  jobs=options.pop("jobs", 1), **options)
 
@@ -198,11 +199,11 @@ def test_force_renders_everything(multi: Path) -> None:
 
 def test_the_generated_date_is_when_the_content_last_changed(multi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     day_one = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    monkeypatch.setattr(build_module, "_now", lambda: day_one)
+    monkeypatch.setattr(planning, "_now", lambda: day_one)
     build(multi, formats=["md"], jobs=1)
     assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()
 
-    monkeypatch.setattr(build_module, "_now", lambda: day_one + datetime.timedelta(days=5))
+    monkeypatch.setattr(planning, "_now", lambda: day_one + datetime.timedelta(days=5))
     before = state(multi)
     assert build(multi, formats=["md"], jobs=1).rendered == []
     assert state(multi) == before
@@ -330,9 +331,9 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
 def test_force_keeps_the_date_and_the_records_of_briefings_it_did_not_build(multi: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     day_one = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    monkeypatch.setattr(build_module, "_now", lambda: day_one)
+    monkeypatch.setattr(planning, "_now", lambda: day_one)
     build(multi, formats=["md"], jobs=1)
-    monkeypatch.setattr(build_module, "_now", lambda: day_one + datetime.timedelta(days=1))
+    monkeypatch.setattr(planning, "_now", lambda: day_one + datetime.timedelta(days=1))
     assert build(multi, formats=["md"], jobs=1, force=True, only=["alpha"]).rendered == ["alpha"]
     assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()  # content unchanged
     assert build(multi, formats=["md"], jobs=1).rendered == []  # the others' records survived --only
@@ -348,7 +349,7 @@ def test_an_up_to_date_briefing_repeats_its_warnings_and_strict_still_fails(proj
     assert expected
     second = run(project, formats=["pdf"])
     assert second.rendered == [] and [w for w in second.warnings if "missing.png" in w.message] == expected
-    with pytest.raises(build_module.ProblemsFound) as raised:
+    with pytest.raises(ProblemsFound) as raised:
         run(project, formats=["pdf"], strict=True)
     assert any("missing.png" in problem.message for problem in raised.value.problems)
 

@@ -619,7 +619,7 @@ def test_hostile_topics_in_an_old_edition_do_not_break_what_changed(root: Path) 
 
 def test_a_first_publish_reads_the_last_editions_under_the_lock(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Two first publishes at once (output/ not there yet) once both numbered "edition 1", even with two dates.
-    from briefings.build import orchestrate as building
+    from briefings.build import plan as building
     from briefings.lock import project_lock
 
     seen: list[str] = []

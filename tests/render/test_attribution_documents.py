@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.audit.archive import read_archive
-from briefings.audit.match import normalise
+from briefings.audit.normalise import normalise
 from briefings.build.orchestrate import build
 from briefings.cli import main
 from briefings.render.html import sanitise

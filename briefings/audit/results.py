@@ -1,0 +1,209 @@
+"""What the attribution audit found: plain, frozen data that the renderers, the snapshot and ``check`` read.
+
+Contract: an :class:`Audit` holds, for every fact, figure and archive of a
+project, what :func:`briefings.audit.auditor.audit_project` found (a
+:class:`FactAudit` with its :class:`SourceAudit` and :class:`QuoteAudit`, a
+:class:`FigureAudit`, an :class:`ArchiveRecord`), the figures whose values
+disagree (:class:`Discrepancy`), a :class:`TopicSummary` per topic, the
+errors, and the warnings with what each is about (:class:`Finding`, for
+``acknowledge:``). It looks facts up by topic and id and figures by topic
+and index, and gives the ``check --format json`` summary
+(:meth:`Audit.summary_json`). Nothing here reads files or checks anything;
+offsets (:attr:`PassageAudit.start`, :attr:`PassageAudit.end`) are in the
+archived text (:attr:`briefings.audit.archive.ArchivedText.text`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from briefings.errors import Problem
+
+Outcome = Literal["verified", "not-found", "unverifiable"]
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """What the audit found for one reference's archived copy."""
+
+    reference: str
+    #: The file name in ``archive:`` (None: the reference names none).
+    name: str | None
+    #: SHA-256 of the file's bytes (None: no archive, or it could not be read).
+    sha256: str | None
+    #: "archived", "none" (no ``archive:``), "missing" (the file is absent) or "unreadable".
+    status: Literal["archived", "none", "missing", "unreadable"]
+
+
+@dataclass(frozen=True)
+class PassageAudit:
+    """One passage (an evidence passage or a quote) checked against one source's archive."""
+
+    source: str
+    passage: str
+    outcome: Outcome
+    #: ``[start, end)`` of the passage in the archived text (:attr:`ArchivedText.text`) when verified.
+    start: int | None = None
+    end: int | None = None
+    #: The archive's SHA-256 (None when unverifiable).
+    sha256: str | None = None
+    #: When not found: the closest passage of the archive, and how close (0 to 1).
+    closest: str | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class QuoteAudit(PassageAudit):
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class SourceAudit:
+    """One of a fact's sources: its evidence passage checked, or None when the fact gives none for it."""
+
+    source: str
+    outlet: str | None
+    reliability: str | None
+    evidence: PassageAudit | None
+
+
+@dataclass(frozen=True)
+class FactAudit:
+    topic: str
+    fact: str
+    #: The Admiralty grade (``B2``), or None without credibility or graded sources.
+    grade: str | None
+    sources: tuple[SourceAudit, ...]
+    quote: QuoteAudit | None
+    fully_evidenced: bool
+    single_source: bool
+    single_outlet: bool
+    low_reliability: bool
+    #: The numbers the text states that no evidence passage (or the quote) states, as written.
+    unsupported_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FigureAudit:
+    topic: str
+    index: int
+    label: str
+    key: str | None
+    #: verified: every number stated in a source's archive; not-found: some is not; unverifiable: no archive.
+    outcome: Outcome
+    #: The sources whose archives were searched.
+    searched: tuple[str, ...] = ()
+    unsupported_numbers: tuple[str, ...] = ()
+    #: The figure's own evidence passages (``evidence:``), each checked like a quote.
+    evidence: tuple[PassageAudit, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiscrepantFigure:
+    topic: str
+    index: int
+    label: str
+    value: str
+    sources: tuple[str, ...]
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Figures sharing a key whose values disagree."""
+
+    key: str
+    figures: tuple[DiscrepantFigure, ...]
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    topic: str
+    facts: int
+    quotes_verified: int
+    quotes_not_found: int
+    quotes_unverifiable: int
+    fully_evidenced: int
+    single_source: int
+    single_outlet: int
+    low_reliability: int
+    discrepancies: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"topic": self.topic, "facts": self.facts,
+                "quotes": {"verified": self.quotes_verified, "not_found": self.quotes_not_found,
+                           "unverifiable": self.quotes_unverifiable},
+                "fully_evidenced": self.fully_evidenced, "single_source": self.single_source,
+                "single_outlet": self.single_outlet, "low_reliability": self.low_reliability,
+                "discrepancies": self.discrepancies}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning of the audit and what it is about, for ``acknowledge:``: ``("facts", topic, index)``,
+    ``("figures", topic, index)`` or ``("references", reference_id)``."""
+
+    problem: Problem
+    about: tuple[str, ...] | tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Everything the audit found; lookups by topic and fact id, or topic and figure index."""
+
+    facts: tuple[FactAudit, ...] = ()
+    figures: tuple[FigureAudit, ...] = ()
+    discrepancies: tuple[Discrepancy, ...] = ()
+    archives: tuple[ArchiveRecord, ...] = ()
+    topics: tuple[TopicSummary, ...] = ()
+    #: Errors (a quote or evidence passage not found, an archive that cannot be read).
+    problems: tuple[Problem, ...] = ()
+    #: Warnings, with what each is about (before acknowledgements).
+    findings: tuple[Finding, ...] = ()
+    #: Whether any reference has ``archive:`` (the attribution warnings apply only then).
+    uses_archives: bool = False
+    _fact_index: dict[tuple[str, str], FactAudit] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._fact_index.update({(item.topic, item.fact): item for item in self.facts})
+
+    def fact(self, topic_id: str, fact_id: str) -> FactAudit | None:
+        return self._fact_index.get((topic_id, fact_id))
+
+    def quote(self, topic_id: str, fact_id: str) -> QuoteAudit | None:
+        found = self.fact(topic_id, fact_id)
+        return found.quote if found else None
+
+    def figure(self, topic_id: str, index: int) -> FigureAudit | None:
+        for item in self.figures:
+            if item.topic == topic_id and item.index == index:
+                return item
+        return None
+
+    def archive(self, reference_id: str) -> ArchiveRecord | None:
+        for item in self.archives:
+            if item.reference == reference_id:
+                return item
+        return None
+
+    def archive_sha256(self, reference_id: str) -> str | None:
+        record = self.archive(reference_id)
+        return record.sha256 if record else None
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(finding.problem for finding in self.findings)
+
+    def summary_json(self) -> dict[str, object]:
+        """The ``check --format json`` shape (see the README's "Attribution audit")."""
+        return {
+            "topics": [summary.as_json() for summary in self.topics],
+            "discrepancies": [
+                {"key": item.key, "figures": [
+                    {"topic": figure.topic, "label": figure.label, "value": figure.value,
+                     "sources": list(figure.sources), "path": figure.path, "line": figure.line}
+                    for figure in item.figures]}
+                for item in self.discrepancies],
+        }

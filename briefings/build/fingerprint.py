@@ -1,0 +1,126 @@
+"""Fingerprints: what each briefing's outputs depend on, as digests an incremental build compares.
+
+Contract: :class:`Fingerprints` digests, once per build, everything that
+determines an output's bytes, so that the build (:mod:`briefings.build.plan`)
+renders an output again only when its fingerprint, as recorded in the
+manifest (:mod:`briefings.build.manifest`), changed:
+
+- :meth:`Fingerprints.data`: the briefing's entry, the settings it shows, its
+  topics and the references it cites (as validated data, so a comment or
+  re-indentation changes nothing; acknowledgements change no output byte and
+  are left out), the SHA-256 of the archived copy of each cited reference
+  that has one (as the attribution audit read it, or None when absent),
+  which topics are overdue on the build's day, and the edition the briefing
+  is rendered as, with what changed since the last one;
+- :meth:`Fingerprints.output`: that data digest, plus the format, the date
+  the output shows, the versions of briefings and the rendering libraries
+  the format uses, and every file looked up to render it (through
+  ``extends``, ``include``, ``import`` and ``builtin/``, the project files
+  that would have overridden them, and every file WeasyPrint asked for while
+  making a PDF) by :meth:`Fingerprints.file`, which only ever reads inside
+  the project or the built-in templates.
+
+What goes into a digest is part of every recorded fingerprint: adding a
+key renders every output of every project again once, so a key that only
+some briefings need appears only for them (``archives``: only when the
+briefing cites an archived reference).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from briefings.build.manifest import library_versions
+from briefings.digests import canonical_digest, digest
+from briefings.editions.store import EditionState
+from briefings.files import FileProblem, read_project_file
+from briefings.project.model import Briefing, Project
+from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX
+
+
+class Fingerprints:
+    """Digests of the project's data per briefing, and of the files outputs read, each computed once per build."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._files: dict[str, str | None] = {}
+        self.versions = library_versions()
+
+    @functools.cached_property
+    def all_references(self) -> str:
+        # Needed only for an output whose template read the whole references mapping.
+        return canonical_digest({key: _reference_data(reference)
+                                 for key, reference in self.project.references.items()})
+
+    def data(self, briefing: Briefing, edition: EditionState | None = None,
+             today: datetime.date | None = None) -> str:
+        cited = {source for topic in briefing.topics for fact in topic.facts for source in fact.sources}
+        cited |= {source for topic in briefing.topics for figure in topic.figures for source in figure.sources}
+        settings = self.project.settings
+        archives = self._archives(cited)
+        return canonical_digest({
+            # Only when the briefing cites an archived reference, so that other digests stay as they were.
+            **({"archives": archives} if archives else {}),
+            "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
+                         "topics": [topic.id for topic in briefing.topics],
+                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets)},
+            "settings": {"title": settings.title, "author": settings.author,
+                         "classification": settings.classification, "formats": list(settings.formats)},
+            "topics": [_topic_data(topic) for topic in briefing.topics],
+            "references": {key: _reference_data(self.project.references[key]) for key in sorted(cited)},
+            # What the briefing shows beyond its files: overdue reviews, its edition and what changed.
+            "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
+            "edition": edition.as_json() if edition else None,
+            "changes": edition.changes if edition else None,
+        })
+
+    def _archives(self, cited: Iterable[str]) -> dict[str, str | None]:
+        """The SHA-256 of each cited reference's archived copy (None: absent or unreadable), as the audit
+        read it (once per build): changing an archive re-checks and re-renders the briefings citing it."""
+        audit = self.project.audit
+        return {key: audit.archive_sha256(key) if audit else None for key in sorted(cited)
+                if key in self.project.references and self.project.references[key].archive}
+
+    def file(self, key: str) -> str | None:
+        """The digest of a file an output read (None: absent or unreadable), only ever inside the project."""
+        if key not in self._files:
+            self._files[key] = self._read(key)
+        return self._files[key]
+
+    def _read(self, key: str) -> str | None:
+        if key.startswith(f"{BUILTIN_PREFIX}/"):
+            base, relative = BUILTIN_DIR, key[len(BUILTIN_PREFIX) + 1:]
+        else:
+            base, relative = self.project.root, key
+        path = base / relative
+        if not os.path.lexists(path):
+            return None
+        try:
+            return digest(read_project_file(path, base))
+        except FileProblem:
+            return "unreadable"
+
+    def output(self, data: str, output_format: str, generated: str, reads: Iterable[str],
+               uses_all_references: bool) -> str:
+        libraries = ("jinja2", "markdown", "nh3") + (("weasyprint", "pydyf", "tinyhtml5")
+                                                      if output_format == "pdf" else ())
+        return canonical_digest({
+            "format": output_format, "data": data, "generated": generated,
+            "versions": {name: self.versions.get(name) for name in ("briefings", *libraries)},
+            "reads": {key: self.file(key) for key in sorted(reads)},
+            "references": self.all_references if uses_all_references else None,
+        })
+
+
+def _topic_data(topic: Any) -> Any:
+    # Acknowledgements change no output byte.
+    return topic.model_dump(mode="json", exclude={"acknowledge": True, "facts": {"__all__": {"acknowledge"}},
+                                                  "figures": {"__all__": {"acknowledge"}}})
+
+
+def _reference_data(reference: Any) -> Any:
+    return reference.model_dump(mode="json", exclude={"acknowledge"})

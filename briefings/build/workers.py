@@ -1,0 +1,157 @@
+"""Rendering the planned briefings, in this process or in worker processes.
+
+Contract: :func:`render_all` renders each :class:`~briefings.build.plan.Plan`
+with :func:`briefings.render.briefing.render_briefing` and yields the results
+in the order of the plans, whatever the number of ``jobs``: output, messages
+and the manifest do not depend on it. With more than one job (and where
+processes can be forked) the briefings render in a pool of forked worker
+processes: each inherits the loaded project and templates and receives only
+the index of a plan; WeasyPrint is imported once, before forking, when any
+plan makes a PDF, so that each worker has it for all the PDFs it makes. The
+largest briefings go first, so that the longest render does not start last.
+
+Nothing is written here. Ctrl-C or a failure stops every worker at once; a
+worker ignores Ctrl-C (the build process alone decides what happens), lets go
+of the build's lock file it inherited and ends with the build process if that
+is killed (Linux), rather than live on as an orphan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from briefings.build.plan import Plan
+from briefings.lock import forget_inherited_locks
+from briefings.project.model import Project
+from briefings.render.briefing import RenderedBriefing, render_briefing
+from briefings.render.environment import BriefingSandbox
+from briefings.render.pdf import load_weasyprint  # (cheap: WeasyPrint itself is imported only when it is called)
+
+#: Called as ``progress(done, total)`` while briefings render.
+Progress = Callable[[int, int], None]
+
+#: What forked workers inherit from the build process: set just before the pool starts, cleared after.
+_worker_state: dict[str, Any] = {}
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def render_all(project: Project, environment: BriefingSandbox, plans: list[Plan], pdf_seconds: float, jobs: int | None,
+               progress: Progress | None) -> Iterator[RenderedBriefing]:
+    """Render every plan (``jobs`` at a time, default :func:`default_jobs`); results in the order of ``plans``."""
+    jobs = min(jobs or default_jobs(), len(plans))
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for done, plan in enumerate(plans, start=1):
+            yield render_briefing(project, environment, plan.briefing, plan.generated, plan.formats,
+                                  pdf_seconds=pdf_seconds, edition=plan.edition, today=plan.today)
+            if progress:
+                progress(done, len(plans))
+        return
+    if any("pdf" in plan.formats for plan in plans):
+        load_weasyprint()  # imported once here, inherited by every worker
+
+    # Workers are forked: they inherit the loaded project and templates, and get only indexes.
+    _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)
+    context = multiprocessing.get_context("fork")
+    results: dict[int, RenderedBriefing] = {}
+    pool = None
+    try:
+        with _interrupts_held():
+            pool = context.Pool(jobs, initializer=_prepare_worker)
+        # Largest first, so that the longest render does not start last and leave the other workers idle.
+        order = sorted(range(len(plans)), key=lambda index: -_estimated_cost(plans[index]))
+        for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, order), start=1):
+            results[index] = result
+            if progress:
+                progress(done, len(plans))
+        pool.close()
+    except BaseException:
+        if pool is not None:
+            pool.terminate()  # Ctrl-C or a failure: stop every worker now; nothing has been written yet
+        raise
+    finally:
+        if pool is not None:
+            pool.join()
+        _worker_state.clear()
+    for index in range(len(plans)):
+        yield results[index]
+
+
+def _estimated_cost(plan: Plan) -> int:
+    # Facts and figures to render; a PDF costs about ten times the rest.
+    items = sum(len(topic.facts) + len(topic.figures) for topic in plan.briefing.topics)
+    return items * (10 if "pdf" in plan.formats else 1)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back while the worker processes start, and act on it once they have.
+
+    Ctrl-C reaches the workers too (a terminal signals the whole process
+    group), and a worker inherits this process's handling of SIGINT until its
+    initializer ignores it: a Ctrl-C in between would raise KeyboardInterrupt
+    in the worker's start-up (which prints a traceback), or inside ``Pool()``
+    here, before there is a pool to stop. So meanwhile SIGINT is blocked in
+    this thread, hence in the workers forked from it and in the pool's
+    threads (which fork any replacement worker): each worker unblocks it once
+    it ignores it (:func:`_prepare_worker`). A SIGINT that another thread of
+    this process takes meanwhile is only noted. On leaving, a Ctrl-C that came
+    meanwhile is delivered as if it came then.
+    """
+    noted: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    except ValueError:  # not the main thread: signals are handled only in the main thread anyway
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        if noted:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _prepare_worker() -> None:
+    # Ctrl-C reaches the whole process group; the build process alone decides what happens.
+    # SIGINT is blocked until now (see _interrupts_held): ignored, then unblocked, it never
+    # raises KeyboardInterrupt in a worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # The build's lock must end with the build: let go of the inherited lock file, and end
+    # with the parent if it is killed (Linux), rather than live on as an orphan.
+    forget_inherited_locks()
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes  # only in a worker (the standard library's, loaded on first use)
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: an orphaned worker still ends when its work queue closes
+
+
+def _render_in_worker(index: int) -> tuple[int, RenderedBriefing]:
+    plan: Plan = _worker_state["plans"][index]
+    return index, render_briefing(_worker_state["project"], _worker_state["environment"], plan.briefing,
+                                  plan.generated, plan.formats, pdf_seconds=_worker_state["pdf_seconds"],
+                                  edition=plan.edition, today=plan.today)
