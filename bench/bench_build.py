@@ -23,8 +23,9 @@ from pypdf import PdfReader  # noqa: E402
 
 from briefings.audit.project_audit import load_and_audit  # noqa: E402
 from briefings.build.plan import generation_time  # noqa: E402
-from briefings.render.environment import make_environment, render_markdown  # noqa: E402
+from briefings.render.environment import make_environment  # noqa: E402
 from briefings.render.html import markdown_to_html, render_html  # noqa: E402
+from briefings.render.markdown import render_markdown  # noqa: E402
 
 
 def main() -> None:

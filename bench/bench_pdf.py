@@ -31,8 +31,9 @@ def render_once() -> None:
     import datetime
 
     from briefings.audit.project_audit import load_and_audit
-    from briefings.render.environment import make_environment, render_markdown
+    from briefings.render.environment import make_environment
     from briefings.render.html import markdown_to_html, render_html
+    from briefings.render.markdown import render_markdown
 
     generated = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     project = load_and_audit(EXAMPLE)

@@ -43,8 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from briefings.audit.project_audit import load_and_audit  # noqa: E402
 from briefings.project.yaml import load_yaml  # noqa: E402
-from briefings.render.environment import make_environment, render_markdown  # noqa: E402
+from briefings.render.environment import make_environment  # noqa: E402
 from briefings.render.html import markdown_to_html, render_html  # noqa: E402
+from briefings.render.markdown import render_markdown  # noqa: E402
 
 GENERATED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 FACTS_PER_TOPIC = 12

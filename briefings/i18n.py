@@ -4,7 +4,7 @@ Contract: :func:`format_date_for` writes a date as a reader of ``locale``
 expects it in running text ("23 June 2025" for ``en_GB``, "23. Juni 2025"
 for ``de_DE``), and :func:`format_number_for` writes a number with the
 locale's separators ("1,234.5", "1.234,5"), keeping up to ten significant
-digits as :func:`briefings.render.environment.format_number` does. :func:`check_locale`
+digits as :func:`briefings.render.filters.format_number` does. :func:`check_locale`
 says what is wrong with a locale name (``None`` when it is fine), in words
 meant to follow ``briefings.yaml:LINE:``.
 

@@ -77,21 +77,14 @@ from briefings.build.writer import (
     remove_stale_temporaries,
     write_briefing,
 )
-from briefings.editions.store import EditionState
-from briefings.errors import Problem, ProblemsFound, Severity, did_you_mean
-from briefings.files import check_project_dir
+from briefings.errors import Problem, ProblemsFound, Severity
 from briefings.lock import BuildLock
-from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, MANIFEST_PATH, OUTPUT_DIR, SETTINGS_FILE, TEMPLATES_DIR
+from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, MANIFEST_PATH, OUTPUT_DIR
 from briefings.project.acknowledge import Acknowledged
 from briefings.project.model import Project
-from briefings.render.environment import (
-    BriefingSandbox,
-    ProjectTemplateLoader,
-    TemplateProblem,
-    available_templates,
-    check_template_blocks,
-    make_environment,
-)
+from briefings.render.checks import check_templates
+from briefings.render.edition_state import EditionState
+from briefings.render.environment import BriefingSandbox, make_environment
 
 logger = logging.getLogger("briefings")
 
@@ -316,56 +309,3 @@ def _write_bookkeeping(root: Path, options: BuildOptions, report: BuildReport, m
 def _strict(warning: Problem) -> Problem:
     return Problem(warning.path, warning.line,
                    f"{warning.message}{f' [{warning.code}]' if warning.code else ''} (--strict)")
-
-
-# -- template checks before any rendering -----------------------------------------------------------------------
-
-
-def check_templates(project: Project) -> list[Problem]:
-    """Problems a template has before any rendering: location, encoding, syntax, names that do not exist,
-    and blocks that override nothing (:func:`briefings.render.environment.check_template_blocks`).
-
-    Every template file of the project's ``templates/`` is compiled, whether
-    or not a briefing uses it yet, so that a broken house template is found
-    by ``check`` rather than by the first briefing that extends it.
-    """
-    root = project.root
-    directory_problem = check_project_dir(root / TEMPLATES_DIR, root)
-    if directory_problem is not None:
-        return [directory_problem]
-    problems: list[Problem] = []
-    environment = make_environment(root)
-    compiled: list[str] = []
-    for name in ProjectTemplateLoader(root).list_templates():
-        if not name.endswith((".j2", ".css")):
-            continue
-        try:
-            environment.get_template(name)
-        except TemplateProblem as error:
-            problems.append(error.problem)
-            continue
-        except Exception as error:  # noqa: BLE001 - turned into the located problem render_template would give
-            problems.append(_compile_problem(error, name, root))
-            continue
-        compiled.append(name)
-    # Checked overrides: a block the extended template does not define would be silently ignored.
-    problems.extend(check_template_blocks(environment, compiled, root))
-    available = available_templates(root)
-    for briefing in project.briefings:
-        if briefing.template and briefing.template not in available:
-            path, line = project.template_origins.get(briefing.id, (SETTINGS_FILE, None))
-            hint = did_you_mean(briefing.template, available, cutoff=0.6)
-            problems.append(Problem(path, line, f"unknown template '{briefing.template}'{hint}: there is no "
-                                    f"{TEMPLATES_DIR}/{briefing.template}.md.j2 (available: "
-                                    f"{', '.join(available)})"))
-    return problems
-
-
-def _compile_problem(error: Exception, name: str, root: Path) -> Problem:
-    import jinja2
-
-    if isinstance(error, jinja2.TemplateSyntaxError):
-        return Problem(f"{TEMPLATES_DIR}/{name}", error.lineno, f"template syntax error: {error.message}")
-    if isinstance(error, RecursionError):
-        return Problem(f"{TEMPLATES_DIR}/{name}", None, "template is nested too deeply to compile")
-    return Problem(f"{TEMPLATES_DIR}/{name}", None, f"template cannot be compiled: {error}")

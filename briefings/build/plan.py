@@ -31,11 +31,12 @@ from pathlib import Path
 
 from briefings.build.fingerprint import Fingerprints
 from briefings.build.manifest import Manifest, OutputRecord, library_versions, load_manifest
-from briefings.editions.store import EditionState, edition_state, latest_edition, never_published
+from briefings.editions.store import edition_state, latest_edition
 from briefings.errors import Problem, ProblemsFound, did_you_mean
 from briefings.files import FileProblem
 from briefings.paths import TOPICS_DIR
 from briefings.project.model import Briefing, Project
+from briefings.render.edition_state import EditionState, never_published
 from briefings.render.snapshot import make_snapshot
 
 

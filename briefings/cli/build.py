@@ -146,7 +146,7 @@ def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float,
                                       archive_dir=archive_dir)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
-    longdate = _load("render.environment").format_long_date
+    longdate = _load("render.filters").format_long_date
     for result in report.results:
         name = plain(result.briefing_id)
         if result.outcome == "published":

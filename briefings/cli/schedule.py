@@ -9,8 +9,8 @@ briefing's schedule and its next three times in the project's time zone.
 ``--now`` (for testing) fixes the instant ``--once`` and ``--list`` act at;
 a time outside the years :data:`NOW_YEARS` is a usage error (exit 2), as
 is one that is not ISO 8601.
-The logic is :mod:`briefings.schedule.runner`, imported on first use (it imports
-APScheduler); the publish function is :func:`briefings.build.publish.publish`.
+The logic is in :mod:`briefings.schedule` (``runner``, ``cron``, ``scheduler``), imported on first
+use; the publish function is :func:`briefings.build.publish.publish`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from briefings.cli import (
 )
 from briefings.errors import printable
 
-#: The years ``--now`` accepts (:data:`briefings.schedule.runner.FIRST_YEAR` to ``LAST_YEAR``),
-#: written out so that ``--help`` need not import APScheduler (tests/test_schedule.py checks that they agree).
+#: The years ``--now`` accepts (:data:`briefings.schedule.state.FIRST_YEAR` to ``LAST_YEAR``),
+#: written out so that ``--help`` need not import the schedule layer (tests/schedule/test_schedule.py checks that
+#: they agree).
 NOW_YEARS = (1970, 2999)
 
 
@@ -59,7 +60,7 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
         raise click.BadParameter(f"'{printable(value)}' is not an ISO 8601 date and time "
                                  "(e.g. 2026-03-02T06:00 or 2026-03-02T06:00+00:00)") from None
     # Checked on the date as written: offsets are under a day, so in any zone the instant stays far from the
-    # ends of what datetime and APScheduler can represent (see briefings.schedule.runner).
+    # ends of what datetime can represent (see briefings.schedule.state).
     return check_now_year(value, instant)
 
 
@@ -117,7 +118,7 @@ def _list(scheduling: object, project: Path, now: datetime.datetime | None) -> N
         if briefing.schedule is None:
             say(plain(briefing.id), ": ", _text("not scheduled", style="dim"))
             continue
-        runs = scheduling.next_runs(briefing.schedule, schedules.zone, at, 3)  # type: ignore[attr-defined]
+        runs = _load("schedule.cron").next_runs(briefing.schedule, schedules.zone, at, 3)
         shown = ", ".join(run.isoformat(timespec="minutes") for run in runs) or "never (no date matches it)"
         say(f"{plain(briefing.id)}: \"{plain(briefing.schedule)}\"; next: {shown}")
 
@@ -169,7 +170,7 @@ def _run(scheduling: object, project: Path, wait: float, jobs: int | None, archi
     def echo_error(line: str) -> None:
         click.echo(line, err=True)
 
-    scheduler = scheduling.Scheduler(project, echo=echo, echo_error=echo_error,  # type: ignore[attr-defined]
-                                     wait=wait, jobs=jobs, publish=_publisher(archive_dir))
+    scheduler = _load("schedule.scheduler").Scheduler(project, echo=echo, echo_error=echo_error,
+                                                      wait=wait, jobs=jobs, publish=_publisher(archive_dir))
     scheduler.load()
     scheduler.run_until_signalled()

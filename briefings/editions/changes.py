@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from briefings.render.edition_state import empty_changes
+from briefings.render.filters import figure_text
 from briefings.render.snapshot import Snapshot
 
 FACT_FIELDS = ("text", "date", "section", "sources", "quote")
@@ -28,13 +30,7 @@ FIGURE_FIELDS = ("value", "unit", "sources")
 
 def compare(previous: Snapshot | None, current: Snapshot, *, since: dict[str, Any] | None) -> dict[str, Any]:
     """The changes from ``previous`` (the edition ``since`` = {"number", "date"}) to ``current``."""
-    changes: dict[str, Any] = {
-        "since": since,
-        "first": previous is None,
-        "topics_added": [], "topics_removed": [],
-        "facts_added": [], "facts_changed": [], "facts_removed": [],
-        "figures_added": [], "figures_changed": [], "figures_removed": [],
-    }
+    changes = empty_changes(since, first=previous is None)
     if previous is None:
         return changes
     old_topics = {topic["id"]: topic for topic in _topics(previous)}
@@ -148,7 +144,5 @@ def _short(text: object, limit: int = 80) -> str:
 
 
 def _value(figure: dict[str, Any]) -> str:
-    from briefings.render.environment import figure_text
-
     unit = figure.get("unit")
     return figure_text(figure.get("value"), unit if isinstance(unit, str) else None)

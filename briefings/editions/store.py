@@ -8,7 +8,9 @@ does: a publish killed half way leaves files that the next one overwrites.
 :func:`list_editions` reads which editions exist (from file names only),
 :func:`latest_edition` reads the newest one's snapshot, and
 :func:`edition_state` decides what the briefing is now: that edition (its
-content is unchanged) or a draft after it, and what changed since.
+content is unchanged) or a draft after it, and what changed since (an
+:class:`~briefings.render.edition_state.EditionState`, declared with the
+rendering that reads it).
 :func:`write_edition` stores a new edition and :func:`prune` keeps only the
 newest ``keep`` editions.
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from briefings.editions import changes as changes_module
 from briefings.errors import Problem
 from briefings.files import FileProblem, check_project_dir, read_project_file, replace_file
 from briefings.paths import EDITIONS_NAME
+from briefings.render.edition_state import EditionState
 from briefings.render.snapshot import SCHEMA_MAJOR, Snapshot, content_digest
 
 SNAPSHOT_MAX_BYTES = 64 << 20
@@ -57,22 +60,6 @@ class Edition:
     @property
     def reference(self) -> dict[str, Any]:
         return {"number": self.number, "date": self.date.isoformat()}
-
-
-@dataclass
-class EditionState:
-    """What a rendering of a briefing is: edition N, or a draft after edition N (or before any)."""
-
-    status: str  # "edition" or "draft"
-    number: int | None  # this edition's number, or for a draft the latest edition's (None: none yet)
-    date: datetime.date | None
-    changes: dict[str, Any] = field(default_factory=dict)
-    #: For a new edition being published: nothing on disk yet.
-    pending: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"status": self.status, "number": self.number,
-                "date": self.date.isoformat() if self.date else None}
 
 
 def editions_dir(output_dir: Path, briefing_id: str) -> Path:
@@ -128,11 +115,6 @@ def read_edition(edition: EditionFile, root: Path) -> Edition:
 def latest_edition(output_dir: Path, root: Path, briefing_id: str) -> Edition | None:
     editions = list_editions(output_dir, root, briefing_id)
     return read_edition(editions[-1], root) if editions else None
-
-
-def never_published() -> EditionState:
-    """A draft of a briefing with no edition: nothing to compare with (what :func:`edition_state` says then)."""
-    return EditionState("draft", None, None, changes_module.compare(None, {}, since=None))
 
 
 def edition_state(latest: Edition | None, current: Snapshot, *, publishing: datetime.date | None = None

@@ -23,7 +23,7 @@ import re
 import zoneinfo
 from pathlib import Path
 
-from cronsim import CronSim, CronSimError
+from cronsim import CronSim
 
 from briefings.errors import Problem, did_you_mean
 from briefings.files import FileProblem, read_project_file
@@ -103,6 +103,7 @@ def cron_problem(expression: str) -> str | None:
     """What is wrong with a ``schedule:`` (None: cronsim reads it), to follow "schedule '…' "."""
     try:
         CronSim(expression, _SOME_MOMENT)
-    except (CronSimError, ValueError):  # ValueError: a number of more than 4,300 digits, which int() refuses
+    except Exception:  # noqa: BLE001 - whatever cronsim raises reading an expression (CronSimError; ValueError
+        # for a number past int()'s 4,300 digits), it refuses it, as the scheduler (briefings.schedule.cron) does
         return "is not a valid cron expression (e.g. \"0 6 * * 1-5\")"
     return None

@@ -23,19 +23,14 @@ from pathlib import Path
 import orjson
 
 from briefings import limits
-from briefings.editions.store import EditionState
 from briefings.errors import Problem, Severity
 from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
 from briefings.project.model import Briefing, Project
-from briefings.render.environment import (
-    BUILTIN_DIR,
-    BUILTIN_PREFIX,
-    BriefingSandbox,
-    DependencyTracker,
-    TemplateProblem,
-    render_markdown,
-)
+from briefings.render.edition_state import EditionState
+from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX, TemplateProblem
 from briefings.render.html import markdown_to_html, remote_resources, render_html
+from briefings.render.markdown import render_markdown
+from briefings.render.sandbox import BriefingSandbox, DependencyTracker
 from briefings.render.snapshot import make_snapshot
 
 

@@ -31,12 +31,12 @@ from briefings.errors import did_you_mean
 from briefings.files import check_project_dir, display_path, stage_file
 from briefings.paths import TEMPLATES_DIR
 from briefings.project.model import Briefing
+from briefings.render.checks import constant_parent
 from briefings.render.environment import (
     BUILTIN_DIR,
     BUILTIN_PREFIX,
     ProjectTemplateLoader,
-    _display_template_path,
-    constant_parent,
+    display_template_path,
     make_environment,
     template_names,
 )
@@ -192,7 +192,7 @@ def _reachable(environment: jinja2.Environment, root: Path, start: str) -> set[s
             source, filename, _ = environment.loader.get_source(environment, name)
         except Exception:  # noqa: BLE001 - missing or refused: nothing to follow
             continue
-        path = _display_template_path(filename, name, root)
+        path = display_template_path(filename, name, root)
         if path in found:
             continue
         found.add(path)

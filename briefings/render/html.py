@@ -51,10 +51,12 @@ from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
 from briefings import __version__
-from briefings.editions.store import EditionState
 from briefings.project.model import Briefing, Project
-from briefings.render.context import TocEntry, toc_entries
-from briefings.render.environment import RenderedMarkdown, briefing_context, render_template, template_names
+from briefings.render.context import briefing_context, toc_entries
+from briefings.render.edition_state import EditionState
+from briefings.render.environment import render_template, template_names
+from briefings.render.markdown import RenderedMarkdown
+from briefings.render.views import TocEntry
 
 HEADING_ID_PREFIX = "h-"
 

@@ -14,6 +14,8 @@ edition (:func:`content_digest`). The rest is about this rendering: the
 schema version, the generator, the time, the edition or draft status and
 "what changed" since the edition before (:mod:`briefings.editions.changes`), and the
 house style it was rendered in (``style``: restyling makes no new edition).
+Each fact is read with the audit's findings through :mod:`briefings.render.facts`, the reading the
+template views are made from too.
 
 Growth: ``schema_version`` is ``MAJOR.MINOR``. A minor version only adds
 optional keys, which consumers must ignore when they do not know them; a
@@ -29,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 from briefings import __version__
 from briefings.digests import canonical_digest
 from briefings.project.model import Briefing, Project
-from briefings.project.schema import Fact, Figure, Reference, Topic
+from briefings.project.schema import Figure, Reference, Topic
+from briefings.render.facts import CheckedFact, checked_fact
 
 if TYPE_CHECKING:
-    from briefings.audit.results import Audit, FactAudit, FigureAudit, PassageAudit
+    from briefings.audit.results import Audit, FigureAudit, PassageAudit
 
 SCHEMA_VERSION = "1.1"
 SCHEMA_MAJOR = 1
@@ -101,13 +104,14 @@ def _topic(topic: Topic, today: datetime.date, audit: Audit | None = None) -> di
         "review_by": topic.review_by.isoformat() if topic.review_by else None,
         "overdue": topic.overdue_on(today),
         "tags": list(topic.tags),
-        "facts": [_fact(fact, audit.fact(topic.id, fact.id) if audit else None) for fact in topic.facts],
+        "facts": [_fact(checked_fact(fact, topic.id, audit)) for fact in topic.facts],
         "figures": [_figure(figure, audit.figure(topic.id, index) if audit else None)
                     for index, figure in enumerate(topic.figures)],
     }
 
 
-def _fact(fact: Fact, checked: FactAudit | None = None) -> dict[str, Any]:
+def _fact(checked: CheckedFact) -> dict[str, Any]:
+    fact, check = checked.fact, checked.check
     data: dict[str, Any] = {
         "id": fact.id,
         "text": fact.text,
@@ -118,27 +122,19 @@ def _fact(fact: Fact, checked: FactAudit | None = None) -> dict[str, Any]:
         # 1.1: what the curator says of the fact's support, and what the audit found.
         "date_inferred": fact.date_inferred,
         "credibility": fact.credibility,
-        "grade": checked.grade if checked else None,
+        "grade": check.grade if check else None,
         # In the order of the fact's sources: a mapping's order is not data (the parse cache may reorder it).
-        "evidence": [_passage(source, fact.evidence[source], _evidence_check(checked, source))
-                     for source in dict.fromkeys(fact.sources) if source in fact.evidence],
+        "evidence": [_passage(item.source, item.passage, item.check) for item in checked.evidence],
         "verification": {
-            "fully_evidenced": checked.fully_evidenced,
-            "single_outlet": checked.single_outlet,
-            "low_reliability": checked.low_reliability,
-            "unsupported_numbers": list(checked.unsupported_numbers),
-        } if checked else None,
+            "fully_evidenced": check.fully_evidenced,
+            "single_outlet": check.single_outlet,
+            "low_reliability": check.low_reliability,
+            "unsupported_numbers": list(check.unsupported_numbers),
+        } if check else None,
     }
     if fact.quote and data["quote"] is not None:
-        data["quote"]["verification"] = _outcome(checked.quote if checked else None)
+        data["quote"]["verification"] = _outcome(check.quote if check else None)
     return data
-
-
-def _evidence_check(checked: FactAudit | None, source: str) -> PassageAudit | None:
-    for item in checked.sources if checked else ():
-        if item.source == source:
-            return item.evidence
-    return None
 
 
 def _passage(source: str, passage: str, check: PassageAudit | None) -> dict[str, Any]:

@@ -11,10 +11,11 @@ import pytest
 from briefings import cli
 from briefings.project.schema import Settings
 
-HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "apscheduler",
+HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "cronsim",
          "briefings.project.loader", "briefings.build.orchestrate", "briefings.render.html", "briefings.render.pdf",
          "briefings.render.environment",
-         "briefings.schedule.runner", "zoneinfo", "watchfiles", "briefings.live.watch", "briefings.live.serve",
+         "briefings.schedule.cron", "briefings.schedule.state", "briefings.schedule.runner",
+         "briefings.schedule.scheduler", "zoneinfo", "watchfiles", "briefings.live.watch", "briefings.live.serve",
          "http.server")
 
 PROBE = """

@@ -8,7 +8,9 @@ import pytest
 
 from briefings.audit.project_audit import load_and_audit
 from briefings.project.schema import Figure
-from briefings.render.environment import escape_markdown, format_figure_value, make_environment, render_markdown
+from briefings.render.environment import make_environment
+from briefings.render.filters import escape_markdown, format_figure_value
+from briefings.render.markdown import render_markdown
 from tests.conftest import GENERATED, write
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from briefings.cli import main
-from briefings.render.environment import check_template_blocks, make_environment
+from briefings.render.checks import check_template_blocks
+from briefings.render.environment import make_environment
 from tests.conftest import REPO_ROOT, write
 
 

@@ -30,7 +30,8 @@ from briefings.build.publish import publish
 from briefings.errors import ProblemsFound
 from briefings.render import environment as templating
 from briefings.render import html as html_module
-from briefings.render.context import TEMPLATE_ATTRIBUTES, TEMPLATE_TYPE_NAMES, TemplateContext
+from briefings.render import markdown as markdown_module
+from briefings.render.views import TEMPLATE_ATTRIBUTES, TEMPLATE_TYPE_NAMES, TemplateContext
 from tests.conftest import GENERATED, REFERENCES, REPO_ROOT, TOPIC, copy_example, write
 
 DOCS = REPO_ROOT / "docs" / "templates.md"
@@ -129,7 +130,7 @@ def per_render(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
         return original(environment, names, context, *args, **kwargs)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(templating, "render_template", spy)
+        patch.setattr(markdown_module, "render_template", spy)
         patch.setattr(html_module, "render_template", spy)
         build(root, formats=["md", "html"], generated=GENERATED, jobs=1, write=False)
     assert set(seen) == {"md", "html"}

@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 from briefings.audit.project_audit import load_and_audit
 from briefings.cli import main
-from briefings.render.environment import TEMPLATE_ATTRIBUTES, briefing_context, make_environment
+from briefings.render.context import briefing_context
+from briefings.render.environment import make_environment
+from briefings.render.views import TEMPLATE_ATTRIBUTES
 from tests.conftest import GENERATED, write
 
 TEMPLATE = "templates/briefing.md.j2"

@@ -30,6 +30,8 @@ from briefings.cli import main
 from briefings.errors import Problem, ProblemsFound
 from briefings.lock import BuildLock, project_lock
 from briefings.schedule import runner as scheduling
+from briefings.schedule.scheduler import Scheduler
+from briefings.schedule.state import FIRST_YEAR, LAST_YEAR, RunRecord, read_run_log, read_state, write_state
 from tests.conftest import FAKE_SITECUSTOMIZE, write
 
 UTC = datetime.UTC
@@ -118,60 +120,6 @@ def invoke(monkeypatch: pytest.MonkeyPatch, fake: FakePublish | None, *args: str
     return CliRunner().invoke(main, ["schedule", *args])
 
 
-# -- next runs and last runs -------------------------------------------------------------------------------
-
-
-def test_next_runs_use_crontab_weekday_numbers() -> None:
-    # 2026-03-02 is a Monday. APScheduler 3 alone would read "1-5" as Tuesday to Saturday.
-    times = scheduling.next_runs("0 6 * * 1-5", "UTC", at("2026-03-01T12:00+00:00"), 6)
-    assert [t.strftime("%a %d %H:%M") for t in times] == [
-        "Mon 02 06:00", "Tue 03 06:00", "Wed 04 06:00", "Thu 05 06:00", "Fri 06 06:00", "Mon 09 06:00"]
-    assert [t.strftime("%a") for t in scheduling.next_runs("0 6 * * 0,7", "UTC", at("2026-03-01T12:00Z"), 2)] == [
-        "Sun", "Sun"]
-    assert [t.strftime("%a") for t in scheduling.next_runs("0 6 * * sat-sun", "UTC", at("2026-03-01T12:00Z"), 2)
-            ] == ["Sat", "Sun"]
-
-
-def test_last_run_is_the_latest_scheduled_time_at_or_before() -> None:
-    assert scheduling.last_run("0 6 * * 1", "UTC", at("2026-03-02T05:59+00:00")) == at("2026-02-23T06:00+00:00")
-    assert scheduling.last_run("0 6 * * 1", "UTC", at("2026-03-02T06:00+00:00")) == at("2026-03-02T06:00+00:00")
-    assert scheduling.last_run("* * * * *", "UTC", at("2026-03-02T06:00:30+00:00")) == at("2026-03-02T06:00Z")
-    # Rare schedules are found too, within the bounded look-back.
-    assert scheduling.last_run("0 0 29 2 *", "UTC", at("2026-03-02T00:00Z")) == at("2024-02-29T00:00Z")
-    assert scheduling.last_run("* * 1 1 *", "UTC", at("2026-03-02T00:00Z")) == at("2026-01-01T23:59Z")
-
-
-def test_absurd_schedules_are_bounded() -> None:
-    started = time.monotonic()
-    assert scheduling.next_runs("0 0 31 2 *", "UTC", at("2026-01-01T00:00Z"), 3) == []
-    assert scheduling.last_run("0 0 31 2 *", "UTC", at("2026-01-01T00:00Z")) is None
-    assert len(scheduling.next_runs("* * * * *", "UTC", at("2026-01-01T00:00Z"), 10**9)) == \
-        scheduling.MAX_RUNS_LISTED
-    for nonsense in ["1," * 5000 + "1 * * * *", "* * * *", "* * * * * *", "61 * * * *", "*/0 * * * *",
-                     "0 6 * * 8", "0 6 * * 5-1", "0 6 1 * 1", "\x1b[31m * * * *", ""]:
-        with pytest.raises(ValueError):
-            scheduling.cron_trigger(nonsense, "UTC")
-    assert time.monotonic() - started < 10
-
-
-def test_daylight_saving_in_spring_a_time_that_does_not_exist_runs_once_an_hour_later() -> None:
-    # Europe/London, 2026-03-29: clocks go from 01:00 GMT to 02:00 BST; 01:30 does not exist that day.
-    times = scheduling.next_runs("30 1 * * *", "Europe/London", at("2026-03-28T12:00+00:00"), 3)
-    assert [t.isoformat() for t in times] == [
-        "2026-03-29T02:30:00+01:00", "2026-03-30T01:30:00+01:00", "2026-03-31T01:30:00+01:00"]
-
-
-def test_daylight_saving_in_autumn_a_repeated_time_runs_once() -> None:
-    # Europe/London, 2026-10-25: 01:00-02:00 happens twice (BST, then GMT). APScheduler alone would run twice.
-    times = scheduling.next_runs("30 1 * * *", "Europe/London", at("2026-10-24T12:00+01:00"), 3)
-    assert [t.isoformat() for t in times] == [
-        "2026-10-25T01:30:00+01:00", "2026-10-26T01:30:00+00:00", "2026-10-27T01:30:00+00:00"]
-    # In the repeated hour, last_run still names the first 01:30.
-    # (Compared as text: Python never finds an ambiguous local time equal to a time in another zone, PEP 495.)
-    assert scheduling.last_run("30 1 * * *", "Europe/London", at("2026-10-25T01:45+00:00")).isoformat() == \
-        "2026-10-25T01:30:00+01:00"
-
-
 # -- --once ------------------------------------------------------------------------------------------------
 
 
@@ -220,14 +168,16 @@ def test_once_across_the_spring_change(project: Path) -> None:
         """)
     write(project, STATE, json.dumps({"version": 1, "briefings": {"night": {"last_run": "2026-03-28T01:30:00+00:00"}}}))
     fake = FakePublish()
+    # 01:30 does not exist on 29 March: it is due right after the change, at 02:00 BST (as in Debian cron).
     assert once(project, "2026-03-29T00:59:00+00:00", fake).due == []
-    assert [d.scheduled.isoformat() for d in once(project, "2026-03-29T02:30:00+01:00", fake).due] == [
-        "2026-03-29T02:30:00+01:00"]
+    assert [d.scheduled.isoformat() for d in once(project, "2026-03-29T02:00:00+01:00", fake).due] == [
+        "2026-03-29T02:00:00+01:00"]
+    assert once(project, "2026-03-29T02:30:00+01:00", fake).due == []
     assert once(project, "2026-03-29T23:00:00+01:00", fake).due == []
     assert [d.scheduled.isoformat() for d in once(project, "2026-03-30T01:31:00+01:00", fake).due] == [
         "2026-03-30T01:30:00+01:00"]
     assert fake.published == [["night"], ["night"]]
-    assert [r["time"] for r in runs(project)] == ["2026-03-29T02:30:00+01:00", "2026-03-30T01:31:00+01:00"]
+    assert [r["time"] for r in runs(project)] == ["2026-03-29T02:00:00+01:00", "2026-03-30T01:31:00+01:00"]
 
 
 def test_once_across_the_autumn_change_runs_once_that_day(project: Path) -> None:
@@ -318,6 +268,10 @@ def test_list_shows_the_next_three_times_in_the_zone(project: Path, monkeypatch:
             title: Night note
             topics: [test-topic]
             schedule: "30 1 * * *"
+          leap:
+            title: Leap day
+            topics: [test-topic]
+            schedule: "0 0 29 2 *"
           by-hand:
             title: By hand
             topics: [test-topic]
@@ -326,7 +280,8 @@ def test_list_shows_the_next_three_times_in_the_zone(project: Path, monkeypatch:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "Times in Europe/London, after 2026-03-28T12:00+00:00:",
-        'night: "30 1 * * *"; next: 2026-03-29T02:30+01:00, 2026-03-30T01:30+01:00, 2026-03-31T01:30+01:00',
+        'night: "30 1 * * *"; next: 2026-03-29T02:00+01:00, 2026-03-30T01:30+01:00, 2026-03-31T01:30+01:00',
+        'leap: "0 0 29 2 *"; next: 2028-02-29T00:00+00:00, 2032-02-29T00:00+00:00, 2036-02-29T00:00+00:00',
         "by-hand: not scheduled",
     ]
 
@@ -394,7 +349,7 @@ def test_now_at_the_ends_of_the_range_in_far_zones(project: Path, monkeypatch: p
 def test_the_years_now_takes_are_the_schedulers_and_in_the_help() -> None:
     from briefings.cli import schedule as schedule_command
 
-    assert schedule_command.NOW_YEARS == (scheduling.FIRST_YEAR, scheduling.LAST_YEAR)
+    assert schedule_command.NOW_YEARS == (FIRST_YEAR, LAST_YEAR)
     shown = " ".join(CliRunner().invoke(main, ["schedule", "--help"]).output.split())
     assert "in the years 1970 to 2999" in shown
 
@@ -410,10 +365,6 @@ def test_invalid_schedule_and_time_zone_are_located(project: Path) -> None:
             title: Weekly
             topics: [test-topic]
             schedule: "0 6 * * 8"
-          monthly:
-            title: Monthly
-            topics: [test-topic]
-            schedule: "0 6 1 * 1"
           never:
             title: Never
             topics: [test-topic]
@@ -430,8 +381,7 @@ def test_invalid_schedule_and_time_zone_are_located(project: Path) -> None:
         f"briefings.yaml:{line('Lundon')}: timezone 'Europe/Lundon' is not a known IANA time zone "
         "(did you mean 'Europe/London'?) (e.g. 'Europe/London' or 'UTC')",
         f"briefings.yaml:{line('* * 8')}: schedule '0 6 * * 8' is not a valid cron expression (e.g. \"0 6 * * 1-5\")",
-        # "0 6 1 * 1" restricts both day fields: standard cron, which runs it on the 1st and on every Monday.
-        # A day of the month that no month has (31 February) is refused, as cron (and cronsim) refuse it.
+        # No 31 February: cronsim (so the scheduler) refuses a day of the month that no listed month has.
         f"briefings.yaml:{line('31 2')}: schedule '0 0 31 2 *' is not a valid cron expression (e.g. \"0 6 * * 1-5\")",
         "check failed: 3 errors.",
     ]
@@ -445,7 +395,12 @@ def test_a_valid_zone_and_schedule_pass_check(project: Path) -> None:
             title: Weekly
             topics: [test-topic]
             schedule: "0 6 * * mon-fri"
+          monthly:
+            title: Monthly
+            topics: [test-topic]
+            schedule: "0 6 1 * 1"
         """)
+    # Both day fields restricted: standard cron runs it on the 1st and on every Monday.
     result = CliRunner().invoke(main, ["check", "--project", str(project)])
     assert result.exit_code == 0, result.output
 
@@ -466,11 +421,11 @@ def test_a_corrupt_state_file_is_started_afresh(project: Path, monkeypatch: pyte
     write(project, STATE, json.dumps({"briefings": {"daily": {"last_run": "2026-03-02T06:00:00+00:00"},
                                                    "weekly": {"last_run": "yesterday"}, "monthly": 7,
                                                    "hourly": {"last_run": "2026-03-02T06:00:00"}}}))
-    state, notice = scheduling.read_state(project)
+    state, notice = read_state(project)
     assert list(state) == ["daily"] and notice is not None and "3 damaged entries" in notice
     # Not a mapping at all.
     write(project, STATE, "[1, 2]")
-    assert scheduling.read_state(project)[0] == {}
+    assert read_state(project)[0] == {}
 
 
 def test_state_entries_out_of_range_are_damaged(project: Path) -> None:
@@ -479,7 +434,7 @@ def test_state_entries_out_of_range_are_damaged(project: Path) -> None:
     write(project, STATE, json.dumps({"briefings": {"daily": {"last_run": "9999-12-31T23:59:59-23:59"},
                                                    "weekly": {"last_run": "0001-01-01T00:00:00+00:00"},
                                                    "hourly": {"last_run": "2026-03-02T06:00:00+00:00"}}}))
-    state, notice = scheduling.read_state(project)
+    state, notice = read_state(project)
     assert list(state) == ["hourly"] and notice is not None and "2 damaged entries" in notice
     fake = FakePublish()
     assert [due.briefing_id for due in once(project, "2026-03-02T06:30:00+00:00", fake).due] == [
@@ -526,14 +481,14 @@ def test_a_fifo_as_run_log_is_refused_without_blocking(project: Path, monkeypatc
 
 
 def test_the_run_log_reader_skips_damaged_lines(project: Path) -> None:
-    good = scheduling.RunRecord(at("2026-03-02T06:30:00+00:00"), "daily", "published", 3, (), 1.5)
+    good = RunRecord(at("2026-03-02T06:30:00+00:00"), "daily", "published", 3, (), 1.5)
     write(project, RUNS, "\n".join([good.to_json(), "{oops", "[]", json.dumps({"time": "x"}),
                                     json.dumps({**json.loads(good.to_json()), "outcome": "exploded"}),
                                     good.to_json()]) + "\n")
-    records, skipped = scheduling.read_run_log(project)
+    records, skipped = read_run_log(project)
     assert records == [good, good] and skipped == 4
     # Only the tail is read from a large log; its cut first line is dropped, not counted.
-    records, skipped = scheduling.read_run_log(project, tail_bytes=len(good.to_json()) + 5)
+    records, skipped = read_run_log(project, tail_bytes=len(good.to_json()) + 5)
     assert records == [good] and skipped == 0
 
 
@@ -568,7 +523,7 @@ def test_a_run_that_waited_for_the_lock_finds_the_time_already_run(project: Path
         thread.start()
         assert waiting.wait(30)
         # ... and, before letting go, records that it made this morning's runs.
-        scheduling.write_state(project, {"daily": at("2026-03-02T06:00:00+00:00"),
+        write_state(project, {"daily": at("2026-03-02T06:00:00+00:00"),
                                          "weekly": at("2026-03-02T06:00:00+00:00"),
                                          "monthly": at("2026-03-01T00:00:00+00:00"),
                                          "hourly": at("2026-03-02T06:00:00+00:00")})
@@ -677,10 +632,10 @@ def test_two_overlapping_once_processes_make_a_scheduled_time_once(project: Path
 
 
 def make_scheduler(root: Path, fake: object, lines: list[str] | None = None,
-                   clock: str = "2026-03-02T06:00:00+00:00") -> scheduling.Scheduler:
+                   clock: str = "2026-03-02T06:00:00+00:00") -> Scheduler:
     lines = lines if lines is not None else []
-    return scheduling.Scheduler(root, publish=fake, clock=lambda: at(clock),  # type: ignore[arg-type]
-                                echo=lines.append, echo_error=lambda line: lines.append("ERR " + line))
+    return Scheduler(root, publish=fake, clock=lambda: at(clock),  # type: ignore[arg-type]
+                     echo=lines.append, echo_error=lambda line: lines.append("ERR " + line))
 
 
 def test_the_scheduler_has_one_job_per_schedule(project: Path) -> None:
@@ -689,12 +644,57 @@ def test_the_scheduler_has_one_job_per_schedule(project: Path) -> None:
     scheduler.load()
     assert scheduler.job_ids() == {"schedule:0 6 * * *": ("daily", "monthly"), "schedule:0 6 * * 1": ("weekly",),
                                    "schedule:0 * * * *": ("hourly",)}
-    scheduler.apscheduler.start(paused=True)
+    assert [(when.isoformat(), ids) for when, ids in scheduler.next_run_times()] == [
+        ("2026-03-02T07:00:00+00:00", ("hourly",)), ("2026-03-03T06:00:00+00:00", ("daily", "monthly")),
+        ("2026-03-09T06:00:00+00:00", ("weekly",))]
+
+
+class MovingClock:
+    """A clock that runs with real time from ``start``; ``skip`` moves it on at once (a run that takes long)."""
+
+    def __init__(self, start: str) -> None:
+        self.start, self.began, self.skipped = at(start), time.monotonic(), datetime.timedelta()
+
+    def __call__(self) -> datetime.datetime:
+        return self.start + self.skipped + datetime.timedelta(seconds=time.monotonic() - self.began)
+
+    def skip(self, seconds: float) -> None:
+        self.skipped += datetime.timedelta(seconds=seconds)
+
+
+def test_the_scheduler_runs_a_job_at_its_time_and_a_missed_time_once_late(project: Path) -> None:
+    write(project, "briefings.yaml", """\
+        briefings:
+          minutely:
+            title: Every minute
+            topics: [test-topic]
+            schedule: "* * * * *"
+        """)
+    clock, calls, second = MovingClock("2026-03-02T06:59:59.6+00:00"), [], threading.Event()
+
+    def long_publish(root: Path, *, only: Sequence[str], now: datetime.datetime, **options: object) -> PublishReport:
+        calls.append(now)
+        if len(calls) == 1:
+            clock.skip(150)  # the first run takes two and a half minutes: 07:01 and 07:02 pass meanwhile
+        else:
+            second.set()
+        return PublishReport([PublishResult(briefing_id, "published", edition=len(calls)) for briefing_id in only])
+
+    lines: list[str] = []
+    scheduler = Scheduler(project, publish=long_publish, clock=clock, echo=lines.append,
+                          echo_error=lambda line: lines.append("ERR " + line))
+    scheduler.start()
     try:
-        for job in scheduler.apscheduler.get_jobs():
-            assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time is None
+        assert second.wait(20), lines
     finally:
         scheduler.stop()
+    assert len(calls) == 2, calls
+    assert "2026-03-02T07:00:00" <= calls[0].isoformat() < "2026-03-02T07:00:10"
+    assert "2026-03-02T07:02:30" <= calls[1].isoformat() < "2026-03-02T07:02:40"  # once, late, for 07:02
+    assert [(r["briefing"], r["edition"]) for r in runs(project)] == [("minutely", 1), ("minutely", 2)]
+    state, _ = read_state(project)
+    assert state == {"minutely": at("2026-03-02T07:02:00+00:00")}
+    assert [when.isoformat() for when, _ in scheduler.next_run_times()] == ["2026-03-02T07:03:00+00:00"]
 
 
 def test_a_job_publishes_logs_and_records_the_state(project: Path) -> None:
@@ -709,7 +709,7 @@ def test_a_job_publishes_logs_and_records_the_state(project: Path) -> None:
     assert "ERR templates/briefing.md.j2:3: 'x' is undefined while rendering weekly" in lines
     assert "2026-03-02T06:00:00+00:00 published daily as edition 1 (0.2 s)" in lines
     assert [(r["briefing"], r["outcome"]) for r in runs(project)] == [("weekly", "failed"), ("daily", "published")]
-    state, _ = scheduling.read_state(project)
+    state, _ = read_state(project)
     assert state == {"weekly": at("2026-03-02T06:00+00:00"), "daily": at("2026-03-02T06:00+00:00")}
 
 
@@ -761,9 +761,8 @@ def test_stopping_waits_for_the_run_in_progress_then_starts_no_other(project: Pa
         release.wait(10)
         return PublishReport([PublishResult(briefing_id, "published", edition=1) for briefing_id in only])
 
-    scheduler = make_scheduler(project, slow_publish)
-    scheduler.start()
-    scheduler.apscheduler.get_job("schedule:0 * * * *").modify(next_run_time=datetime.datetime.now(UTC))
+    scheduler = Scheduler(project, publish=slow_publish, clock=MovingClock("2026-03-02T06:59:59.7+00:00"))
+    scheduler.start()  # the hourly job's 07:00 comes in a moment
     assert entered.wait(10)
     stopper = threading.Thread(target=scheduler.stop)
     stopper.start()
@@ -786,8 +785,8 @@ def test_the_scheduler_does_not_repeat_a_time_a_once_run_made(project: Path) -> 
     assert fake.calls == [] and len(runs(project)) == 4
     assert lines == ["2026-03-02T06:00:00+00:00 already run for 2026-03-02T06:00+00:00: daily, monthly"]
     # A briefing the state does not record as run at that time is still published.
-    state, _ = scheduling.read_state(project)
-    scheduling.write_state(project, {key: value for key, value in state.items() if key != "monthly"})
+    state, _ = read_state(project)
+    write_state(project, {key: value for key, value in state.items() if key != "monthly"})
     assert [result.briefing_id for result in scheduler.run_job("0 6 * * *", ("daily", "monthly")) or []] == [
         "monthly"]
     assert fake.published == [["monthly"]] and len(runs(project)) == 5

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from briefings import paths
-from briefings.schedule import runner as scheduling
+from briefings.schedule.cron import validate
 from tests.conftest import FAKE_SITECUSTOMIZE, REPO_ROOT, write
 
 DOCS = REPO_ROOT / "docs"
@@ -74,7 +74,7 @@ def crontab_line() -> tuple[str, str]:
 
 def test_the_crontab_line_is_a_valid_schedule_calling_schedule_once() -> None:
     when, command = crontab_line()
-    scheduling.cron_trigger(when, "UTC")
+    validate(when, "UTC")
     assert shlex.split(command)[:5] == [BRIEFINGS, "schedule", "--once", "--project", PROJECT]
 
 
@@ -116,7 +116,7 @@ def test_the_github_workflow_runs_schedule_once_and_keeps_the_editions() -> None
     crons = [entry["cron"] for entry in triggers["schedule"]]
     assert crons == ["*/30 * * * *"]
     for cron in crons:
-        scheduling.cron_trigger(cron, "UTC")
+        validate(cron, "UTC")
     assert "workflow_dispatch" in triggers
     assert workflow["permissions"] == {"contents": "write"}
     assert workflow["concurrency"]["cancel-in-progress"] is False

@@ -1,0 +1,238 @@
+"""The formatting templates call: filters, functions, and the plain functions under them.
+
+Contract: everything here turns a value (a date, a number, a figure, a
+view of :mod:`briefings.render.views`) into text, and does nothing else: no
+state, no files, no project. The plain functions (:func:`format_long_date`,
+:func:`format_number`, :func:`figure_text`, :func:`escape_markdown`,
+:func:`table_cell`) are used by Python code too; the template filters
+(``longdate``, ``number``, ``figure_value``, ``md_escape``, ``table_cell``)
+and functions (``edition_label``, ``changes_heading``, ``review_notice``,
+``source_note``, ``grade_note``, ``verification_note``, ``cited_for``) are
+registered by :func:`briefings.render.environment.make_environment` (and
+``source_note`` by :func:`briefings.render.markdown.render_markdown`). Those
+that take the template's context read from it only ``style`` (the locale),
+``standalone`` (the Markdown file, or the body of the HTML) and
+``multi_topic``. A function given the wrong kind of value raises a template
+error that names the right call.
+
+Dates and numbers are written in the briefing's locale (``style.locale``);
+Babel (:mod:`briefings.i18n`) is consulted only for a locale other than the
+built-in templates' own, :data:`DEFAULT_LOCALE`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import jinja2
+
+from briefings.i18n import format_date_for, format_number_for
+from briefings.project.schema import RELIABILITY_GRADES
+from briefings.render.views import (
+    ChangesView,
+    EditionView,
+    FactView,
+    FigureView,
+    ReferenceView,
+    StyleView,
+    TopicView,
+)
+
+#: The locale of the built-in templates' own words, and of dates and numbers unless ``style.locale`` says otherwise.
+DEFAULT_LOCALE = "en_GB"
+
+
+# -- plain formatting ------------------------------------------------------------
+
+
+def format_long_date(value: datetime.date | datetime.datetime, locale: str | None = None) -> str:
+    """``2025-06-23`` → ``23 June 2025`` (the style of UK government publications), or as ``locale`` writes it."""
+    if locale is None or locale == DEFAULT_LOCALE:
+        return f"{value.day} {value:%B %Y}"
+    return format_date_for(value, locale)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
+
+
+def escape_markdown(text: object) -> str:
+    """Escape plain text (titles, outlet names) so Markdown shows it as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def table_cell(text: object) -> str:
+    """Fit Markdown text into one table cell: one line, pipes escaped."""
+    return re.sub(r"\s*\n\s*", " ", str(text)).replace("|", "\\|").strip()
+
+
+def format_number(value: object, locale: str | None = None) -> str:
+    """A number with thousands separators (``1,234``, up to ten significant digits), or as ``locale`` writes it;
+    anything else as text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if locale is not None and locale != DEFAULT_LOCALE:
+        return format_number_for(value, locale)
+    if isinstance(value, int) or value.is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}"
+    return f"{value:,.10g}"
+
+
+_CURRENCY = "£$€¥"
+
+
+def format_figure_value(figure: FigureView) -> str:
+    """A figure's value with its unit placed as a reader expects: £2.3bn, 2.5% of GDP, 13 countries."""
+    return figure_text(figure.value, figure.unit)
+
+
+def figure_text(value: object, unit: str | None, locale: str | None = None) -> str:
+    """A value and its unit as a reader expects them (see :func:`format_figure_value`)."""
+    value = format_number(value, locale)
+    if not unit:
+        return value
+    if unit[0] in _CURRENCY:
+        return f"{unit[0]}{value}{unit[1:]}"
+    if unit.startswith("%"):
+        return f"{value}{unit}"
+    return f"{value} {unit}"
+
+
+# -- filters -------------------------------------------------------------------
+
+
+def _locale_of(context: Any) -> str:
+    style = context.get("style") if context is not None else None
+    return style.locale if isinstance(style, StyleView) else DEFAULT_LOCALE
+
+
+@jinja2.pass_context
+def longdate_filter(context: Any, value: datetime.date | datetime.datetime) -> str:
+    """``longdate``: a date as the briefing's locale writes it in running text."""
+    return format_long_date(value, _locale_of(context))
+
+
+@jinja2.pass_context
+def number_filter(context: Any, value: object) -> str:
+    """``number``: a number with the briefing's locale's separators."""
+    return format_number(value, _locale_of(context))
+
+
+@jinja2.pass_context
+def figure_value_filter(context: Any, figure: FigureView) -> str:
+    """``figure_value``: a figure's value and unit, the number in the briefing's locale."""
+    return figure_text(figure.value, figure.unit, _locale_of(context))
+
+
+# -- functions -----------------------------------------------------------------
+
+
+@jinja2.pass_context
+def edition_label(context: Any, edition: EditionView) -> str:
+    """"Edition 4 · 24 November 2026", "Draft, after edition 3" or "Draft, no edition published yet"."""
+    if not isinstance(edition, EditionView):
+        raise jinja2.TemplateRuntimeError("edition_label() takes the edition, e.g. edition_label(edition)")
+    if not edition.is_draft and edition.number is not None and edition.date is not None:
+        return f"Edition {edition.number} · {format_long_date(edition.date, _locale_of(context))}"
+    if edition.number is not None:
+        return f"Draft, after edition {edition.number}"
+    return "Draft, no edition published yet"
+
+
+@jinja2.pass_context
+def changes_heading(context: Any, changes: ChangesView) -> str:
+    """"What’s changed since edition 3 (17 November 2026)", or "What’s changed" when there is no earlier one."""
+    if not isinstance(changes, ChangesView):
+        raise jinja2.TemplateRuntimeError("changes_heading() takes the changes, e.g. changes_heading(changes)")
+    if changes.first or changes.since_number is None:
+        return "What’s changed"
+    since = f" ({format_long_date(changes.since_date, _locale_of(context))})" if changes.since_date else ""
+    return f"What’s changed since edition {changes.since_number}{since}"
+
+
+@jinja2.pass_context
+def review_notice(context: Any, topic: TopicView) -> str:
+    """"Due for review since 31 May 2027" for an overdue topic ("" otherwise)."""
+    if not isinstance(topic, TopicView):
+        raise jinja2.TemplateRuntimeError("review_notice() takes a topic, e.g. review_notice(topic)")
+    if not topic.overdue or topic.review_by is None:
+        return ""
+    return f"Due for review since {format_long_date(topic.review_by, _locale_of(context))}"
+
+
+# -- filters ---------------------------------------------------------------------
+
+
+@jinja2.pass_context
+def source_note(context: Any, reference: ReferenceView, brief: bool = False) -> str:
+    """The Sources entry for one reference: outlet, title, date, link, grade (``brief``: outlet, title, date, grade)."""
+    if not isinstance(reference, ReferenceView):
+        raise jinja2.TemplateRuntimeError("source_note() takes a reference, e.g. source_note(reference)")
+    title = escape_markdown(reference.title)
+    # A title the curator supplied is bracketed, as in a library catalogue,
+    # and is not quoted as if it were the document's own.
+    shown_title = title if reference.title.startswith("[") else f"“{title}”"
+    locale = _locale_of(context)
+    parts = [f"{escape_markdown(reference.outlet)}, {shown_title}, {format_long_date(reference.published, locale)}."]
+    if brief:
+        return " ".join([*parts, f"({reference.reliability})." if reference.reliability else ""]).strip()
+    if reference.url:
+        parts.append(f"<{reference.url}>.")
+    if reference.reliability:
+        parts.append(f"Reliability {reference.reliability} ({RELIABILITY_GRADES[reference.reliability]}).")
+    if reference.accessed:
+        parts.append(f"Accessed {format_long_date(reference.accessed, locale)}.")
+    if reference.note:
+        parts.append(f"*{escape_markdown(reference.note)}*")
+    return " ".join(parts)
+
+
+@jinja2.pass_context
+def grade_note(context: Any, fact: FactView) -> str:
+    """" (B2; single outlet)" after a fact's citations: its combined grade and the caveats a reader should see.
+
+    In the HTML body it is a ``<span class="grade">``, styled small; in the Markdown file, plain text.
+    """
+    if not isinstance(fact, FactView):
+        raise jinja2.TemplateRuntimeError("grade_note() takes a fact, e.g. grade_note(fact)")
+    notes = [note for note in (fact.grade, "single outlet" if fact.single_outlet else "",
+                               "weak sources" if fact.low_reliability else "") if note]
+    if not notes:
+        return ""
+    text = "; ".join(notes)
+    return f" ({text})" if context.get("standalone", True) else f' <span class="grade">{text}</span>'
+
+
+@jinja2.pass_context
+def verification_note(context: Any, outcome: str | None) -> str:
+    """" (verified)" or " (unverified)" after a quote's attribution; "" when the project keeps no archives."""
+    if outcome is None:
+        return ""
+    word = "verified" if outcome == "verified" else "unverified"
+    return f" *({word})*" if context.get("standalone", True) else f' <span class="check {word}">{word}</span>'
+
+
+@jinja2.pass_context
+def cited_for(context: Any, reference: ReferenceView) -> str:
+    """" Cited for: fact-id (Topic): “evidence passage”; …" after a Sources entry (linked to the facts in HTML)."""
+    if not isinstance(reference, ReferenceView):
+        raise jinja2.TemplateRuntimeError("cited_for() takes a reference, e.g. cited_for(reference)")
+    if not reference.cited_by:
+        return ""
+    standalone = context.get("standalone", True)
+    multi_topic = context.get("multi_topic", False)
+    items = []
+    for item in reference.cited_by:
+        name = item.fact_id if standalone else f"[{item.fact_id}](#{item.anchor})"
+        where = f" ({escape_markdown(item.topic_title)})" if multi_topic else ""
+        evidence = ""
+        if item.evidence:
+            checked = " (verified)" if item.outcome == "verified" else ""
+            evidence = f": “{escape_markdown(' '.join(item.evidence.split()))}”{checked}"
+        items.append(f"{name}{where}{evidence}")
+    if standalone:
+        return f" Cited for: {'; '.join(items)}."
+    # In the HTML body: one line per fact, set in small type under the entry (briefing.css).
+    lines = "".join(f'<span class="citing">{item}</span>' for item in items)
+    return f' <span class="cited-for">Cited for</span>{lines}'
