@@ -1,16 +1,28 @@
 """briefings: curated, sourced facts → Markdown, HTML and PDF briefings.
 
-The public API is small:
+The public API is small, importable from the package itself:
 
-- :func:`build` runs the whole pipeline over a project directory;
-- :func:`load_project` loads and validates a project without rendering it;
+- :func:`load_project` loads and validates a project without rendering it,
+  giving a :class:`Project`;
 - :class:`ProblemsFound` is the one exception a user's bad input raises; its
-  ``problems`` are :class:`Problem` values printed as ``path:LINE: message``.
+  ``problems`` are :class:`Problem` values printed as ``path:LINE: message``;
+- :class:`BuildReport` is what a build returns. The build itself is
+  :func:`briefings.build.orchestrate.build` (``briefings.build`` is the build
+  layer's package, not a function).
 
-The pipeline stages live in their own modules, each usable alone:
-``load`` (YAML with line numbers) → ``model`` (schema and cross-checks) →
-``templating`` (Jinja → Markdown) → ``html`` (Markdown → sanitised HTML) →
-``pdf`` (WeasyPrint), with ``build`` over them and ``cli`` on top.
+The code is in layers, each importing only those below it (checked by
+import-linter; see ``pyproject.toml``)::
+
+    cli        the ``briefings`` command: one module per command family
+    live       watch and serve: rebuild as the sources change, the preview server
+    schedule   publish at the times the briefings' schedules name
+    build      read → plan → render → write, incrementally, under the project's lock; publish
+    editions   published editions and what changed between them
+    render     Jinja → Markdown → sanitised HTML → PDF, and the JSON snapshot
+    audit      the attribution audit against the archived sources; adding a source
+    project    YAML with line numbers, the schema, loading and cross-checks
+    files  lock  i18n  limits             shared helpers
+    errors  paths  digests                imported by everything, importing nothing of ours
 
 Importing the package is cheap: the names above are imported on first use,
 so that the command can catch Ctrl-C from its very first moment.

@@ -11,10 +11,11 @@ libraries wrap it in other errors, or inside Click, which prints a blank
 line for it). It also unblocks SIGINT: a signal mask survives ``exec``, so a
 launcher that started the command with SIGINT blocked would otherwise hold
 every Ctrl-C back for the whole run; a Ctrl-C that came while it was blocked
-is acted on here. Only while a command's own code runs does Ctrl-C raise
-KeyboardInterrupt (:func:`briefings.cli.handles_problems` arranges it), so
-that the build's ``finally`` clauses remove their temporary files; once the
-command is over, Ctrl-C exits at once again.
+is acted on here. Only then does it import the command
+(:mod:`briefings.cli`). Only while a command's own code runs does Ctrl-C
+raise KeyboardInterrupt (:func:`briefings.cli.console.handles_problems`
+arranges it), so that the build's ``finally`` clauses remove their temporary
+files; once the command is over, Ctrl-C exits at once again.
 
 Before this module runs, while the Python interpreter itself starts (the
 ``site`` module and ``.pth`` files), Ctrl-C gets Python's own handling; the
@@ -47,14 +48,14 @@ def _take_over_ctrl_c() -> None:
 # As this module loads, before anything else is imported.
 _take_over_ctrl_c()
 
+import click  # noqa: E402 - only once Ctrl-C is taken over (see above)
+
+from briefings.cli import main as command  # noqa: E402
+
 
 def main() -> None:
     _take_over_ctrl_c()  # (again, for a caller that imported this module earlier and changed it since)
     try:
-        import click
-
-        from briefings.cli import main as command
-
         try:
             code = command.main(prog_name="briefings", standalone_mode=False)
         except click.exceptions.Abort:

@@ -17,6 +17,8 @@ from typing import Final, Literal
 SETTINGS_FILE: Final = "briefings.yaml"
 #: The curated references (documents facts cite).
 REFERENCES_FILE: Final = "sources/references.yaml"
+#: The lock ``add-source`` holds while it changes the references and the archive (a dotfile: never a source).
+SOURCES_LOCK: Final = "sources/.references.yaml.lock"
 #: One YAML file per topic.
 TOPICS_DIR: Final = "sources/topics"
 #: Where archived copies of the references are kept unless ``archive_dir`` in briefings.yaml says otherwise.

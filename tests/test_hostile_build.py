@@ -259,7 +259,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(project: Path, monkeypatch: pytest
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("briefings.cli.run_build", interrupted)
+    monkeypatch.setattr("briefings.cli.build.run_build", interrupted)
     result = build_all(project)
     assert result.exit_code == 130
     assert result.stderr == "briefings: interrupted\n"
@@ -353,7 +353,7 @@ def test_internal_error_is_one_line_with_its_own_exit_code(project: Path, monkey
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something \x1b[31mbroke\x1b[0m")
 
-    monkeypatch.setattr("briefings.cli.run_build", broken)
+    monkeypatch.setattr("briefings.cli.build.run_build", broken)
     result = build_all(project)
     assert result.exit_code == 70
     assert result.stderr == ("briefings: internal error: RuntimeError: something \\x1b[31mbroke\\x1b[0m "

@@ -1,254 +1,143 @@
-"""The ``briefings`` command: a thin layer over the library (one module per command family).
+"""The ``briefings`` command: the group, and the module that holds each of its commands.
 
-Contract: each command calls the library and prints. Problems in the user's
-files are printed one per line as ``path:LINE: message`` on standard error,
-followed by a count, and the command exits 1. Nothing prints a traceback
-unless ``--debug`` is given. Exit codes: 0 success, 1 problems in the
-project (or a library that is not installed: one line saying what to
-install), 2 a usage error (Click's), 70 an internal error (one line saying
-so), 130 interrupted (Ctrl-C: one line). Every value from the project is
-printed as plain text with control characters escaped: never as console
-markup, never as a terminal escape sequence.
+Contract: :data:`main` is the ``briefings`` command group. Its commands are
+listed in :data:`COMMANDS`, one module of this package per command family:
+``build`` and ``publish`` (:mod:`~briefings.cli.build`), ``check``
+(:mod:`~briefings.cli.check`), ``list`` and ``init``
+(:mod:`~briefings.cli.project`), ``templates`` (:mod:`~briefings.cli.templates`),
+``add-source`` (:mod:`~briefings.cli.sources`), ``schedule``
+(:mod:`~briefings.cli.schedule`), ``watch`` (:mod:`~briefings.cli.watch`) and
+``serve`` (:mod:`~briefings.cli.serve`). Each command module parses its
+options, calls the library and prints through :mod:`briefings.cli.console`
+(how problems, exit codes and Ctrl-C are handled); options several commands
+share are in :mod:`briefings.cli.options`.
 
-Start-up is kept short: the pipeline (the model and pydantic, Jinja,
-python-markdown, and WeasyPrint through the build) and Rich are imported
-only by the commands that use them, so ``--version`` and ``--help`` load
-little more than Click. While a command imports them, Ctrl-C exits at once
-with the one line, as while the command itself loads and its command line is
-parsed (see :mod:`briefings.__main__`); the rest of a command's own code runs
-with Ctrl-C raising KeyboardInterrupt (:func:`handles_problems`), so that its
-``finally`` clauses clean up.
+Start-up is kept short: a command's module, and with it the part of the
+library it uses (the model and pydantic, Jinja, python-markdown, and so on),
+is imported only when that command runs or its own ``--help`` is shown
+(Click's lazily loading group, :class:`LazyGroup`). ``briefings --version``
+and ``briefings --help`` load little more than Click: the command list in
+``--help`` is drawn from the short help kept in :data:`COMMANDS`, which
+tests/cli/test_startup.py checks against each command's own. While a
+command's module loads, Ctrl-C exits at once with the one line, as while the
+command line is parsed (see :mod:`briefings.__main__`); a library that cannot
+be loaded is reported in one line, as when a command runs
+(:func:`briefings.cli.console.exit_on_failure`).
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import logging
-import os
-import signal
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
 from briefings import __version__
-from briefings.errors import ProblemsFound, missing_library, printable
-from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, OUTPUT_FORMATS  # noqa: F401 (the commands use them)
-
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.text import Text
-
-    from briefings.build.orchestrate import BuildReport
-    from briefings.project.model import Project
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_PROBLEMS = 1
-EXIT_INTERNAL_ERROR = 70
-EXIT_INTERRUPTED = 130
+from briefings.cli.console import exit_on_failure, interrupt_exits_at_once
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command is (``"module:attribute"``), and its short help for the group's ``--help``."""
 
-def _exit_at_once(signum: int, frame: object) -> None:
-    os.write(2, b"briefings: interrupted\n")
-    os._exit(EXIT_INTERRUPTED)
-
-
-@contextmanager
-def _interrupt_exits_at_once() -> Iterator[None]:
-    """While libraries load there is nothing to clean up: Ctrl-C ends the process at once."""
-    try:
-        previous = signal.signal(signal.SIGINT, _exit_at_once)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    target: str
+    short_help: str
 
 
-@contextmanager
-def _interrupt_raises() -> Iterator[None]:
-    """While a command's own code runs, Ctrl-C raises KeyboardInterrupt, so that its ``finally`` clauses clean up.
+#: Every command: its module and attribute, and the first line of its docstring (shown by ``briefings --help``).
+COMMANDS: Mapping[str, LazyCommand] = {
+    "add-source": LazyCommand("briefings.cli.sources:add_source",
+                              "Archive FILE in the project and add it to sources/references.yaml."),
+    "build": LazyCommand("briefings.cli.build:build", "Build briefings into output/, rendering only what changed."),
+    "check": LazyCommand("briefings.cli.check:check",
+                         "Validate the project, audit its attribution and render every template; write nothing."),
+    "init": LazyCommand("briefings.cli.project:init",
+                        "Create a new briefing project in DIRECTORY, with one sample topic."),
+    "list": LazyCommand("briefings.cli.project:list_", "List topics and briefings with their as-of dates."),
+    "publish": LazyCommand("briefings.cli.build:publish",
+                           "Publish each briefing whose content changed as a new edition (output/editions/)."),
+    "schedule": LazyCommand("briefings.cli.schedule:schedule",
+                            "Publish briefings at the times their schedules name (see docs/scheduling.md)."),
+    "serve": LazyCommand("briefings.cli.serve:serve", "Serve the HTML drafts on 127.0.0.1 with live reload, "
+                         "rebuilding as the sources change (Ctrl-C stops)."),
+    "templates": LazyCommand("briefings.cli.templates:templates",
+                             "List the templates, show a built-in, or copy one into templates/ to start from."),
+    "watch": LazyCommand("briefings.cli.watch:watch",
+                         "Build, then rebuild whenever sources/, templates/ or briefings.yaml change (Ctrl-C stops)."),
+}
 
-    Before it (loading, parsing the command line) and after it, the command-line
-    tool has Ctrl-C exit at once (see :mod:`briefings.__main__`): that handling
-    comes back when the command ends, before its outcome is printed.
+
+#: Where :meth:`LazyGroup.resolve_command` notes that the command line asks for ``--debug`` (tracebacks).
+_DEBUG_KEY = "briefings.debug"
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (Click's documented pattern for lazy loading).
+
+    ``lazy_commands`` maps each command name to its :class:`LazyCommand`.
     """
-    try:
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, LazyCommand], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
 
-def _load(module: str) -> ModuleType:
-    """Import ``briefings.<module>`` (and what it needs) on first use."""
-    with _interrupt_exits_at_once():
-        return importlib.import_module(f"briefings.{module}")
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
 
-
-def run_build(root: Path, **options: Any) -> BuildReport:
-    """:func:`briefings.build.orchestrate.build`, imported on first use."""
-    return _load("build.orchestrate").build(root, **options)  # type: ignore[no-any-return]
-
-
-def load_project(root: Path) -> Project:
-    """:func:`briefings.project.loader.load_project`, imported on first use."""
-    return _load("project.loader").load_project(root)  # type: ignore[no-any-return]
-
-
-def _stdout() -> Console:
-    # One console per use, not one per process: it reads the terminal's width
-    # (COLUMNS) when made, and a process may run several commands (tests do).
-    with _interrupt_exits_at_once():
-        from rich.console import Console
-    return Console(highlight=False)
-
-
-def _text(*args: Any, **kwargs: Any) -> Text:
-    with _interrupt_exits_at_once():
-        from rich.text import Text
-    return Text(*args, **kwargs)
-
-
-def say(*parts: str | Text) -> None:
-    """Print one line to standard output; ``str`` parts are the tool's own words, ``Text`` parts styled."""
-    from rich.text import Text
-
-    _stdout().print(Text.assemble(*parts), soft_wrap=True)
-
-
-def plain(value: object) -> str:
-    """A value from the project, made safe to print: escaped, and never read as markup."""
-    return printable(str(value))
-
-
-def _echo_problems(problems: list[Any], what: str) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    errors = sum(1 for p in problems if p.severity.value == "error")
-    warnings = len(problems) - errors
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
-    if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    click.echo(f"{what} failed: {', '.join(parts) or 'problems'}.", err=True)
-
-
-def handles_problems(what: str) -> Callable[[F], F]:
-    """Turn ProblemsFound into exit 1, Ctrl-C into one line and exit 130, and anything unexpected into
-    one line and exit 70; while the command runs, Ctrl-C raises KeyboardInterrupt (:func:`_interrupt_raises`)."""
-
-    def decorate(command: F) -> F:
-        @functools.wraps(command)
-        def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-            debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
-            try:
-                with _interrupt_raises():
-                    return command(*args, **kwargs)
-            except ProblemsFound as error:
-                if debug:
-                    raise
-                _echo_problems(error.problems, what)
-                sys.exit(EXIT_PROBLEMS)
-            except KeyboardInterrupt:
-                if debug:
-                    raise
-                click.echo("briefings: interrupted", err=True)
-                sys.exit(EXIT_INTERRUPTED)
-            except (click.exceptions.Exit, click.ClickException):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, attribute = self.lazy_commands[cmd_name].target.partition(":")
+        try:
+            with interrupt_exits_at_once():
+                module = importlib.import_module(module_name)
+        except Exception as error:  # a library not installed, say: one line, as when a command runs
+            if ctx.meta.get(_DEBUG_KEY) or ctx.find_root().params.get("debug"):
                 raise
-            except Exception as error:  # noqa: BLE001 - the promise is: no traceback without --debug
-                if debug:
-                    raise
-                if _caused_by_interrupt(error):  # e.g. Ctrl-C inside a lazy import, wrapped by Python
-                    click.echo("briefings: interrupted", err=True)
-                    sys.exit(EXIT_INTERRUPTED)
-                missing = missing_library(error)
-                if missing is not None:  # an installation to complete, not a bug: say what to install
-                    click.echo(missing, err=True)
-                    sys.exit(EXIT_PROBLEMS)
-                click.echo(f"briefings: internal error: {type(error).__name__}: {printable(str(error))} "
-                           "(run again with --debug for the traceback)", err=True)
-                sys.exit(EXIT_INTERNAL_ERROR)
+            exit_on_failure(error)
+        command = getattr(module, attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module_name}.{attribute} is not a command")
+        return command
 
-        wrapper = click.option("--debug", is_flag=True, help="Show tracebacks for failures.")(wrapper)
-        return wrapper  # type: ignore[return-value]
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                              list[str]]:
+        # The command's own --debug (added by handles_problems) is not parsed yet while its module loads.
+        ctx.meta[_DEBUG_KEY] = "--debug" in args[1:]
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            # Click suggests the nearest command names from the commands it holds; here, those it would load.
+            no_such_command = getattr(click.exceptions, "NoSuchCommand", None)  # Click 8.4 and later
+            if no_such_command is None or not isinstance(error, no_such_command):
+                raise
+            raise no_such_command(error.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
 
-    return decorate
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, as Click writes it, from the short help in :data:`COMMANDS`."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self.lazy_short_help(name, limit) if name in self.lazy_commands
+                 else self.commands[name].get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
-
-def _caused_by_interrupt(error: BaseException) -> bool:
-    seen: BaseException | None = error
-    for _ in range(20):  # exception chains are short; a cycle must not loop
-        if seen is None:
-            return False
-        if isinstance(seen, KeyboardInterrupt):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-archive_dir_option = click.option(
-    "--archive-dir", "archive_dir", default=None, metavar="DIR",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Read the archived sources from DIR (any directory; relative to the current directory) "
-         "instead of the project's archive_dir.",
-)
-
-project_option = click.option(
-    "--project", "-p", "project", default=".", show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The briefing project directory.",
-)
+    def lazy_short_help(self, name: str, limit: int = 45) -> str:
+        """The short help of the lazily loaded command ``name`` as Click would show it (cut to ``limit``)."""
+        return click.Command(name, help=self.lazy_commands[name].short_help).get_short_help_str(limit)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
 @click.option("--debug", is_flag=True, help="Show tracebacks for failures.")
 def main(debug: bool) -> None:
     """Turn curated, sourced facts into Markdown, HTML and PDF briefings."""
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
-
-
-def _warning_counts(warnings: int, acknowledged: int) -> str:
-    parts = [f"{warnings} warning(s)"] if warnings else []
-    if acknowledged:
-        parts.append(f"{acknowledged} warning(s) acknowledged")
-    return "".join(f", {part}" for part in parts)
-
-
-# The commands live in briefings.commands, one module per family; they import
-# the helpers above, so they are registered only now.
-from briefings.cli import build as _build_commands  # noqa: E402
-from briefings.cli import project as _project_commands  # noqa: E402
-from briefings.cli import schedule as _schedule_commands  # noqa: E402
-from briefings.cli import serve as _serve_commands  # noqa: E402
-from briefings.cli import sources as _sources_commands  # noqa: E402
-from briefings.cli import templates as _template_commands  # noqa: E402
-from briefings.cli import watch as _watch_commands  # noqa: E402
-
-main.add_command(_build_commands.build)
-main.add_command(_build_commands.publish)
-main.add_command(_project_commands.check)
-main.add_command(_project_commands.list_)
-main.add_command(_project_commands.init)
-main.add_command(_template_commands.templates)
-main.add_command(_sources_commands.add_source)
-main.add_command(_schedule_commands.schedule)
-main.add_command(_watch_commands.watch)
-main.add_command(_serve_commands.serve)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,49 +1,45 @@
-"""The ``build`` command: render what changed into ``output/`` and say what was done.
+"""The ``build`` and ``publish`` commands: render what changed into ``output/``, or publish new editions.
 
-Contract: parses the options, calls :func:`briefings.build.orchestrate.build` (through
-:func:`briefings.cli.run_build`, imported on first use) and prints per
-briefing whether it was rendered or up to date, then the counts and the time
-taken; warnings and problems go to standard error as everywhere (see
-:mod:`briefings.cli`).
+Contract: ``build`` parses the options, calls
+:func:`briefings.build.orchestrate.build` and prints per briefing whether it
+was rendered or up to date, then the counts and the time taken. ``publish``
+calls :func:`briefings.build.publish.publish` and prints per briefing whether
+it was published as a new edition (with what changed), unchanged or failed;
+it exits 1 when any briefing failed. Warnings and problems go to standard
+error as everywhere (see :mod:`briefings.cli.console`).
 """
 
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from briefings import cli
-from briefings.cli import (
-    BUILD_FORMATS,
-    DEFAULT_WAIT,
-    _load,
-    _stdout,
-    _text,
-    _warning_counts,
-    archive_dir_option,
+from briefings.build.orchestrate import build as run_build
+from briefings.build.publish import publish as run_publish
+from briefings.build.shard import parse_shard
+from briefings.cli.console import (
+    EXIT_PROBLEMS,
     handles_problems,
     plain,
-    project_option,
     say,
+    stdout_console,
+    styled,
+    warning_counts,
 )
-from briefings.cli.schedule import check_now_year
+from briefings.cli.options import archive_dir_option, check_now_year, jobs_option, project_option, wait_option
 from briefings.errors import printable, relative_path
-
-
-def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
-    if not math.isfinite(value) or value < 0:  # float() also reads "inf" and "nan"
-        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
-    return value
+from briefings.lock import waiting_message
+from briefings.paths import BUILD_FORMATS
+from briefings.render.filters import format_long_date
 
 
 def _shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
     try:
-        return None if value is None else _load("build.shard").parse_shard(value)  # type: ignore[no-any-return]
+        return None if value is None else parse_shard(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 
@@ -55,11 +51,9 @@ def _shard(context: click.Context, parameter: click.Parameter, value: str | None
               help="Build only this format (repeatable). Default: the project's formats, and json.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--force", is_flag=True, help="Render everything, even what is up to date.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Render in N worker processes. Default: the number of CPUs available.")
+@jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
-@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
-              help="How long to wait for another build of this project to finish (0: fail at once).")
+@wait_option("How long to wait for another build of this project to finish (0: fail at once).")
 @click.option("--shard", metavar="K/N", callback=_shard,
               help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
 @archive_dir_option
@@ -69,9 +63,9 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
           archive_dir: Path | None) -> None:
     """Build briefings into output/, rendering only what changed."""
     with _progress_bar(enabled=not quiet) as progress:
-        report = cli.run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
+        report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
                            progress=progress, wait=wait, shard=shard, archive_dir=archive_dir,
-                           on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
+                           on_wait=lambda: click.echo(waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
@@ -86,27 +80,27 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
     written = {path.name for path in report.written}
     for briefing_id in sorted([*report.rendered, *report.up_to_date]):
         if briefing_id in report.up_to_date:
-            say(_text("up to date", style="dim"), " ", plain(briefing_id))
+            say(styled("up to date", style="dim"), " ", plain(briefing_id))
         else:
             files = [output.format for output in report.outputs
                      if output.briefing_id == briefing_id and output.path.name in written]
-            say(_text("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
+            say(styled("rendered", style="green"), f" {plain(briefing_id)} ({', '.join(files) or 'unchanged bytes'})")
     for path in report.removed:
-        say(_text("removed", style="yellow"), " ", plain(relative_path(path, project)))
+        say(styled("removed", style="yellow"), " ", plain(relative_path(path, project)))
     say(f"{len(report.rendered)} briefing(s) rendered, {len(report.up_to_date)} up to date; "
         f"{len(report.written)} file(s) written" + (f", {len(report.removed)} removed" if report.removed else "")
-        + _warning_counts(len(report.warnings), len(report.acknowledged)) + f"; {report.seconds:.1f} s.")
+        + warning_counts(len(report.warnings), len(report.acknowledged)) + f"; {report.seconds:.1f} s.")
 
 
 @contextmanager
 def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on an interactive terminal when more than a few briefings render; nothing otherwise."""
-    if not enabled or not _stdout().is_terminal:
+    if not enabled or not stdout_console().is_terminal:
         yield None
         return
-    from rich.progress import Progress
+    from rich.progress import Progress  # only on a terminal: a build that prints nothing never loads it
 
-    with Progress(console=_stdout(), transient=True) as bar:
+    with Progress(console=stdout_console(), transient=True) as bar:
         task = None
 
         def update(done: int, total: int) -> None:
@@ -128,10 +122,8 @@ def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
 @click.command()
 @project_option
 @click.option("--only", multiple=True, metavar="ID", help="Publish only this briefing (repeatable).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Render in N worker processes. Default: the number of CPUs available.")
-@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
-              help="How long to wait for a build of this project to finish (0: fail at once).")
+@jobs_option
+@wait_option("How long to wait for a build of this project to finish (0: fail at once).")
 @click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]), default=None,
               hidden=True, callback=lambda context, parameter, value: _publish_now(value),
               help="Publish as if it were this time (UTC; in the years schedule --now takes), for tests and "
@@ -142,27 +134,25 @@ def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float,
             archive_dir: Path | None) -> None:
     """Publish each briefing whose content changed as a new edition (output/editions/)."""
     moment = now.replace(tzinfo=datetime.UTC) if now else None
-    report = _load("build.publish").publish(project, only=only, jobs=jobs, wait=wait, now=moment,
-                                      archive_dir=archive_dir)
+    report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
-    longdate = _load("render.filters").format_long_date
     for result in report.results:
         name = plain(result.briefing_id)
         if result.outcome == "published":
-            say(_text("published", style="green"), f" {name} as edition {result.edition} "
-                f"({longdate(result.edition_date)})")
+            say(styled("published", style="green"), f" {name} as edition {result.edition} "
+                f"({format_long_date(result.edition_date)})")
             for line in result.summary:
                 say("    ", plain(line))
         elif result.outcome == "unchanged":
-            say(_text("unchanged", style="dim"), f" {name} since edition {result.edition} "
-                f"({longdate(result.edition_date)})")
+            say(styled("unchanged", style="dim"), f" {name} since edition {result.edition} "
+                f"({format_long_date(result.edition_date)})")
         else:
-            say(_text("failed", style="red"), f" {name}")
+            say(styled("failed", style="red"), f" {name}")
             for problem in result.problems:
                 click.echo(str(problem), err=True)
     counts = {outcome: sum(1 for result in report.results if result.outcome == outcome)
               for outcome in ("published", "unchanged", "failed")}
     say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
     if report.failed:
-        raise SystemExit(cli.EXIT_PROBLEMS)
+        raise SystemExit(EXIT_PROBLEMS)

@@ -1,84 +1,29 @@
-"""Commands that inspect a project without building it, and the one that creates one: ``check``, ``list``, ``init``.
+"""Commands about the project itself, not its outputs: ``list`` shows it, ``init`` creates one.
 
-Contract: ``check`` validates everything and renders every template in
-memory, writing nothing; ``list`` shows topics and briefings; ``init``
-creates a new working project. Each prints through :mod:`briefings.cli`'s
-helpers, so values from the project are escaped and never read as markup.
+Contract: ``list`` loads the project (:func:`briefings.project.loader.load_project`:
+no rendering, so it stays quick) and prints its topics and briefings as
+two tables; ``init`` creates a new working project
+(:func:`briefings.project.scaffold.create_project`) and lists what it
+created. Values from the project are printed through
+:mod:`briefings.cli.console`, escaped and never read as markup.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
+from rich.table import Table
 
-from briefings import cli
-from briefings.cli import (
-    _interrupt_exits_at_once,
-    _stdout,
-    _text,
-    _warning_counts,
-    archive_dir_option,
-    handles_problems,
-    plain,
-    project_option,
-    say,
-)
-from briefings.errors import printable, relative_path
+from briefings.cli.console import handles_problems, plain, say, stdout_console, styled
+from briefings.cli.options import project_option
+from briefings.errors import relative_path
+from briefings.project.loader import load_project
+from briefings.project.scaffold import ScaffoldError, create_project
 
 if TYPE_CHECKING:
     from rich.text import Text
-
-
-@click.command()
-@project_option
-@click.option("--strict", is_flag=True, help="Fail on warnings too (acknowledged ones never fail).")
-@click.option("--show-acknowledged", is_flag=True, help="Also list acknowledged warnings with their reasons.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to print the result and the attribution audit's summary (json: for scripts).")
-@archive_dir_option
-@handles_problems("check")
-def check(project: Path, strict: bool, show_acknowledged: bool, output_format: str, archive_dir: Path | None) -> None:
-    """Validate the project, audit its attribution and render every template; write nothing."""
-    report = cli.run_build(project, formats=("md", "html"), write=False, strict=strict, archive_dir=archive_dir)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
-    if show_acknowledged:
-        for item in report.acknowledged:
-            shown = str(item.warning).replace(": warning: ", ": acknowledged: ", 1)
-            click.echo(f"{shown}: {printable(item.reason)}", err=True)
-    loaded = report.project
-    facts = sum(len(topic.facts) for topic in loaded.topics.values())
-    audit = loaded.audit
-    if output_format == "json":
-        document = {"ok": True, "topics": len(loaded.topics), "facts": facts, "references": len(loaded.references),
-                    "briefings": len(loaded.briefings), "warnings": len(report.warnings),
-                    "acknowledged": len(report.acknowledged),
-                    "audit": audit.summary_json() if audit else {"topics": [], "discrepancies": []}}
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-        return
-    say(_text("ok", style="green"), f": {len(loaded.topics)} topic(s), {facts} fact(s), "
-        f"{len(loaded.references)} reference(s), {len(loaded.briefings)} briefing(s)"
-        + _warning_counts(len(report.warnings), len(report.acknowledged)))
-    if audit is not None:
-        for line in audit_summary_lines(audit):
-            say(plain(line))
-
-
-def audit_summary_lines(audit: Any) -> list[str]:
-    """The attribution audit's summary, one line per topic then one per discrepancy (see the README)."""
-    lines = ["Attribution audit:"]
-    for topic in audit.topics:
-        lines.append(f"  {topic.topic}: {topic.facts} fact(s); quotes {topic.quotes_verified} verified, "
-                     f"{topic.quotes_not_found} not found, {topic.quotes_unverifiable} unverifiable; "
-                     f"{topic.fully_evidenced} fully evidenced; {topic.single_source} single-source; "
-                     f"{topic.low_reliability} low-reliability; {topic.discrepancies} discrepancy(ies)")
-    for item in audit.discrepancies:
-        values = "; ".join(f"{figure.value} ({figure.topic}, {', '.join(figure.sources)})" for figure in item.figures)
-        lines.append(f"  discrepancy '{item.key}': {values}")
-    return lines
 
 
 @click.command(name="list")
@@ -86,9 +31,7 @@ def audit_summary_lines(audit: Any) -> list[str]:
 @handles_problems("list")
 def list_(project: Path) -> None:
     """List topics and briefings with their as-of dates."""
-    loaded = cli.load_project(project)
-    with _interrupt_exits_at_once():
-        from rich.table import Table
+    loaded = load_project(project)
     topics = Table(title="Topics", title_justify="left")
     for column in ("id", "title", "facts", "figures", "as of", "review by"):
         topics.add_column(column, no_wrap=column != "title")
@@ -101,13 +44,13 @@ def list_(project: Path) -> None:
     for briefing in loaded.briefings:
         briefings.add_row(*_cells(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
                                   briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""))
-    _stdout().print(topics)
-    _stdout().print(briefings)
+    stdout_console().print(topics)
+    stdout_console().print(briefings)
 
 
 def _cells(*values: object) -> list[Text]:
     # Text cells are never parsed as console markup: a title may contain "[/x]".
-    return [_text(plain(value)) for value in values]
+    return [styled(plain(value)) for value in values]
 
 
 @click.command()
@@ -115,12 +58,10 @@ def _cells(*values: object) -> list[Text]:
 @handles_problems("init")
 def init(directory: Path) -> None:
     """Create a new briefing project in DIRECTORY, with one sample topic."""
-    from briefings.project.scaffold import ScaffoldError, create_project
-
     try:
         created = create_project(directory)
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from error
     for path in created:
-        say(_text("created", style="green"), " ", plain(relative_path(path, directory)))
+        say(styled("created", style="green"), " ", plain(relative_path(path, directory)))
     say(f"Next: briefings build --project {plain(directory)}")

@@ -7,48 +7,37 @@ briefing at its times and re-reading ``briefings.yaml`` when it changes;
 published or unchanged, 1 when anything failed); ``--list`` prints each
 briefing's schedule and its next three times in the project's time zone.
 ``--now`` (for testing) fixes the instant ``--once`` and ``--list`` act at;
-a time outside the years :data:`NOW_YEARS` is a usage error (exit 2), as
-is one that is not ISO 8601.
-The logic is in :mod:`briefings.schedule` (``runner``, ``cron``, ``scheduler``), imported on first
-use; the publish function is :func:`briefings.build.publish.publish`.
+a time outside the years :data:`briefings.cli.options.NOW_YEARS` is a usage
+error (exit 2), as is one that is not ISO 8601. The logic is
+:mod:`briefings.schedule` (runner, cron, scheduler); the publish function is
+:func:`briefings.build.publish.publish`.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import math
 import sys
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
-from briefings.cli import (
-    DEFAULT_WAIT,
-    EXIT_PROBLEMS,
-    _load,
-    _text,
+from briefings.build.publish import publish
+from briefings.cli.console import EXIT_PROBLEMS, handles_problems, plain, say, styled
+from briefings.cli.options import (
+    NOW_YEARS,
     archive_dir_option,
-    handles_problems,
-    plain,
+    check_now_year,
+    jobs_option,
     project_option,
-    say,
+    wait_option,
 )
 from briefings.errors import printable
-
-#: The years ``--now`` accepts (:data:`briefings.schedule.state.FIRST_YEAR` to ``LAST_YEAR``),
-#: written out so that ``--help`` need not import the schedule layer (tests/schedule/test_schedule.py checks that
-#: they agree).
-NOW_YEARS = (1970, 2999)
-
-
-def check_now_year(value: str, instant: datetime.datetime) -> datetime.datetime:
-    """``instant`` (``value`` as given), or a usage error if its date is outside :data:`NOW_YEARS`."""
-    if not NOW_YEARS[0] <= instant.year <= NOW_YEARS[1]:
-        raise click.BadParameter(f"'{printable(value)}' is out of range: give a date in the years "
-                                 f"{NOW_YEARS[0]} to {NOW_YEARS[1]}")
-    return instant
+from briefings.lock import waiting_message
+from briefings.schedule.cron import next_runs
+from briefings.schedule.runner import PublishFunction, load_schedules, run_once
+from briefings.schedule.scheduler import Scheduler
 
 
 def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> datetime.datetime | None:
@@ -64,12 +53,6 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
     return check_now_year(value, instant)
 
 
-def _seconds(context: click.Context, parameter: click.Parameter, value: float) -> float:
-    if not math.isfinite(value) or value < 0:
-        raise click.BadParameter(f"'{value:g}' is not a number of seconds, 0 or more")
-    return value
-
-
 @click.command()
 @project_option
 @click.option("--once", is_flag=True,
@@ -79,11 +62,9 @@ def _seconds(context: click.Context, parameter: click.Parameter, value: float) -
 @click.option("--now", metavar="ISO-DATETIME", callback=_instant,
               help="For testing: act as if it were this instant (with --once or --list; without an offset it is "
                    f"in the project's time zone; in the years {NOW_YEARS[0]} to {NOW_YEARS[1]}).")
-@click.option("--wait", type=float, default=DEFAULT_WAIT, show_default=True, metavar="SECONDS", callback=_seconds,
-              help="How long a run waits for another build or run of this project to finish (0: fail at once); "
-                   "a run that waited finds what the other one published already done.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Render in N worker processes. Default: the number of CPUs available.")
+@wait_option("How long a run waits for another build or run of this project to finish (0: fail at once); "
+             "a run that waited finds what the other one published already done.")
+@jobs_option
 @archive_dir_option
 @handles_problems("schedule")
 def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | None, wait: float,
@@ -93,48 +74,45 @@ def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | No
         raise click.UsageError("--once and --list do not go together")
     if now is not None and not (once or list_):
         raise click.UsageError("--now goes with --once or --list")
-    scheduling = _load("schedule.runner")
     if list_:
-        _list(scheduling, project, now)
+        _list(project, now)
     elif once:
-        _once(scheduling, project, now, wait, jobs, archive_dir)
+        _once(project, now, wait, jobs, archive_dir)
     else:
-        _run(scheduling, project, wait, jobs, archive_dir)
+        _run(project, wait, jobs, archive_dir)
 
 
-def _at(scheduling: object, zone: str, now: datetime.datetime | None) -> datetime.datetime:
-    from zoneinfo import ZoneInfo
-
+def _at(zone: str, now: datetime.datetime | None) -> datetime.datetime:
     if now is None:
         return datetime.datetime.now(ZoneInfo(zone))
     return now if now.tzinfo is not None else now.replace(tzinfo=ZoneInfo(zone))
 
 
-def _list(scheduling: object, project: Path, now: datetime.datetime | None) -> None:
-    schedules = scheduling.load_schedules(project)  # type: ignore[attr-defined]
-    at = _at(scheduling, schedules.zone, now)
+def _list(project: Path, now: datetime.datetime | None) -> None:
+    schedules = load_schedules(project)
+    at = _at(schedules.zone, now)
     say(f"Times in {plain(schedules.zone)}, after {at.isoformat(timespec='minutes')}:")
     for briefing in schedules.briefings:
         if briefing.schedule is None:
-            say(plain(briefing.id), ": ", _text("not scheduled", style="dim"))
+            say(plain(briefing.id), ": ", styled("not scheduled", style="dim"))
             continue
-        runs = _load("schedule.cron").next_runs(briefing.schedule, schedules.zone, at, 3)
+        runs = next_runs(briefing.schedule, schedules.zone, at, 3)
         shown = ", ".join(run.isoformat(timespec="minutes") for run in runs) or "never (no date matches it)"
         say(f"{plain(briefing.id)}: \"{plain(briefing.schedule)}\"; next: {shown}")
 
 
-def _publisher(archive_dir: Path | None) -> Any:
-    """:func:`briefings.build.publish.publish`, reading the archived sources from ``archive_dir`` when given."""
-    return functools.partial(_load("build.publish").publish, archive_dir=archive_dir) if archive_dir else None
+def _publisher(archive_dir: Path | None) -> PublishFunction | None:
+    """:func:`briefings.build.publish.publish` reading the archived sources from ``archive_dir`` when given;
+    otherwise None: the scheduler's own default."""
+    return functools.partial(publish, archive_dir=archive_dir) if archive_dir else None
 
 
-def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait: float, jobs: int | None,
+def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int | None,
           archive_dir: Path | None = None) -> None:
     if now is not None and now.tzinfo is None:
-        now = _at(scheduling, scheduling.load_schedules(project).zone, now)  # type: ignore[attr-defined]
-    report = scheduling.run_once(project, now=now, wait=wait, jobs=jobs,  # type: ignore[attr-defined]
-                                 publish=_publisher(archive_dir),
-                                 on_wait=lambda: click.echo(_load("lock").waiting_message(wait), err=True))
+        now = _at(load_schedules(project).zone, now)
+    report = run_once(project, now=now, wait=wait, jobs=jobs, publish=_publisher(archive_dir),
+                      on_wait=lambda: click.echo(waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     for warning in report.warnings:
@@ -147,14 +125,14 @@ def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait
     for result in report.results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         if result.outcome == "published":
-            say(_text("published", style="green"), f" {plain(result.briefing_id)} as edition {result.edition}")
+            say(styled("published", style="green"), f" {plain(result.briefing_id)} as edition {result.edition}")
             for line in result.summary:
                 say("  ", plain(line))
         elif result.outcome == "unchanged":
             edition = f" (edition {result.edition})" if result.edition is not None else ""
-            say(_text("unchanged", style="dim"), f" {plain(result.briefing_id)}{edition}")
+            say(styled("unchanged", style="dim"), f" {plain(result.briefing_id)}{edition}")
         else:
-            say(_text("failed", style="red"), f" {plain(result.briefing_id)}")
+            say(styled("failed", style="red"), f" {plain(result.briefing_id)}")
             for problem in result.problems:
                 click.echo(str(problem), err=True)
     say(f"{len(report.due)} briefing(s) due at {when}: {counts['published']} published, "
@@ -163,14 +141,14 @@ def _once(scheduling: object, project: Path, now: datetime.datetime | None, wait
         sys.exit(EXIT_PROBLEMS)
 
 
-def _run(scheduling: object, project: Path, wait: float, jobs: int | None, archive_dir: Path | None = None) -> None:
+def _run(project: Path, wait: float, jobs: int | None, archive_dir: Path | None = None) -> None:
     def echo(line: str) -> None:
         click.echo(line)
 
     def echo_error(line: str) -> None:
         click.echo(line, err=True)
 
-    scheduler = _load("schedule.scheduler").Scheduler(project, echo=echo, echo_error=echo_error,
-                                                      wait=wait, jobs=jobs, publish=_publisher(archive_dir))
+    scheduler = Scheduler(project, echo=echo, echo_error=echo_error, wait=wait, jobs=jobs,
+                          publish=_publisher(archive_dir))
     scheduler.load()
     scheduler.run_until_signalled()

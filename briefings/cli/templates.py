@@ -7,20 +7,22 @@ or extends, or which project file replaces it, and which briefings use it.
 into the project's ``templates/`` (never over an existing file without
 ``--force``). Refusals (an unknown name, a file in the way, a ``templates/``
 outside the project) print one line and exit 1. The work is done in
-:mod:`briefings.render.catalog`, imported on first use.
+:mod:`briefings.render.catalog`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from briefings.cli import _load, _text, handles_problems, plain, project_option, say
-
-if TYPE_CHECKING:
-    from briefings.render.catalog import TemplateInfo
+from briefings.cli.console import handles_problems, plain, say, styled
+from briefings.cli.options import project_option
+from briefings.errors import Problem, ProblemsFound
+from briefings.files import check_project_dir
+from briefings.project.loader import load_project_partially
+from briefings.render.catalog import CatalogError, TemplateInfo, builtin_source, catalog
+from briefings.render.catalog import eject as eject_builtin
 
 
 @click.group(name="templates")
@@ -33,24 +35,19 @@ def templates() -> None:
 @handles_problems("templates list")
 def list_(project: Path) -> None:
     """List every template and stylesheet: origin, what it overrides or extends, and who uses it."""
-    catalog = _load("render.catalog")
-    model = _load("project.loader")
-    from briefings.errors import Problem, ProblemsFound
-    from briefings.files import check_project_dir
-
     if not project.is_dir():
         raise ProblemsFound([Problem(str(project), None, "project directory does not exist")])
-    loaded, problems = model.load_project_partially(project)
+    loaded, problems = load_project_partially(project)
     refused = check_project_dir(project / "templates", project)
     if refused is not None:
         click.echo(f"{refused} (its templates are not listed)", err=True)
     if problems:
         click.echo(f"note: the project has {len(problems)} error(s) (run briefings check); briefings that could "
                    "not be loaded are not counted below", err=True)
-    entries = catalog.catalog(project, loaded.briefings, loaded.settings.formats)
+    entries = catalog(project, loaded.briefings, loaded.settings.formats)
     width = max(len(plain(entry.path)) for entry in entries)
     for entry in entries:
-        say(plain(entry.path).ljust(width), "  ", _text(entry.origin.ljust(7), style="cyan"), "  ",
+        say(plain(entry.path).ljust(width), "  ", styled(entry.origin.ljust(7), style="cyan"), "  ",
             plain(_describe(entry)))
 
 
@@ -73,10 +70,9 @@ def _describe(entry: TemplateInfo) -> str:
 @handles_problems("templates show")
 def show(name: str) -> None:
     """Print the source of the built-in template NAME (e.g. briefing.md.j2 or builtin/briefing.md.j2)."""
-    catalog = _load("render.catalog")
     try:
-        source = catalog.builtin_source(name)
-    except catalog.CatalogError as error:
+        source = builtin_source(name)
+    except CatalogError as error:
         raise click.ClickException(plain(error)) from None
     click.echo(source, nl=not source.endswith("\n"))
 
@@ -88,12 +84,11 @@ def show(name: str) -> None:
 @handles_problems("templates eject")
 def eject(name: str, project: Path, force: bool) -> None:
     """Copy the built-in template NAME into the project's templates/, to start from."""
-    catalog = _load("render.catalog")
     try:
-        ejected = catalog.eject(project, name, force=force)
-    except catalog.CatalogError as error:
+        ejected = eject_builtin(project, name, force=force)
+    except CatalogError as error:
         raise click.ClickException(plain(error)) from None
-    say(_text("replaced" if ejected.replaced else "created", style="green"), " ", plain(ejected.shown),
+    say(styled("replaced" if ejected.replaced else "created", style="green"), " ", plain(ejected.shown),
         f" (a copy of {ejected.builtin})")
     if ejected.builtin.endswith(".j2"):
         say(f"It now replaces {ejected.builtin} for every briefing that uses it. To change only a few blocks, "

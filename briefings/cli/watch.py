@@ -15,25 +15,17 @@ they were, as always).
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from briefings.cli import (
-    DEFAULT_WAIT,
-    OUTPUT_FORMATS,
-    _load,
-    archive_dir_option,
-    handles_problems,
-    plain,
-    project_option,
-    say,
-)
+from briefings.cli.console import handles_problems, plain, say
+from briefings.cli.options import archive_dir_option, jobs_option, poll_option, project_option
 from briefings.errors import printable
-
-if TYPE_CHECKING:
-    from briefings.live.watch import RebuildResult
+from briefings.live.watch import RebuildResult, summary_line, watch_project
+from briefings.lock import waiting_message
+from briefings.paths import DEFAULT_WAIT, OUTPUT_FORMATS
 
 STOPPED_MESSAGE = "briefings: stopped watching"
 
@@ -44,27 +36,21 @@ STOPPED_MESSAGE = "briefings: stopped watching"
 @click.option("--format", "formats", multiple=True, type=click.Choice(OUTPUT_FORMATS),
               help="Build only this format (repeatable). Default: the project's formats.")
 @click.option("--strict", is_flag=True, help="Count warnings as problems too.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Render in N worker processes. Default: the number of CPUs available.")
-@click.option("--poll", is_flag=True,
-              help="Poll for changes instead of relying on the system's notifications "
-                   "(for filesystems where they do not work; also WATCHFILES_FORCE_POLLING=1).")
+@jobs_option
+@poll_option
 @archive_dir_option
 @handles_problems("watch")
 def watch(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, jobs: int | None,
           poll: bool, archive_dir: Path | None) -> None:
     """Build, then rebuild whenever sources/, templates/ or briefings.yaml change (Ctrl-C stops)."""
-    import threading
-
-    core = _load("live.watch")
     options = {"only": only, "formats": formats, "strict": strict, "jobs": jobs, "wait": DEFAULT_WAIT,
                "archive_dir": archive_dir,
-               "on_wait": lambda: click.echo(_load("lock").waiting_message(DEFAULT_WAIT), err=True)}
+               "on_wait": lambda: click.echo(waiting_message(DEFAULT_WAIT), err=True)}
     say(f"Watching {plain(project)} for changes to sources/, templates/ and briefings.yaml (Ctrl-C to stop).")
     sys.stdout.flush()
     try:
-        core.watch_project(project, on_result=report_result, stop_event=threading.Event(), build_options=options,
-                           force_polling=True if poll else None)
+        watch_project(project, on_result=report_result, stop_event=threading.Event(), build_options=options,
+                      force_polling=True if poll else None)
     except KeyboardInterrupt:
         sys.stdout.flush()
         click.echo(STOPPED_MESSAGE, err=True)
@@ -80,5 +66,5 @@ def report_result(result: RebuildResult) -> None:
             click.echo(f"briefings: {printable(result.report.notice)}", err=True)
         for warning in result.report.warnings:
             click.echo(str(warning), err=True)
-    say(plain(_load("live.watch").summary_line(result)))
+    say(plain(summary_line(result)))
     sys.stdout.flush()

@@ -49,12 +49,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from briefings.build.orchestrate import BuildReport, build
 from briefings.errors import Problem, ProblemsFound, missing_library
-
-if TYPE_CHECKING:
-    from briefings.build.orchestrate import BuildReport
 
 #: What a change must be under (or be) to trigger a build, relative to the project.
 WATCHED = ("sources", "templates", "briefings.yaml")
@@ -129,7 +127,7 @@ class ProjectWatcher:
         """Watch until ``stop_event`` is set (a KeyboardInterrupt in the main thread propagates)."""
         if not self.root.is_dir():
             raise ProblemsFound([Problem(str(self.root), None, "the project directory does not exist")])
-        import watchfiles
+        import watchfiles  # (third-party) loaded when a watch starts, as it always was
 
         started = False
         for changes in watchfiles.watch(
@@ -183,11 +181,7 @@ class ProjectWatcher:
         return RebuildResult(tuple(changed), report, (), formats, initial, seconds=time.monotonic() - started)
 
     def _builder(self) -> Callable[..., BuildReport]:
-        if self._build is None:
-            from briefings.build.orchestrate import build
-
-            self._build = build
-        return self._build
+        return self._build if self._build is not None else build
 
     def _relative(self, path: str) -> str:
         try:
@@ -223,7 +217,7 @@ def summary_line(result: RebuildResult) -> str:
 
     For example ``12:04:31 rebuilt drone-coproduction (md, html, pdf); 3 up to date; 0.8 s``.
 
-    Values from the project are not escaped here: the caller prints them with :func:`briefings.cli.plain`.
+    Values from the project are not escaped here: the caller prints them with :func:`briefings.cli.console.plain`.
     """
     clock = result.finished.strftime("%H:%M:%S")
     verb = "built" if result.initial else "rebuilt"

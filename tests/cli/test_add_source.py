@@ -15,8 +15,10 @@ import yaml
 from click.testing import CliRunner, Result
 
 from briefings import files
+from briefings.audit import add_source
 from briefings.audit.project_audit import load_and_audit
-from briefings.cli import main, sources
+from briefings.cli import main
+from briefings.paths import SOURCES_LOCK
 from tests.conftest import REPO_ROOT, copy_example
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "archive"
@@ -354,8 +356,8 @@ def test_a_run_that_cannot_write_the_archived_copy_says_so(example: Path, docume
 def test_a_run_waits_for_the_sources_lock_and_then_gives_up(example: Path, document: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     before = (example / REFERENCES).read_bytes()
-    monkeypatch.setattr(sources, "SOURCES_LOCK_WAIT", 0.2)
-    held = filelock.FileLock(str(example / sources.SOURCES_LOCK), thread_local=False, is_singleton=False)
+    monkeypatch.setattr(add_source, "SOURCES_LOCK_WAIT", 0.2)
+    held = filelock.FileLock(str(example / SOURCES_LOCK), thread_local=False, is_singleton=False)
     with held:
         result = add(example, document)
     assert result.exit_code == 1, result.output
@@ -369,7 +371,7 @@ def test_a_run_waits_for_the_sources_lock_and_then_gives_up(example: Path, docum
 def test_a_symbolic_link_in_the_sources_locks_place_is_refused_not_followed(example: Path, document: Path,
                                                                            tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.lock"
-    (example / sources.SOURCES_LOCK).symlink_to(target)
+    (example / SOURCES_LOCK).symlink_to(target)
     before = (example / REFERENCES).read_bytes()
     result = add(example, document)
     assert result.exit_code == 1, result.output
@@ -381,7 +383,7 @@ def test_a_symbolic_link_in_the_sources_locks_place_is_refused_not_followed(exam
 
 def test_the_sources_lock_file_is_hidden_and_not_in_the_archive(example: Path, document: Path) -> None:
     assert add(example, document).exit_code == 0
-    assert (example / sources.SOURCES_LOCK).is_file()
-    assert sources.SOURCES_LOCK.rpartition("/")[2].startswith(".")  # ignored by watch and by topic listing
+    assert (example / SOURCES_LOCK).is_file()
+    assert SOURCES_LOCK.rpartition("/")[2].startswith(".")  # ignored by watch and by topic listing
     assert add(example, document, reference_id="carrow-courier-harbour-2").exit_code == 0  # reused
     load_and_audit(example)

@@ -1,15 +1,17 @@
-"""The command starts quickly: what renders nothing imports nothing heavy."""
+"""The command starts quickly: what renders nothing imports nothing heavy, and a command loads only its own module."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import click
 import pytest
 
-from briefings import cli
-from briefings.project.schema import Settings
+from briefings.cli import COMMANDS, LazyGroup, main
+from tests.conftest import copy_example
 
 HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "cronsim",
          "briefings.project.loader", "briefings.build.orchestrate", "briefings.render.html", "briefings.render.pdf",
@@ -17,6 +19,14 @@ HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", 
          "briefings.schedule.cron", "briefings.schedule.state", "briefings.schedule.runner",
          "briefings.schedule.scheduler", "zoneinfo", "watchfiles", "briefings.live.watch", "briefings.live.serve",
          "http.server")
+#: The library's layers: ``--version`` and ``--help`` load none of them (not even the model).
+LIBRARY = ("briefings.project", "briefings.audit", "briefings.render", "briefings.build", "briefings.editions",
+           "briefings.schedule", "briefings.live")
+#: What ``list`` (which loads the project and renders nothing) must not load.
+RENDERING = ("jinja2", "nh3", "weasyprint", "watchfiles", "http.server", "briefings.render", "briefings.build",
+             "briefings.editions", "briefings.live")
+#: The modules of briefings.cli every command uses: the rest are one module per command family.
+SHARED = {"briefings.cli.console", "briefings.cli.options"}
 
 PROBE = """
 import json, sys
@@ -36,20 +46,49 @@ def modules_loaded_by(*args: str) -> set[str]:
     return set(json.loads(result.stderr.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("args", [("--version",), ("--help",), ("list", "--help"), ("build", "--help"),
-                                  ("check", "--help"), ("init", "--help"),
-                                  ("templates", "--help"), ("templates", "list", "--help"),
-                                  ("templates", "eject", "--help"),
-                                  ("schedule", "--help"),
-                                  ("watch", "--help"), ("serve", "--help")])
-def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
+def loaded_under(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in loaded if name.startswith(prefixes))
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("-h",)])
+def test_version_and_help_import_nothing_heavy_and_no_command(args: tuple[str, ...]) -> None:
     loaded = modules_loaded_by(*args)
     assert "click" in loaded
     assert sorted(name for name in HEAVY if name in loaded) == []
+    assert loaded_under(loaded, LIBRARY) == []
+    assert loaded_under(loaded, ("briefings.cli.",)) == ["briefings.cli.console"]  # the list comes from COMMANDS
 
 
-def test_the_formats_in_the_help_are_the_models() -> None:
-    assert cli.OUTPUT_FORMATS == tuple(Settings().formats)
-    from briefings import lock
+def test_list_loads_the_project_and_nothing_that_renders(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "example")
+    loaded = modules_loaded_by("list", "--project", str(project))
+    assert "briefings.project.loader" in loaded  # (it did list)
+    assert loaded_under(loaded, RENDERING) == []
+    # The loader alone: the attribution audit is for check, build and publish; schedules are checked with cronsim.
+    assert loaded_under(loaded, ("briefings.audit", "briefings.schedule")) == []
 
-    assert cli.DEFAULT_WAIT == lock.DEFAULT_WAIT
+
+@pytest.mark.parametrize(("args", "module"), [
+    (("build", "--help"), "briefings.cli.build"), (("publish", "--help"), "briefings.cli.build"),
+    (("check", "--help"), "briefings.cli.check"), (("list", "--help"), "briefings.cli.project"),
+    (("init", "--help"), "briefings.cli.project"), (("templates", "--help"), "briefings.cli.templates"),
+    (("templates", "eject", "--help"), "briefings.cli.templates"), (("add-source", "--help"), "briefings.cli.sources"),
+    (("schedule", "--help"), "briefings.cli.schedule"), (("watch", "--help"), "briefings.cli.watch"),
+    (("serve", "--help"), "briefings.cli.serve"),
+])
+def test_a_commands_help_loads_its_own_module_and_no_other(args: tuple[str, ...], module: str) -> None:
+    loaded = modules_loaded_by(*args)
+    own = {module, "briefings.cli.watch"} if module == "briefings.cli.serve" else {module}  # serve reports as watch
+    assert set(loaded_under(loaded, ("briefings.cli.",))) - SHARED == own
+    assert "weasyprint" not in loaded  # only when a PDF is rendered
+    if module not in {"briefings.cli.watch", "briefings.cli.serve"}:
+        assert loaded_under(loaded, ("briefings.live", "http.server", "watchfiles")) == []
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_short_help_kept_for_the_command_list_is_the_commands_own(name: str) -> None:
+    assert isinstance(main, LazyGroup)
+    command = main.get_command(click.Context(main), name)
+    assert command is not None and command.name == name
+    for limit in (20, 45, 60, 200):
+        assert main.lazy_short_help(name, limit) == command.get_short_help_str(limit)

@@ -20,7 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.cli import main
-from briefings.live.serve import EVENTS_PATH, PreviewServer, resolve_output_file
+from briefings.live.confine import resolve_output_file
+from briefings.live.pages import EVENTS_PATH
+from briefings.live.serve import PreviewServer
 from briefings.live.watch import RebuildResult
 from briefings.render.catalog import builtin_names
 from tests.conftest import PAGED_MEDIA_CSS, REPO_ROOT, VNU_JAR, copy_example, require_tool, running_preview
@@ -343,7 +345,7 @@ def test_resolve_output_file_refuses_an_output_linked_out_of_the_project(tmp_pat
                     reason="the system does not say which file a descriptor has open")
 def test_a_file_found_inside_is_not_read_once_a_directory_on_its_way_is_swapped_for_a_link_out(
         tmp_path: Path) -> None:
-    from briefings.live.serve import read_output_file
+    from briefings.live.confine import read_output_file
 
     project, outside = tmp_path / "project", tmp_path / "outside"
     (project / "output/editions/one").mkdir(parents=True)
@@ -413,7 +415,7 @@ def test_a_hostile_file_name_in_output_is_escaped_in_the_index_of_a_failed_build
 
 
 def test_the_previews_own_pages_are_package_data_but_not_briefing_templates(tmp_path: Path) -> None:
-    from briefings.live.serve import LIVE_TEMPLATES_DIR
+    from briefings.live.pages import LIVE_TEMPLATES_DIR
 
     own = sorted(path.name for path in LIVE_TEMPLATES_DIR.iterdir() if path.is_file())
     assert own and not set(own) & set(builtin_names())

@@ -27,6 +27,7 @@ from click.testing import CliRunner, Result
 from briefings.build import publish as publishing
 from briefings.build.publish import PublishReport, PublishResult
 from briefings.cli import main
+from briefings.cli.options import NOW_YEARS
 from briefings.errors import Problem, ProblemsFound
 from briefings.lock import BuildLock, project_lock
 from briefings.schedule import runner as scheduling
@@ -347,9 +348,7 @@ def test_now_at_the_ends_of_the_range_in_far_zones(project: Path, monkeypatch: p
 
 
 def test_the_years_now_takes_are_the_schedulers_and_in_the_help() -> None:
-    from briefings.cli import schedule as schedule_command
-
-    assert schedule_command.NOW_YEARS == (FIRST_YEAR, LAST_YEAR)
+    assert NOW_YEARS == (FIRST_YEAR, LAST_YEAR)
     shown = " ".join(CliRunner().invoke(main, ["schedule", "--help"]).output.split())
     assert "in the years 1970 to 2999" in shown
 
