@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from pypdf import PdfReader  # noqa: E402
 
+from briefings.audit.project_audit import load_and_audit  # noqa: E402
 from briefings.build.plan import generation_time  # noqa: E402
-from briefings.project.loader import load_project  # noqa: E402
 from briefings.render.environment import make_environment  # noqa: E402
 from briefings.render.html import markdown_to_html, render_html  # noqa: E402
 from briefings.render.markdown import render_markdown  # noqa: E402
@@ -51,7 +51,7 @@ def main() -> None:
     for _ in range(repeat):
         now = generation_time()
         t0 = time.perf_counter()
-        project = load_project(ROOT)
+        project = load_and_audit(ROOT)
         t1 = time.perf_counter()
         environment = make_environment(ROOT)
         bodies = {b.id: render_markdown(environment, project, b, now, standalone=False) for b in project.briefings}

@@ -30,13 +30,13 @@ def render_once() -> None:
     sys.path.insert(0, str(ROOT))
     import datetime
 
-    from briefings.project.loader import load_project
+    from briefings.audit.project_audit import load_and_audit
     from briefings.render.environment import make_environment
     from briefings.render.html import markdown_to_html, render_html
     from briefings.render.markdown import render_markdown
 
     generated = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
-    project = load_project(EXAMPLE)
+    project = load_and_audit(EXAMPLE)
     environment = make_environment(EXAMPLE)
     documents = []
     for briefing in project.briefings:

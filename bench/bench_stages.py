@@ -10,7 +10,7 @@ references; every topic is its own briefing. Then times, median of R runs
 (default 3):
 
 - ``yaml``: :func:`briefings.project.yaml.load_yaml` of every file (part of the next);
-- ``load+validate``: :func:`briefings.project.loader.load_project`;
+- ``load+validate``: :func:`briefings.audit.project_audit.load_and_audit`;
 - ``markdown``: Jinja → Markdown, both renderings a build makes per briefing
   (standalone for the ``.md``, the body for the HTML);
 - ``html``: Markdown → sanitised HTML → the HTML document.
@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefings.project.loader import load_project  # noqa: E402
+from briefings.audit.project_audit import load_and_audit  # noqa: E402
 from briefings.project.yaml import load_yaml  # noqa: E402
 from briefings.render.environment import make_environment  # noqa: E402
 from briefings.render.html import markdown_to_html, render_html  # noqa: E402
@@ -166,7 +166,7 @@ def run_once(root: Path) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
     seconds["yaml"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    project = load_project(root)
+    project = load_and_audit(root)
     seconds["load+validate"] = time.perf_counter() - started
 
     environment = make_environment(root)
@@ -185,12 +185,12 @@ def run_once(root: Path) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
 
 
 def profile(root: Path, stage: str) -> None:
-    project = load_project(root)
+    project = load_and_audit(root)
     environment = make_environment(root)
     bodies = {b.id: render_markdown(environment, project, b, GENERATED, standalone=False) for b in project.briefings}
     work = {
         "yaml": lambda: [load_yaml(p, root) for p in sorted((root / "sources").rglob("*.yaml"))],
-        "load+validate": lambda: load_project(root),
+        "load+validate": lambda: load_and_audit(root),
         "markdown": lambda: [render_markdown(environment, project, b, GENERATED, standalone=s)
                              for b in project.briefings for s in (True, False)],
         "html": lambda: [render_html(environment, project, b, GENERATED, bodies[b.id],

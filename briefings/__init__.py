@@ -41,13 +41,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from briefings.audit.project_audit import load_and_audit as load_project
     from briefings.build.orchestrate import BuildReport
     from briefings.errors import Problem, ProblemsFound
-    from briefings.project.loader import Project, load_project
+    from briefings.project.model import Project
 
+#: Each public name: the module it is imported from on first use, and its name there.
 _EXPORTS = {
-    "BuildReport": "briefings.build.orchestrate", "Problem": "briefings.errors", "ProblemsFound": "briefings.errors",
-    "Project": "briefings.project.loader", "load_project": "briefings.project.loader",
+    "BuildReport": ("briefings.build.orchestrate", "BuildReport"), "Problem": ("briefings.errors", "Problem"),
+    "ProblemsFound": ("briefings.errors", "ProblemsFound"), "Project": ("briefings.project.model", "Project"),
+    # Loaded with its attribution audit, as check and build load it (the loader alone never audits).
+    "load_project": ("briefings.audit.project_audit", "load_and_audit"),
 }
 
 __all__ = ["BuildReport", "Problem", "ProblemsFound", "Project", "__version__", "load_project"]
@@ -57,5 +61,6 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         import importlib
 
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        module, attribute = _EXPORTS[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'briefings' has no attribute '{name}'")

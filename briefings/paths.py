@@ -21,6 +21,8 @@ REFERENCES_FILE: Final = "sources/references.yaml"
 SOURCES_LOCK: Final = "sources/.references.yaml.lock"
 #: One YAML file per topic.
 TOPICS_DIR: Final = "sources/topics"
+#: Where archived copies of the references are kept unless ``archive_dir`` in briefings.yaml says otherwise.
+DEFAULT_ARCHIVE_DIR: Final = "sources/archive"
 #: The project's own templates, over the built-in ones.
 TEMPLATES_DIR: Final = "templates"
 #: Where builds write; everything under it is generated.

@@ -9,9 +9,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from briefings.audit.project_audit import load_and_audit
 from briefings.build.orchestrate import build
 from briefings.cli import main
-from briefings.project.loader import Briefing, Fact, Topic, load_project
+from briefings.project.model import Briefing
+from briefings.project.schema import Fact, Topic
 from tests.conftest import GENERATED, REPO_ROOT, body_text, contains, copy_example, pdftotext_pages, plain, reader
 
 EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "european-security-overview",
@@ -33,7 +35,7 @@ def test_check_passes_on_the_repository_example() -> None:
 
 
 def test_example_meets_the_curation_bar() -> None:
-    project = load_project(REPO_ROOT)
+    project = load_and_audit(REPO_ROOT)
     assert sorted(project.topics) == ["coalition-of-the-willing", "drone-coproduction", "nato-spending"]
     for topic in project.topics.values():
         assert len(topic.facts) >= 8, topic.id
@@ -60,7 +62,7 @@ def shown_facts(briefing: Briefing, topic: Topic) -> list[Fact]:
 
 @pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)
 def test_pdf_contains_every_fact_and_every_cited_outlet(example_build: Path, briefing_id: str) -> None:
-    project = load_project(example_build)
+    project = load_and_audit(example_build)
     briefing = project.briefing(briefing_id)
     pdf_path = example_build / "output" / f"{briefing_id}.pdf"
     pages = pdftotext_pages(pdf_path)
@@ -85,7 +87,7 @@ def test_only_the_combined_briefing_has_contents(example_build: Path) -> None:
 
 
 def test_markdown_outputs_cite_every_fact(example_build: Path) -> None:
-    project = load_project(example_build)
+    project = load_and_audit(example_build)
     for briefing in project.briefings:
         text = (example_build / "output" / f"{briefing.id}.md").read_text(encoding="utf-8")
         notes = {int(number): note for number, note in re.findall(r"^\[\^(\d+)\]: (.*)$", text, re.MULTILINE)}

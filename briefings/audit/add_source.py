@@ -57,8 +57,10 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from briefings import files
 from briefings.audit import archive
 from briefings.errors import Problem, ProblemsFound, printable
-from briefings.paths import REFERENCES_FILE, SETTINGS_FILE, SOURCES_LOCK
-from briefings.project.loader import SLUG_HINT, SLUG_PATTERN, Reference, _describe
+from briefings.paths import DEFAULT_ARCHIVE_DIR, REFERENCES_FILE, SETTINGS_FILE, SOURCES_LOCK
+from briefings.project.archive_names import archive_dir_problem
+from briefings.project.messages import describe
+from briefings.project.schema import SLUG_HINT, SLUG_PATTERN, Reference
 from briefings.project.yaml import load_yaml
 
 #: Seconds a run waits for another to finish changing the sources: each holds the lock for well under a second.
@@ -109,7 +111,7 @@ def new_entry(reference_id: str, outlet: str, title: str, published: str, url: s
     except ValidationError as error:
         detail = error.errors()[0]
         key = str(detail["loc"][0]) if detail["loc"] else "id"
-        message = _describe(detail, tuple(detail["loc"]), Reference, (), entry).removeprefix(f"{key}: ")
+        message = describe(detail, tuple(detail["loc"]), Reference, (), entry).removeprefix(f"{key}: ")
         raise InvalidEntry("FILE" if key == "archive" else f"--{key}", printable(message)) from None
     entry["outlet"], entry["title"] = reference.outlet, reference.title
     entry["published"] = reference.published
@@ -206,13 +208,13 @@ def _archive_dir(root: Path) -> str:
     """The project's archive_dir, read from briefings.yaml without validating the rest of it."""
     path = root / SETTINGS_FILE
     if not (path.exists() or path.is_symlink()):
-        return str(archive.DEFAULT_ARCHIVE_DIR)
+        return DEFAULT_ARCHIVE_DIR
     document = load_yaml(path, root)
     if document.problems:
         raise ProblemsFound(list(document.problems))
     data = document.data if isinstance(document.data, dict) else {}
-    value = data.get("archive_dir", archive.DEFAULT_ARCHIVE_DIR)
-    problem = archive.archive_dir_problem(value) if isinstance(value, str) else "must be text"
+    value = data.get("archive_dir", DEFAULT_ARCHIVE_DIR)
+    problem = archive_dir_problem(value) if isinstance(value, str) else "must be text"
     if problem:
         raise ProblemsFound([document.problem(("archive_dir",), f"archive_dir: {problem}")])
     return str(value)

@@ -38,21 +38,12 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from briefings.errors import Problem, Severity
-from briefings.files import (
-    FileProblem,
-    check_project_dir,
-    display_path,
-    first_forbidden_character,
-    read_project_file,
-)
+from briefings.files import FileProblem, check_project_dir, display_path, read_project_file
+from briefings.paths import DEFAULT_ARCHIVE_DIR
+from briefings.project.archive_names import ARCHIVE_KINDS, archive_dir_problem, archive_name_problem
 
-#: The default archive directory, relative to the project.
-DEFAULT_ARCHIVE_DIR = "sources/archive"
 #: The largest archived document read: a saved page with its inline scripts and styles can be large.
 MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
-#: What each accepted file ending is read as.
-ARCHIVE_KINDS: dict[str, Literal["text", "html"]] = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html"}
-_MAX_NAME_BYTES = 255
 _CACHE_ENTRIES = 64
 
 
@@ -67,44 +58,6 @@ class ArchivedText:
     kind: Literal["text", "html"]
     #: For a web page: True when no article was found and the whole page's text was used.
     whole_page: bool = False
-
-
-def archive_name_problem(name: str) -> str | None:
-    """What is wrong with ``name`` as an ``archive:`` file name, or None."""
-    if not name:
-        return "must be a file name, not empty"
-    if "/" in name or "\\" in name:
-        return f"'{name}' must be a plain file name in the archive directory, without '/' or '\\'"
-    if ".." in name:
-        return f"'{name}' must not contain '..'"
-    if name.startswith("."):
-        return f"'{name}' must not be a hidden file name (starting with '.')"
-    if name != name.strip():
-        return f"'{name}' must not begin or end with white space"
-    if first_forbidden_character(name) or "\n" in name or "\t" in name:
-        return f"'{name}' contains a control character"
-    if len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
-        return f"file name is too long (at most {_MAX_NAME_BYTES} bytes)"
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix not in ARCHIVE_KINDS:
-        return f"'{name}' is not a kind of file the archive takes (expected {', '.join(ARCHIVE_KINDS)})"
-    return None
-
-
-def archive_dir_problem(directory: str) -> str | None:
-    """What is wrong with ``directory`` as the project's ``archive_dir``, or None."""
-    if not directory or not directory.strip():
-        return "must be a directory inside the project, not empty"
-    if "\\" in directory or first_forbidden_character(directory) or "\n" in directory:
-        return f"'{directory}' must be a project-relative path written with '/'"
-    path = PurePosixPath(directory)
-    if path.is_absolute() or directory.startswith("~"):
-        return f"'{directory}' must be relative to the project, not absolute"
-    if ".." in path.parts:
-        return f"'{directory}' must stay inside the project (no '..')"
-    if path.parts in ((), (".",)):
-        return f"'{directory}' must be a directory inside the project, not the project itself"
-    return None
 
 
 def read_archive(name: str, root: Path, archive_dir: str = DEFAULT_ARCHIVE_DIR, *,
@@ -237,5 +190,4 @@ def archive_path(root: Path, archive_dir: str, name: str) -> Path:
     return root / archive_dir / name
 
 
-__all__ = ["ARCHIVE_KINDS", "DEFAULT_ARCHIVE_DIR", "MAX_ARCHIVE_BYTES", "ArchivedText", "archive_dir_problem",
-           "archive_name_problem", "archive_path", "archive_text", "read_archive"]
+__all__ = ["MAX_ARCHIVE_BYTES", "ArchivedText", "archive_path", "archive_text", "read_archive"]

@@ -1,13 +1,13 @@
 """The attribution audit: what each fact, quote and figure says, checked against the archived sources.
 
-Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.loader.Project`
+Contract: :func:`audit_project` takes a loaded :class:`~briefings.project.model.Project`
 and returns an :class:`~briefings.audit.results.Audit`: for every quote, fact and figure its outcome,
 and the problems found, each located at the offending YAML value
 (``path:LINE``). It reads each cited reference's archived copy once
-(:func:`briefings.audit.archive.read_archive`) and otherwise has no effect; the
-loader (:mod:`briefings.project.loader`) runs it for ``check``, ``build`` and
-``publish``, adds its errors to the project's problems and passes its
-warnings through the ``acknowledge:`` entries like every other warning.
+(:func:`briefings.audit.archive.read_archive`) and otherwise has no effect;
+:mod:`briefings.audit.project_audit` runs it for ``check``, ``build`` and
+``publish`` (the loader never does), adds its errors to the project's problems
+and passes its warnings through the ``acknowledge:`` entries like every other warning.
 
 What is checked:
 
@@ -104,7 +104,8 @@ from briefings.files import FileProblem, read_project_file
 from briefings.paths import REFERENCES_FILE
 
 if TYPE_CHECKING:
-    from briefings.project.loader import Fact, Figure, Project, Reference
+    from briefings.project.model import Project
+    from briefings.project.schema import Fact, Figure, Reference
 
 #: The closest passage shown in a message is cut to this many characters.
 _SHOWN_CHARS = 300

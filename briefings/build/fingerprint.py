@@ -37,7 +37,7 @@ from typing import Any
 from briefings.build.manifest import library_versions
 from briefings.digests import canonical_digest, digest
 from briefings.files import FileProblem, read_project_file
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX
 

@@ -9,7 +9,7 @@ problems builds nothing.
 
 The steps, each in its own module:
 
-- read (:func:`_read`): load the project (:mod:`briefings.project.loader`,
+- read (:func:`_read`): load and audit the project (:mod:`briefings.audit.project_audit`,
   answered where it can be by the parse cache, :mod:`briefings.build.cache`),
   compile every template, vet ``output/`` (:mod:`briefings.build.writer`);
 - plan (:mod:`briefings.build.plan`): select the briefings (``--only``,
@@ -52,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from briefings.audit.project_audit import load_and_audit_partially
 from briefings.build.cache import ParseCache
 from briefings.build.fingerprint import Fingerprints
 from briefings.build.manifest import Manifest, save_manifest
@@ -79,13 +80,11 @@ from briefings.build.writer import (
 from briefings.errors import Problem, ProblemsFound, Severity
 from briefings.lock import BuildLock
 from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, MANIFEST_PATH, OUTPUT_DIR
-from briefings.project.loader import Acknowledged, Project, load_project_partially
+from briefings.project.acknowledge import Acknowledged
+from briefings.project.model import Project
 from briefings.render.checks import check_templates
 from briefings.render.edition_state import EditionState
-from briefings.render.environment import (
-    BriefingSandbox,
-    make_environment,
-)
+from briefings.render.environment import BriefingSandbox, make_environment
 
 logger = logging.getLogger("briefings")
 
@@ -210,8 +209,8 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
 
 def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_dir: Path | str | None
           ) -> tuple[Project, list[Problem]]:
-    """The project as far as it could be read, and its problems (:mod:`briefings.project.loader`)."""
-    project, problems = load_project_partially(root, today=today, cache=cache, archive_dir=archive_dir)
+    """The project as far as it could be read, audited, and its problems (:mod:`briefings.audit.project_audit`)."""
+    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir)
     return project, problems
 
 

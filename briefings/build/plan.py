@@ -35,7 +35,7 @@ from briefings.editions.store import edition_state, latest_edition
 from briefings.errors import Problem, ProblemsFound, did_you_mean
 from briefings.files import FileProblem
 from briefings.paths import TOPICS_DIR
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.edition_state import EditionState, never_published
 from briefings.render.snapshot import make_snapshot
 

@@ -44,7 +44,8 @@ from briefings.build.writer import check_output_directory
 from briefings.editions.changes import summary_lines
 from briefings.errors import Problem, ProblemsFound
 from briefings.lock import BuildLock
-from briefings.project.loader import Project, load_project_partially
+from briefings.project.loader import load_project_partially
+from briefings.project.model import Project
 
 Outcome = Literal["published", "unchanged", "failed"]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from briefings.build.plan import Plan
 from briefings.lock import forget_inherited_locks
-from briefings.project.loader import Project
+from briefings.project.model import Project
 from briefings.render.briefing import RenderedBriefing, render_briefing
 from briefings.render.environment import BriefingSandbox
 from briefings.render.pdf import load_weasyprint  # (cheap: WeasyPrint itself is imported only when it is called)

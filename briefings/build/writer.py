@@ -32,7 +32,7 @@ from briefings.editions.store import prune, write_edition
 from briefings.errors import Problem, ProblemsFound, relative_path
 from briefings.files import TEMP_SUFFIX, FileProblem, check_project_dir, stage_file, temporary_name
 from briefings.paths import EDITIONS_NAME, OUTPUT_DIR, STATE_DIR
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.briefing import RenderedBriefing
 
 logger = logging.getLogger("briefings")

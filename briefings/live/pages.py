@@ -42,7 +42,7 @@ from briefings.live.watch import RebuildResult, written_formats
 from briefings.paths import EDITIONS_NAME, OUTPUT_DIR
 
 if TYPE_CHECKING:
-    from briefings.project.loader import Project
+    from briefings.project.model import Project
 
 #: Where the reload script listens for the Server-Sent Events :mod:`briefings.live.serve` sends after each build.
 EVENTS_PATH = "/_briefings/events"

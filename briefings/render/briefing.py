@@ -25,7 +25,7 @@ import orjson
 from briefings import limits
 from briefings.errors import Problem, Severity
 from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX, TemplateProblem
 from briefings.render.html import markdown_to_html, remote_resources, render_html

@@ -30,7 +30,7 @@ import jinja2.meta
 from briefings.errors import did_you_mean
 from briefings.files import check_project_dir, display_path, stage_file
 from briefings.paths import TEMPLATES_DIR
-from briefings.project.loader import Briefing
+from briefings.project.model import Briefing
 from briefings.render.checks import constant_parent
 from briefings.render.environment import (
     BUILTIN_DIR,

@@ -23,7 +23,7 @@ import jinja2
 from briefings.errors import Problem, did_you_mean
 from briefings.files import check_project_dir
 from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
-from briefings.project.loader import Project
+from briefings.project.model import Project
 from briefings.render.environment import (
     ProjectTemplateLoader,
     TemplateProblem,

@@ -21,19 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefings.files import FileProblem, read_project_file
-from briefings.project.loader import (
-    IMAGE_TYPES,
-    MAX_IMAGE_BYTES,
-    RELIABILITY_GRADES,
-    Briefing,
-    Fact,
-    Figure,
-    Project,
-    Reference,
-    Settings,
-    Topic,
-)
 from briefings.project.markup import check_markdown
+from briefings.project.model import Briefing, Project
+from briefings.project.schema import RELIABILITY_GRADES, Fact, Figure, Reference, Settings, Topic
+from briefings.project.settings_checks import IMAGE_TYPES, MAX_IMAGE_BYTES
 from briefings.render.edition_state import EditionState, never_published
 from briefings.render.environment import TemplateProblem
 from briefings.render.facts import checked_fact

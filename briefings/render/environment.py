@@ -32,7 +32,7 @@ from briefings import limits
 from briefings.errors import Problem, relative_path
 from briefings.files import FileProblem, display_path, read_project_file
 from briefings.paths import TEMPLATES_DIR
-from briefings.project.loader import Briefing
+from briefings.project.model import Briefing
 from briefings.render.filters import (
     changes_heading,
     cited_for,

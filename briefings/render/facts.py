@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from briefings.project.loader import Fact
+from briefings.project.schema import Fact
 
 if TYPE_CHECKING:
     from briefings.audit.results import Audit, FactAudit, PassageAudit

@@ -29,7 +29,7 @@ from typing import Any
 import jinja2
 
 from briefings.i18n import format_date_for, format_number_for
-from briefings.project.loader import RELIABILITY_GRADES
+from briefings.project.schema import RELIABILITY_GRADES
 from briefings.render.views import (
     ChangesView,
     EditionView,

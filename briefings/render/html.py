@@ -51,7 +51,7 @@ from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
 from briefings import __version__
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.context import briefing_context, toc_entries
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import render_template, template_names

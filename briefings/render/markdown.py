@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import jinja2
 
 from briefings.errors import Problem, did_you_mean
-from briefings.project.loader import Briefing, Project
+from briefings.project.model import Briefing, Project
 from briefings.render.context import briefing_context
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import TemplateProblem, display_template_path, render_template, template_names

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from briefings import __version__
 from briefings.digests import canonical_digest
-from briefings.project.loader import Briefing, Figure, Project, Reference, Topic
+from briefings.project.model import Briefing, Project
+from briefings.project.schema import Figure, Reference, Topic
 from briefings.render.facts import CheckedFact, checked_fact
 
 if TYPE_CHECKING:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from briefings.audit import archive
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, archive_text, read_archive
 from briefings.audit.match import find_passage
 from briefings.audit.numbers import number_appears, numbers_in
 from briefings.errors import Severity
-from briefings.project.loader import Reference, Settings
+from briefings.paths import DEFAULT_ARCHIVE_DIR
+from briefings.project.schema import Reference, Settings
 from tests.conftest import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "archive"
@@ -182,7 +182,7 @@ def test_the_model_takes_archive_names_and_the_archive_dir() -> None:
     for bad in ("../x.txt", "sub/x.txt", ".x.txt", "x.pdf"):
         with pytest.raises(ValueError):
             Reference.model_validate({**base, "archive": bad}, context={"id": "courier"})
-    assert Settings().archive_dir == "sources/archive" == archive.DEFAULT_ARCHIVE_DIR
+    assert Settings().archive_dir == "sources/archive" == DEFAULT_ARCHIVE_DIR
     assert Settings.model_validate({"archive_dir": "library/copies"}).archive_dir == "library/copies"
     for bad in ("../x", "/tmp/x", ".", "a/../../b", ""):
         with pytest.raises(ValueError):

@@ -12,16 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.audit.auditor import audit_project
+from briefings.audit.project_audit import load_and_audit_partially
 from briefings.build.orchestrate import build
 from briefings.cli import main
 from briefings.errors import Problem, Severity
-from briefings.project.loader import (
-    FACT_WARNINGS,
-    FIGURE_WARNINGS,
-    REFERENCE_WARNINGS,
-    Project,
-    load_project_partially,
-)
+from briefings.project.acknowledge import FACT_WARNINGS, FIGURE_WARNINGS, REFERENCE_WARNINGS
+from briefings.project.model import Project
 from tests.conftest import GENERATED, REPO_ROOT, write
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "archive"
@@ -88,7 +84,7 @@ def make(root: Path, facts: str, *, figures: str = "", references: str = REFEREN
 
 
 def load(root: Path, **options: object) -> tuple[Project, list[Problem]]:
-    return load_project_partially(root, today=TODAY, **options)  # type: ignore[arg-type]
+    return load_and_audit_partially(root, today=TODAY, **options)  # type: ignore[arg-type]
 
 
 def coded(problems: tuple[Problem, ...] | list[Problem], code: str) -> list[str]:

@@ -16,9 +16,9 @@ from click.testing import CliRunner, Result
 
 from briefings import files
 from briefings.audit import add_source
+from briefings.audit.project_audit import load_and_audit
 from briefings.cli import main
 from briefings.paths import SOURCES_LOCK
-from briefings.project.loader import load_project
 from tests.conftest import REPO_ROOT, copy_example
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "archive"
@@ -71,7 +71,7 @@ def test_adds_the_entry_at_the_end_leaving_the_file_byte_for_byte(example: Path,
     assert (example / "sources" / "archive" / "harbour-page.html").read_bytes() == document.read_bytes()
     assert "carrow-courier-harbour:\n  outlet: The Carrow Courier\n" in result.output
     assert "archive: harbour-page.html" in result.output
-    project = load_project(example)  # still valid, and the new reference is there with its archive
+    project = load_and_audit(example)  # still valid, and the new reference is there with its archive
     assert project.references["carrow-courier-harbour"].archive == "harbour-page.html"
     assert list(project.references)[-1] == "carrow-courier-harbour"
 
@@ -167,7 +167,7 @@ def test_the_archive_dir_setting_is_used(example: Path, document: Path) -> None:
     result = add(example, document)
     assert result.exit_code == 0, result.output
     assert (example / "library" / "copies" / "harbour-page.html").is_file()
-    load_project(example)
+    load_and_audit(example)
 
 
 def test_an_archive_directory_linked_out_of_the_project_is_refused(example: Path, document: Path,
@@ -294,7 +294,7 @@ def test_runs_started_together_all_add_their_entries(example: Path, tmp_path: Pa
     references = yaml.safe_load((example / REFERENCES).read_text(encoding="utf-8"))
     assert {key for key in references if key.startswith("report-")} == {f"report-{n}" for n in range(1, runs + 1)}
     assert archive_contents(example) == sorted([*SHIPPED_ARCHIVE, *(document.name for document in documents)])
-    project = load_project(example)  # still a valid project, with every new reference and its archive
+    project = load_and_audit(example)  # still a valid project, with every new reference and its archive
     assert all(project.references[f"report-{number}"].archive == f"report-{number}.txt"
                for number in range(1, runs + 1))
 
@@ -386,4 +386,4 @@ def test_the_sources_lock_file_is_hidden_and_not_in_the_archive(example: Path, d
     assert (example / SOURCES_LOCK).is_file()
     assert SOURCES_LOCK.rpartition("/")[2].startswith(".")  # ignored by watch and by topic listing
     assert add(example, document, reference_id="carrow-courier-harbour-2").exit_code == 0  # reused
-    load_project(example)
+    load_and_audit(example)

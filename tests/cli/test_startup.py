@@ -64,6 +64,8 @@ def test_list_loads_the_project_and_nothing_that_renders(tmp_path: Path) -> None
     loaded = modules_loaded_by("list", "--project", str(project))
     assert "briefings.project.loader" in loaded  # (it did list)
     assert loaded_under(loaded, RENDERING) == []
+    # The loader alone: the attribution audit is for check, build and publish; schedules are checked with cronsim.
+    assert loaded_under(loaded, ("briefings.audit", "briefings.schedule")) == []
 
 
 @pytest.mark.parametrize(("args", "module"), [

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from briefings.errors import Problem, ProblemsFound, Severity
-from briefings.project.loader import DEFAULT_SECTION, Briefing, Fact, Project, Settings, load_project
+from briefings.project.loader import load_project
+from briefings.project.model import Briefing, Project
+from briefings.project.schema import DEFAULT_SECTION, Fact, Settings
 from tests.conftest import REFERENCES, TOPIC, write
 
 TOPIC_FILE = "sources/topics/test-topic.yaml"
@@ -330,3 +332,23 @@ def test_briefing_is_frozen(project: Path) -> None:
     assert isinstance(briefing, Briefing)
     with pytest.raises(AttributeError):
         briefing.title = "changed"  # type: ignore[misc]
+
+
+# -- the loader never audits -----------------------------------------------------------------------------------
+
+
+def test_the_loader_leaves_the_audit_and_unused_acknowledgements_to_the_audit_layer(project: Path) -> None:
+    topic = write(project, TOPIC_FILE, TOPIC.replace(
+        "    sources: [alpha-report, beta-wire]\n",
+        "    sources: [alpha-report, beta-wire]\n    acknowledge:\n      single-outlet: Only one outlet has it.\n"
+        "      low-reliability: Not needed.\n")).read_text()
+
+    loaded = load_project(project, today=TODAY)
+
+    assert loaded.audit is None
+    # single-outlet is the audit's warning, which has not run: neither entry is reported unused yet.
+    assert loaded.warnings == ()
+    pending = loaded.pending_acknowledgements.entries[("facts", "test-topic", 1)]
+    assert dict(pending.reasons) == {"single-outlet": "Only one outlet has it.", "low-reliability": "Not needed."}
+    assert pending.lines == {"single-outlet": line_of(topic, "single-outlet:"),
+                             "low-reliability": line_of(topic, "low-reliability:")}

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from briefings.project import yaml as load
+from briefings.project import yaml_parser as parser
 from briefings.project.yaml import YamlDocument, load_yaml
 from tests.conftest import REFERENCES, REPO_ROOT, TOPIC
 
@@ -121,7 +122,7 @@ def typed(value: Any) -> Any:
 def load_both(path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[YamlDocument, YamlDocument, bool]:
     """Load ``path`` as the tool does and with the pure-Python parser only; and whether libyaml's parse was kept."""
     kept: list[bool] = []
-    parse = load._parse_with_libyaml
+    parse = load.parse_with_libyaml
 
     def spy(text: str) -> tuple[Any, Any]:
         loader, node = parse(text)
@@ -129,10 +130,10 @@ def load_both(path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
         return loader, node
 
     with monkeypatch.context() as patch:
-        patch.setattr(load, "_parse_with_libyaml", spy)
+        patch.setattr(load, "parse_with_libyaml", spy)
         fast = load_yaml(path, root)
     with monkeypatch.context() as patch:
-        patch.setattr(load, "_FAST_LOADER", None)
+        patch.setattr(parser, "_FAST_LOADER", None)
         slow = load_yaml(path, root)
     return fast, slow, any(kept)
 
@@ -149,14 +150,14 @@ def test_libyaml_is_used_for_a_clean_file(tmp_path: Path, monkeypatch: pytest.Mo
     path.write_text(TOPIC, encoding="utf-8")
     fast, slow, kept = load_both(path, tmp_path, monkeypatch)
     assert kept
-    assert isinstance(load._FAST_LOADER("a: 1"), yaml.cyaml.CParser)
+    assert isinstance(parser._FAST_LOADER("a: 1"), yaml.cyaml.CParser)
     assert_same(fast, slow, "topic")
 
 
 def test_the_bounds_run_over_libyaml_events() -> None:
     text = "a: &x [1, 2]\nb: [*x, *x]\nc: {d: [[e]]}\n"
     counts = []
-    for loader_class in (load._FAST_LOADER, load._NodeLoader):
+    for loader_class in (parser._FAST_LOADER, parser.NodeLoader):
         loader = loader_class(text)
         loader.get_single_node()
         counts.append((loader.distinct_nodes, loader._expanded, len(loader._aliases), loader.alias_bomb()))

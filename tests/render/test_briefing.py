@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.project.loader import Figure, load_project
+from briefings.audit.project_audit import load_and_audit
+from briefings.project.schema import Figure
 from briefings.render.environment import make_environment
 from briefings.render.filters import escape_markdown, format_figure_value
 from briefings.render.markdown import render_markdown
@@ -14,7 +15,7 @@ from tests.conftest import GENERATED, write
 
 
 def render(root: Path, briefing_id: str = "test-topic", *, standalone: bool = True) -> str:
-    project = load_project(root, today=GENERATED.date())
+    project = load_and_audit(root, today=GENERATED.date())
     return render_markdown(make_environment(root), project, project.briefing(briefing_id), GENERATED,
                            standalone=standalone).text
 

@@ -24,10 +24,10 @@ import pytest
 import yaml
 from jinja2 import nodes
 
+from briefings.audit.project_audit import load_and_audit
 from briefings.build.orchestrate import build
 from briefings.build.publish import publish
 from briefings.errors import ProblemsFound
-from briefings.project.loader import load_project
 from briefings.render import environment as templating
 from briefings.render import html as html_module
 from briefings.render import markdown as markdown_module
@@ -434,7 +434,7 @@ def test_a_worked_example_builds_without_errors_or_new_warnings(example: str, tm
         pytest.fail(f"example '{example}' does not build:\n{error}")
     after = {(str(problem.message), problem.code) for problem in report.warnings}
     assert after <= before, f"example '{example}' adds warnings: {sorted(after - before)}"
-    project = load_project(root, today=GENERATED.date())
+    project = load_and_audit(root, today=GENERATED.date())
     assert sorted(report.rendered) == sorted(briefing.id for briefing in project.briefings)
     texts = {path.name: path.read_text(encoding="utf-8") for path in (root / "output").glob("*.*")
              if path.suffix in (".md", ".html")}

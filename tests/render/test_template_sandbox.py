@@ -14,8 +14,8 @@ import pydantic
 import pytest
 from click.testing import CliRunner
 
+from briefings.audit.project_audit import load_and_audit
 from briefings.cli import main
-from briefings.project.loader import load_project
 from briefings.render.context import briefing_context
 from briefings.render.environment import make_environment
 from briefings.render.views import TEMPLATE_ATTRIBUTES
@@ -93,7 +93,7 @@ def _reachable(value: Any, seen: set[int]) -> list[Any]:
 
 
 def test_every_public_attribute_of_everything_in_the_context_is_declared_or_refused(project: Path) -> None:
-    loaded = load_project(project, today=GENERATED.date())
+    loaded = load_and_audit(project, today=GENERATED.date())
     environment = make_environment(project)
     context = briefing_context(loaded, loaded.briefings[0], GENERATED, standalone=True)
     objects = _reachable(dict(context), set())

@@ -1,0 +1,198 @@
+"""Stage 2, cross-checks: what no single value shows, across a topic's facts and between files.
+
+Contract: :meth:`CrossChecker.run` goes through every topic file (as far as
+it could be understood: :class:`TopicFile` salvages the well-formed facts and
+figures of a topic that is invalid as a whole, so that one run reports every
+problem) and the references, and adds to the loader's problems: duplicate
+fact ids, Markdown a fact or summary may not use, sources that are not in
+``sources/references.yaml``, evidence for a source the fact does not cite,
+``acknowledge:`` entries that cannot stand where they are. Its warnings (a
+fact resting only on weak sources, dates after the topic's ``as_of``, a topic
+past its review date, a reference never cited, …) go through each item's
+``acknowledge:`` entries (:class:`~briefings.project.acknowledge.Ledger`),
+whose entries it leaves open, in order, for the audit's warnings.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from briefings.errors import Problem, did_you_mean
+from briefings.paths import REFERENCES_FILE
+from briefings.project.acknowledge import (
+    FACT_WARNINGS,
+    FIGURE_WARNINGS,
+    REFERENCE_WARNINGS,
+    TOPIC_WIDE_WARNINGS,
+    Entries,
+    Ledger,
+    read_entries,
+)
+from briefings.project.markup import check_markdown
+from briefings.project.schema import LOW_RELIABILITY, Fact, Figure, Reference, Schema, Topic
+from briefings.project.yaml import Location, YamlDocument
+
+if TYPE_CHECKING:
+    # A data reference only: the build layer's parse cache, handed down by the build.
+    from briefings.build.cache import ParseCache
+
+
+@dataclass
+class TopicFile:
+    """A topic file as far as it could be understood, for cross-checks."""
+
+    document: YamlDocument
+    topic: Topic | None = None
+
+    def facts(self) -> list[tuple[int, Fact]]:
+        return self._salvage("facts", Fact, self.topic.facts if self.topic else None)
+
+    def figures(self) -> list[tuple[int, Figure]]:
+        return self._salvage("figures", Figure, self.topic.figures if self.topic else None)
+
+    def _salvage(self, key: str, model: type[Schema], valid: list[Any] | None) -> list[tuple[int, Any]]:
+        if valid is not None:
+            return list(enumerate(valid))
+        # The topic as a whole is invalid (its errors are reported); its
+        # well-formed facts and figures can still be cross-checked, so that
+        # one run reports every problem.
+        raw = self.document.data.get(key) if isinstance(self.document.data, dict) else None
+        salvaged = []
+        for index, item in enumerate(raw if isinstance(raw, list) else []):
+            try:
+                salvaged.append((index, model.model_validate(item)))
+            except ValidationError:
+                pass
+        return salvaged
+
+
+class CrossChecker:
+    """The cross-checks of one load, adding to its ``problems`` and passing its warnings through ``ledger``."""
+
+    def __init__(self, problems: list[Problem], ledger: Ledger, today: datetime.date,
+                 cache: ParseCache | None = None):
+        self.problems = problems
+        self.ledger = ledger
+        self.today = today
+        self.cache = cache
+
+    def run(self, topic_files: dict[str, TopicFile], references: dict[str, Reference],
+            references_doc: YamlDocument | None) -> None:
+        cited: set[str] = set()
+        for topic_id, entry in topic_files.items():
+            self._topic(topic_id, entry, references, cited)
+        if references_doc is None:
+            return
+        for reference_id, reference in references.items():
+            acknowledgements = self._entries(references_doc, (reference_id,), ("references", reference_id),
+                                             reference.acknowledge, REFERENCE_WARNINGS,
+                                             f"reference '{reference_id}'", "references")
+            if reference.accessed and reference.accessed < reference.published:
+                self.ledger.warn(acknowledgements, references_doc, (reference_id, "accessed"),
+                    "accessed-before-published",
+                    f"reference '{reference_id}' was accessed ({reference.accessed.isoformat()}) before it was "
+                    f"published ({reference.published.isoformat()})")
+            if topic_files and not self.problems and reference_id not in cited:
+                self.ledger.warn(acknowledgements, references_doc, (reference_id,), "never-cited",
+                                 f"reference '{reference_id}' is never cited")
+            self.ledger.open(acknowledgements)
+
+    def _topic(self, topic_id: str, entry: TopicFile, references: dict[str, Reference], cited: set[str]) -> None:
+        document = entry.document
+        topic = entry.topic
+        first_seen: dict[str, int | None] = {}
+        topic_acknowledgements = self._entries(document, (), ("topics", topic_id),
+                                               topic.acknowledge if topic else {}, TOPIC_WIDE_WARNINGS,
+                                               f"topic '{topic_id}'", "topics")
+        for index, fact in entry.facts():
+            location: Location = ("facts", index)
+            line = document.line_of((*location, "id"))
+            if fact.id in first_seen:
+                self.problems.append(document.problem(
+                    (*location, "id"),
+                    f"duplicate fact id '{fact.id}' (first used on line {first_seen[fact.id]})"))
+            else:
+                first_seen[fact.id] = line
+            self._check_markup(document, (*location, "text"), fact.text, "fact", f"fact '{fact.id}': ")
+            acknowledgements = self._entries(document, location, ("facts", topic_id, index), fact.acknowledge,
+                                             FACT_WARNINGS, f"fact '{fact.id}'", "facts", topic_acknowledgements)
+            self._check_sources(document, location, fact.sources, references, cited)
+            for source in fact.evidence:
+                if source not in fact.sources:
+                    self.problems.append(document.problem((*location, "evidence", source),
+                        f"fact '{fact.id}': evidence for '{source}', which the fact does not cite "
+                        f"(sources: {', '.join(fact.sources)})"))
+            if references and all(source in references for source in fact.sources):
+                grades = {references[source].reliability for source in fact.sources}
+                if grades <= LOW_RELIABILITY:
+                    shown = ", ".join(sorted(grade or "" for grade in grades))
+                    self.ledger.warn(acknowledgements, document, (*location, "sources"), "low-reliability",
+                        f"fact '{fact.id}' rests only on low-reliability sources ({shown}): corroborate it")
+            if topic is not None:
+                if fact.date and fact.date > topic.as_of:
+                    self.ledger.warn(acknowledgements, document, (*location, "date"), "date-after-as-of",
+                        f"fact '{fact.id}' is dated {fact.date.isoformat()}, after the topic's as_of "
+                        f"({topic.as_of.isoformat()}): is as_of out of date?")
+                self._check_publication_dates(document, location, fact.sources, references, topic,
+                                              acknowledgements, f"fact '{fact.id}'")
+            self.ledger.open(acknowledgements)
+        for index, figure in entry.figures():
+            location = ("figures", index)
+            acknowledgements = self._entries(document, location, ("figures", topic_id, index), figure.acknowledge,
+                                             FIGURE_WARNINGS, f"figure '{figure.label}'", "figures",
+                                             topic_acknowledgements)
+            self._check_sources(document, location, figure.sources, references, cited)
+            for source in figure.evidence:
+                if source not in figure.sources:
+                    self.problems.append(document.problem((*location, "evidence", source),
+                        f"figure '{figure.label}': evidence for '{source}', which the figure does not cite "
+                        f"(sources: {', '.join(figure.sources)})"))
+            if topic is not None:
+                self._check_publication_dates(document, location, figure.sources, references, topic,
+                                              acknowledgements, f"figure '{figure.label}'")
+            self.ledger.open(acknowledgements)
+        if topic is not None:
+            self._check_markup(document, ("summary",), topic.summary, "summary", "summary: ")
+            if topic.overdue_on(self.today):
+                self.ledger.warn(topic_acknowledgements, document, ("review_by",), "review-overdue",
+                    f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}")
+            if topic.as_of > self.today:
+                self.ledger.warn(topic_acknowledgements, document, ("as_of",), "as-of-in-future",
+                    f"topic '{topic_id}' has as_of {topic.as_of.isoformat()}, which is in the future")
+        # (opened after its facts and figures: its unused entries are reported after theirs)
+        self.ledger.open(topic_acknowledgements)
+
+    def _entries(self, document: YamlDocument, location: Location, key: tuple[Any, ...], entries: dict[str, str],
+                 applicable: dict[str, str], label: str, kind: str, topic_wide: Entries | None = None) -> Entries:
+        read, problems = read_entries(document, location, key, entries, applicable, label, kind, topic_wide)
+        self.problems.extend(problems)
+        return read
+
+    def _check_markup(self, document: YamlDocument, location: Location, text: str, kind: Any, label: str) -> None:
+        messages = self.cache.check_markdown(text, kind, check_markdown) if self.cache else check_markdown(text, kind)
+        for message in messages:
+            self.problems.append(document.problem(location, label + message))
+
+    def _check_sources(self, document: YamlDocument, location: Location, sources: list[str],
+                       references: dict[str, Reference], cited: set[str]) -> None:
+        for position, source in enumerate(sources):
+            cited.add(source)
+            if source not in references:
+                if any(problem.path == REFERENCES_FILE for problem in self.problems):
+                    continue  # the references file itself is broken: don't pile on
+                self.problems.append(document.problem((*location, "sources", position),
+                    f"unknown reference '{source}'{did_you_mean(source, references)} (not in {REFERENCES_FILE})"))
+
+    def _check_publication_dates(self, document: YamlDocument, location: Location, sources: list[str],
+                                 references: dict[str, Reference], topic: Topic, acknowledgements: Entries,
+                                 label: str) -> None:
+        for position, source in enumerate(sources):
+            reference = references.get(source)
+            if reference is not None and reference.published > topic.as_of:
+                self.ledger.warn(acknowledgements, document, (*location, "sources", position), "source-after-as-of",
+                    f"{label} cites '{source}', published {reference.published.isoformat()}, after the topic's "
+                    f"as_of ({topic.as_of.isoformat()}): is as_of out of date?")

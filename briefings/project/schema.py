@@ -1,0 +1,266 @@
+"""The schema: what each file of a project may say, as pydantic models.
+
+Contract: :class:`Settings` (``briefings.yaml``, with a :class:`BriefingSpec`
+per entry of ``briefings:``), :class:`Reference` (each entry of
+``sources/references.yaml``) and :class:`Topic` (each file of
+``sources/topics/``, with its :class:`Fact` and :class:`Figure` entries) are
+frozen models that refuse unknown fields, and take numbers, dates and
+true/false only as YAML writes them. Each check that needs nothing but the
+value is here; checks across values and files are the loader's
+(:mod:`briefings.project.loader`, :mod:`briefings.project.crosscheck`), and
+pydantic's errors are worded for the user by :mod:`briefings.project.messages`.
+The README's "Data contract" describes the same fields for users.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+
+from briefings.paths import DEFAULT_ARCHIVE_DIR, OUTPUT_FORMATS, OutputFormat
+from briefings.project.archive_names import archive_dir_problem, archive_name_problem
+
+#: The heading of the facts that name no ``section``.
+DEFAULT_SECTION = "Key developments"
+
+#: Admiralty-scale source reliability grades and what each one says.
+RELIABILITY_GRADES: dict[str, str] = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+#: Grades too weak for a fact to rest on alone without a warning (F: cannot be judged, so it corroborates nothing).
+LOW_RELIABILITY = frozenset({"D", "E", "F"})
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_HINT = "must be a slug (lowercase letters, digits and single hyphens, e.g. 'nato-spending')"
+
+
+def _reject_non_dates(value: Any) -> Any:
+    # pydantic's lax mode reads a number as seconds since 1970; in a YAML
+    # file a bare number where a date belongs is always a mistake.
+    if isinstance(value, (bool, int, float)):
+        raise ValueError("date_type")
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def _reject_bools(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("not_bool")
+    return value
+
+
+def _no_negative_zero(value: Any) -> Any:
+    # -0.0 equals 0 but would be shown (and written in the snapshot) as "-0": a figure of zero is 0.
+    return 0.0 if isinstance(value, float) and value == 0 else value
+
+
+def _check_archive_name(value: str) -> str:
+    problem = archive_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _check_archive_dir(value: str) -> str:
+    problem = archive_dir_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Acknowledgements = dict[str, Text]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Date = Annotated[datetime.date, BeforeValidator(_reject_non_dates)]
+# Numbers and true/false are taken only as YAML writes them: pydantic's lax mode would read true as 1,
+# 1 or "yes" as true and "3" as 3, so that a slip (keep_editions: true) quietly meant something.
+WholeNumber = Annotated[int, Strict()]
+Seconds = Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)]
+
+
+class Schema(BaseModel):
+    """What every model here is: frozen, and refusing fields it does not define."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class _Keyed(Schema):
+    """A model whose ``id`` is its key or file name, given through the validation context."""
+
+    id: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _take_id_from_key(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and info.context and "id" in info.context:
+            if "id" in data:
+                raise ValueError("id_given")
+            return {**data, "id": info.context["id"]}
+        return data
+
+
+class Reference(_Keyed):
+    outlet: Text
+    title: Text
+    published: Date
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    accessed: Date | None = None
+    reliability: Literal["A", "B", "C", "D", "E", "F"] | None = None
+    note: Text | None = None
+    #: The file name of the archived copy in the project's archive directory (see briefings.audit.archive).
+    archive: Annotated[str, AfterValidator(_check_archive_name)] | None = None
+    acknowledge: Acknowledgements = Field(default_factory=dict)
+
+    @property
+    def reliability_label(self) -> str | None:
+        return RELIABILITY_GRADES.get(self.reliability) if self.reliability else None
+
+
+class Quote(Schema):
+    text: Text
+    speaker: Text
+
+
+class Fact(Schema):
+    id: Slug
+    text: Text
+    sources: Annotated[list[Slug], Field(min_length=1)]
+    date: Date | None = None
+    #: The date is the curator's inference (from a weekday, say), not stated by the sources.
+    date_inferred: StrictBool = False
+    section: Text = DEFAULT_SECTION
+    quote: Quote | None = None
+    #: For each of its sources, a short passage of that source's archived text that supports the fact.
+    evidence: dict[Slug, Text] = Field(default_factory=dict)
+    #: The Admiralty information-credibility grade, 1 (confirmed) to 6 (cannot be judged).
+    credibility: Annotated[WholeNumber, Field(ge=1, le=6)] | None = None
+    acknowledge: Acknowledgements = Field(default_factory=dict)
+
+
+class Figure(Schema):
+    label: Text
+    #: (Never NaN, infinite or beyond 64 bits: the loader refuses those, see briefings.project.yaml.)
+    value: Annotated[int | float | Text, BeforeValidator(_reject_bools), AfterValidator(_no_negative_zero)]
+    unit: Text | None = None
+    sources: Annotated[list[Slug], Field(min_length=1)]
+    #: Figures sharing a key (within or across topics) state the same quantity: their values must agree.
+    key: Slug | None = None
+    #: For each of its sources, a short passage of that source's archived text that gives the value.
+    evidence: dict[Slug, Text] = Field(default_factory=dict)
+    acknowledge: Acknowledgements = Field(default_factory=dict)
+
+
+class Topic(_Keyed):
+    title: Text
+    summary: Text
+    as_of: Date
+    review_by: Date | None = None
+    tags: list[Text] = Field(default_factory=list)
+    facts: Annotated[list[Fact], Field(min_length=1)]
+    figures: list[Figure] = Field(default_factory=list)
+    acknowledge: Acknowledgements = Field(default_factory=dict)
+
+    def overdue_on(self, today: datetime.date) -> bool:
+        """Whether the topic is past its ``review_by`` date on ``today``."""
+        return self.review_by is not None and self.review_by < today
+
+    @property
+    def sections(self) -> list[tuple[str, list[Fact]]]:
+        """Facts grouped under their section headings, in order of first appearance."""
+        grouped: dict[str, list[Fact]] = {}
+        for fact in self.facts:
+            grouped.setdefault(fact.section, []).append(fact)
+        return list(grouped.items())
+
+
+#: A CSS colour: #rgb, #rrggbb (with optional alpha), rgb()/hsl() with plain numbers, or a colour keyword.
+CSS_COLOUR = (r"^(?:#[0-9A-Fa-f]{3,4}|#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{8}"
+              r"|(?:rgb|rgba|hsl|hsla)\(\s*[0-9.%]+(?:\s*[ ,/]\s*[0-9.%]+){2,3}\s*\)|[A-Za-z]{3,30})$")
+#: A font family name as written in CSS (quoted by the stylesheet): letters, digits, spaces and . _ -
+FONT_FAMILY = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"
+TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+#: A file name in templates/: no directories, not hidden.
+StylesheetName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.css$")]
+
+
+class Fonts(Schema):
+    """Font families, each put before the built-in fallbacks for its role."""
+
+    body: Annotated[str, StringConstraints(pattern=FONT_FAMILY)] | None = None
+    headings: Annotated[str, StringConstraints(pattern=FONT_FAMILY)] | None = None
+
+
+class Style(Schema):
+    """The house style most organisations change, as settings (see the README's "House style")."""
+
+    organisation: Text | None = None
+    logo: Annotated[str, StringConstraints(pattern=r"^[^\\]+$", max_length=500)] | None = None
+    accent: Annotated[str, StringConstraints(pattern=CSS_COLOUR)] | None = None
+    fonts: Fonts | None = None
+    handling: Text | None = None
+    locale: Text | None = None
+
+    def merged(self, override: Style | None) -> Style:
+        """This style with every field ``override`` sets replacing ours (fonts field by field)."""
+        if override is None:
+            return self
+        values = {name: getattr(override, name) if getattr(override, name) is not None else getattr(self, name)
+                  for name in Style.model_fields}
+        if self.fonts is not None and override.fonts is not None:
+            values["fonts"] = Fonts(body=override.fonts.body or self.fonts.body,
+                                    headings=override.fonts.headings or self.fonts.headings)
+        return Style(**values)
+
+
+class BriefingSpec(_Keyed):
+    title: Text
+    topics: Annotated[list[Slug], Field(min_length=1)]
+    template: TemplateName | None = None
+    schedule: Text | None = None
+    style: Style | None = None
+    stylesheet: list[StylesheetName] | None = None
+
+
+class Limits(Schema):
+    """Bounds on work driven by the project's own templates and stylesheets."""
+
+    template_seconds: Seconds = 10.0
+    pdf_seconds: Seconds = 120.0
+
+
+class Settings(Schema):
+    title: Text | None = None
+    author: Text | None = None
+    classification: Text | None = None
+    formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
+    briefings: dict[Slug, dict[str, Any]] | None = None
+    limits: Limits = Limits()
+    style: Style = Style()
+    #: CSS files in templates/ applied after the built-in stylesheet, in order.
+    stylesheet: list[StylesheetName] = Field(default_factory=list)
+    #: How many editions of each briefing to keep under output/editions/ (None: all).
+    keep_editions: Annotated[WholeNumber, Field(ge=1, le=1_000_000)] | None = None
+    #: Where archived copies of the references are kept, relative to the project.
+    archive_dir: Annotated[str, AfterValidator(_check_archive_dir)] = DEFAULT_ARCHIVE_DIR
+    #: The IANA time zone in which schedules are read (checked by the loader against the zone database).
+    timezone: Text = "UTC"
+
