@@ -1,4 +1,4 @@
-"""Stage 4: Markdown → sanitised HTML body → standalone HTML document.
+"""Markdown → sanitised HTML body → standalone HTML document.
 
 Contract: :func:`markdown_to_html` converts a briefing's Markdown body with
 python-markdown (tables, heading ids, typographic quotes) plus this module's

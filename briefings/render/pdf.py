@@ -1,4 +1,4 @@
-"""Stage 5: HTML → PDF with WeasyPrint, confined to the project.
+"""HTML → PDF with WeasyPrint, confined to the project.
 
 Contract: :func:`html_to_pdf` returns the PDF bytes of an HTML document.
 WeasyPrint is imported here and only here, when a PDF is actually rendered,
