@@ -29,7 +29,8 @@ What is checked:
   evidence passages or its quote (where a day, an ordinal, a time or a span
   of years, ``13 June``, ``10:30``, ``2012-13``, states no number; see
   :func:`briefings.audit.numbers.number_appears`): otherwise warning ``number-not-in-evidence``
-  naming the number. Facts without evidence are not checked for numbers. A
+  naming the number. Facts without evidence are not checked for numbers (a
+  fact with a quote but no evidence gets warning ``evidence-missing``). A
   figure's numbers (:func:`briefings.audit.numbers.figure_numbers`) must be stated
   somewhere in the archived text of one of its sources; a figure none of
   whose sources has an archive is ``unverifiable`` and not warned about.
@@ -61,7 +62,7 @@ What is checked:
   problem reading it (a link out of the project, too large) is an error.
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
-``single-outlet``, ``archive-missing``) are given only in a project that keeps
+``evidence-missing``, ``single-outlet``, ``archive-missing``) are given only in a project that keeps
 archives (at least one reference has ``archive:``): a project that does not is
 checked exactly as before. ``number-not-in-evidence`` needs evidence or an
 archive to apply, and ``figure-discrepancy`` a ``key``, so neither affects a
@@ -261,10 +262,10 @@ class _Auditor:
     def run(self) -> Audit:
         facts: list[FactAudit] = []
         figures: list[FigureAudit] = []
-        for topic_id, topic in self.project.topics.items():
-            for index, fact in enumerate(topic.facts):
+        for topic_id, parts in self.project.audited_parts():  # (with the valid facts of invalid topics)
+            for index, fact in parts.facts:
                 facts.append(self._fact(topic_id, index, fact))
-            for index, figure in enumerate(topic.figures):
+            for index, figure in parts.figures:
                 figures.append(self._figure(topic_id, index, figure))
         discrepancies = self._discrepancies()
         for reference_id in self.references:  # every archive is read (and its problems found), cited or not
@@ -327,6 +328,10 @@ class _Auditor:
                            f"fact '{fact.id}' states {_listed(unsupported)}, which none of its evidence passages "
                            f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
                            about)
+        if fact.quote is not None and not fact.evidence and self.uses_archives:
+            self._warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
+                       "its text is not checked; give under evidence: the passage of each source that supports it",
+                       "evidence-missing", about)
         outlets = {reference.outlet.casefold() for reference in references}
         single_outlet = len(outlets) == 1 and len(known) == len(fact.sources)
         if single_outlet and self.uses_archives:

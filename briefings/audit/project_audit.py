@@ -3,8 +3,11 @@
 Contract: :func:`load_and_audit` (raising :class:`~briefings.errors.ProblemsFound`)
 and :func:`load_and_audit_partially` (returning the problems) load the
 project with :mod:`briefings.project.loader` and run the attribution audit
-(:func:`briefings.audit.auditor.audit_project`) on its valid part; the
-loader never runs the audit. :func:`audit_loaded` does the second half for a
+(:func:`briefings.audit.auditor.audit_project`) on its valid part, whatever
+errors the loader found: every valid topic, and the facts and figures of a
+topic file that failed validation that are valid on their own
+(:meth:`~briefings.project.model.Project.audited_parts`), so that one run
+reports every problem. The loader never runs the audit. :func:`audit_loaded` does the second half for a
 project already loaded: the audit's errors join the loader's problems, after
 them; its warnings pass the project's ``acknowledge:`` entries like the
 loader's own (:func:`briefings.project.acknowledge.settle`), and then every

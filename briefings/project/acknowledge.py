@@ -37,6 +37,7 @@ FACT_WARNINGS = {
     "quote-unverifiable": "the fact's quote cannot be verified: its first source has no archived text",
     "evidence-unverifiable": "an evidence passage cannot be verified: its source has no archived text",
     "number-not-in-evidence": "the fact states a number that none of its evidence passages states",
+    "evidence-missing": "the fact has a quote but no evidence passage, so its text is not checked",
     "single-outlet": "every source of the fact comes from one outlet",
 }
 FIGURE_WARNINGS = {

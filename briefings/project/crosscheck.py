@@ -5,7 +5,8 @@ it could be understood: :class:`TopicFile` salvages the well-formed facts and
 figures of a topic that is invalid as a whole, so that one run reports every
 problem) and the references, and adds to the loader's problems: duplicate
 fact ids, Markdown a fact or summary may not use, sources that are not in
-``sources/references.yaml``, evidence for a source the fact does not cite,
+``sources/references.yaml`` (except ids written there whose entry is invalid,
+and reported there), evidence for a source the fact does not cite,
 ``acknowledge:`` entries that cannot stand where they are. Its warnings (a
 fact resting only on weak sources, dates after the topic's ``as_of``, a topic
 past its review date, a reference never cited, …) go through each item's
@@ -79,10 +80,14 @@ class CrossChecker:
         self.ledger = ledger
         self.today = today
         self.cache = cache
+        #: The ids written in the references file (valid or not); None when it could not be read as a mapping.
+        self.written_references: set[Any] | None = None
 
     def run(self, topic_files: dict[str, TopicFile], references: dict[str, Reference],
             references_doc: YamlDocument | None) -> None:
         cited: set[str] = set()
+        data = references_doc.data if references_doc is not None else None
+        self.written_references = set(data) if isinstance(data, dict) else None
         for topic_id, entry in topic_files.items():
             self._topic(topic_id, entry, references, cited)
         if references_doc is None:
@@ -182,8 +187,11 @@ class CrossChecker:
         for position, source in enumerate(sources):
             cited.add(source)
             if source not in references:
-                if any(problem.path == REFERENCES_FILE for problem in self.problems):
-                    continue  # the references file itself is broken: don't pile on
+                if self.written_references is not None and source in self.written_references:
+                    continue  # written there but invalid, and reported there: don't pile on
+                if self.written_references is None and any(problem.path == REFERENCES_FILE
+                                                           for problem in self.problems):
+                    continue  # the references file itself is missing or unreadable: don't pile on
                 self.problems.append(document.problem((*location, "sources", position),
                     f"unknown reference '{source}'{did_you_mean(source, references)} (not in {REFERENCES_FILE})"))
 

@@ -14,7 +14,9 @@ entry accepts them (:mod:`briefings.project.acknowledge`).
 
 The loader never runs the attribution audit: ``check``, ``build`` and
 ``publish`` load through :func:`briefings.audit.project_audit.load_and_audit`,
-which audits the valid part, adds the audit's errors to the problems, passes
+which audits the valid part (with the facts and figures of a topic file that
+failed validation that are valid on their own: :attr:`Project.invalid_topics`),
+adds the audit's errors to the problems, passes
 its warnings through the same ``acknowledge:`` entries and only then reports
 the entries no warning used. :func:`load_settings` reads ``briefings.yaml``
 alone, for the scheduler.
@@ -35,7 +37,7 @@ from briefings.paths import REFERENCES_FILE, SETTINGS_FILE, TOPICS_DIR
 from briefings.project.acknowledge import Ledger
 from briefings.project.crosscheck import CrossChecker, TopicFile
 from briefings.project.messages import describe
-from briefings.project.model import Briefing, Project
+from briefings.project.model import Briefing, Project, TopicParts
 from briefings.project.schema import SLUG_HINT, SLUG_PATTERN, BriefingSpec, Reference, Schema, Settings, Topic
 from briefings.project.settings_checks import cron_problem, style_problems, time_zone_problem
 from briefings.project.yaml import Location, YamlDocument, load_yaml
@@ -104,7 +106,10 @@ class _ProjectLoader:
         CrossChecker(self.problems, self.ledger, self.today, self.cache).run(self.topic_files, references,
                                                                             references_doc)
         briefings, origins, template_origins = self._assemble_briefings(settings, settings_doc, topics)
-        documents = {topic_id: self.topic_files[topic_id].document for topic_id in topics}
+        invalid = {topic_id: TopicParts(tuple(entry.facts()), tuple(entry.figures()))
+                   for topic_id, entry in self.topic_files.items()
+                   if entry.topic is None and isinstance(entry.document.data, dict)}
+        documents = {topic_id: self.topic_files[topic_id].document for topic_id in [*topics, *invalid]}
         if references_doc is not None:
             documents[REFERENCES_FILE] = references_doc
         return Project(
@@ -119,6 +124,7 @@ class _ProjectLoader:
             template_origins=template_origins,
             documents=documents,
             pending_acknowledgements=self.ledger.pending(),
+            invalid_topics=invalid,
         ), self.problems
 
     # -- files -------------------------------------------------------------

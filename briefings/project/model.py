@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from briefings.errors import Problem
 from briefings.project.acknowledge import Acknowledged, PendingAcknowledgements
-from briefings.project.schema import Reference, Settings, Style, Topic
+from briefings.project.schema import Fact, Figure, Reference, Settings, Style, Topic
 from briefings.project.yaml import YamlDocument
 
 if TYPE_CHECKING:
@@ -58,6 +58,14 @@ class Briefing:
 
 
 @dataclass(frozen=True)
+class TopicParts:
+    """The facts and figures of one topic file that the audit reads, each with its index in the file."""
+
+    facts: tuple[tuple[int, Fact], ...] = ()
+    figures: tuple[tuple[int, Figure], ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """A loaded project (see the module docstring)."""
 
@@ -76,12 +84,21 @@ class Project:
     #: The attribution audit's results (see :mod:`briefings.audit.results`), set by
     #: :mod:`briefings.audit.project_audit`; None for a project the loader alone returned (or one made by hand).
     audit: Audit | None = field(default=None, compare=False, repr=False)
-    #: The parsed YAML of each valid topic (by topic id) and of the references (by REFERENCES_FILE),
-    #: so that later stages can locate values (``document.line_of``).
+    #: The parsed YAML of each topic (by topic id; invalid ones too, see :attr:`invalid_topics`) and of the
+    #: references (by REFERENCES_FILE), so that later stages can locate values (``document.line_of``).
     documents: dict[str, YamlDocument] = field(default_factory=dict, compare=False, repr=False)
     #: The ``acknowledge:`` entries, kept for the audit's warnings; nothing once the audit has settled them.
     pending_acknowledgements: PendingAcknowledgements = field(default_factory=PendingAcknowledgements,
                                                               compare=False, repr=False)
+    #: For each topic file that failed validation (and is therefore not in :attr:`topics`), its facts and
+    #: figures that validated on their own: still audited, so that one run reports every problem.
+    invalid_topics: dict[str, TopicParts] = field(default_factory=dict, compare=False, repr=False)
+
+    def audited_parts(self) -> list[tuple[str, TopicParts]]:
+        """What the audit reads: every valid topic's facts and figures, then the valid ones of invalid topics."""
+        valid = [(topic_id, TopicParts(tuple(enumerate(topic.facts)), tuple(enumerate(topic.figures))))
+                 for topic_id, topic in self.topics.items()]
+        return [*valid, *self.invalid_topics.items()]
 
     def briefing(self, briefing_id: str) -> Briefing:
         for briefing in self.briefings:
