@@ -30,7 +30,8 @@ What is checked:
   of years, ``13 June``, ``10:30``, ``2012-13``, states no number; see
   :func:`briefings.audit.numbers.number_appears`): otherwise warning ``number-not-in-evidence``
   naming the number. Facts without evidence are not checked for numbers (a
-  fact with a quote but no evidence gets warning ``evidence-missing``). A
+  fact with a quote but no evidence, one of whose sources keeps an archive,
+  gets warning ``evidence-missing``). A
   figure's numbers (:func:`briefings.audit.numbers.figure_numbers`) must be stated
   somewhere in the archived text of one of its sources; a figure none of
   whose sources has an archive is ``unverifiable`` and not warned about.
@@ -328,7 +329,7 @@ class _Auditor:
                            f"fact '{fact.id}' states {_listed(unsupported)}, which none of its evidence passages "
                            f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
                            about)
-        if fact.quote is not None and not fact.evidence and self.uses_archives:
+        if fact.quote is not None and not fact.evidence and any(reference.archive for reference in references):
             self._warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
                        "its text is not checked; give under evidence: the passage of each source that supports it",
                        "evidence-missing", about)

@@ -146,8 +146,31 @@ def test_a_quote_with_evidence_or_acknowledged_or_without_archives_is_not_warned
                         "      evidence-missing: The quote is the fact.\n")
     no_archives = make(tmp_path / "no-archives", QUOTED, references="\n".join(
         text for text in REFERENCES.splitlines() if not text.startswith("  archive:")) + "\n")
-    for root in (evidenced, acknowledged, no_archives):
+    # A source without an archive: the quote is unverifiable (warned as such), and so would evidence be.
+    unarchived = make(tmp_path / "unarchived", QUOTED.replace("sources: [courier]", "sources: [chatter]"))
+    for root in (evidenced, acknowledged, no_archives, unarchived):
         project, problems = load(root)
         assert problems == [] and not [item for item in project.warnings if item.code == "evidence-missing"], root
     project, _ = load(acknowledged)
     assert [item.warning.code for item in project.acknowledged] == ["evidence-missing"]
+
+
+def test_a_misspelt_topic_field_hides_neither_duplicate_ids_nor_the_audit(tmp_path: Path) -> None:
+    root = make(tmp_path, """\
+  - id: misquoted
+    text: The chair spoke of the long term.
+    sources: [courier]
+    quote:
+      text: We are building for the next forty years
+      speaker: Miriam Okafor
+  - id: misquoted
+    text: The same id again.
+    sources: [courier]
+""")
+    path = root / FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("as_of:", "as_off:"), encoding="utf-8")
+    _, problems = load(root)
+    messages = [str(problem) for problem in problems]
+    assert any(message.startswith(f"{FILE}:{line(root, 'as_off:')}:") for message in messages), messages
+    assert any("duplicate fact id 'misquoted'" in message for message in messages), messages
+    assert [problem.code for problem in problems].count("quote-not-found") == 1
