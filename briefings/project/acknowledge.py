@@ -35,6 +35,7 @@ FACT_WARNINGS = {
     "source-after-as-of": "a source the fact cites was published after its topic's as_of",
     # The attribution audit's (briefings.audit.auditor):
     "quote-unverifiable": "the fact's quote cannot be verified: its first source has no archived text",
+    "quote-speaker-unconfirmed": "the quote's words are in its source, but its speaker is not named near them",
     "evidence-unverifiable": "an evidence passage cannot be verified: its source has no archived text",
     "number-not-in-evidence": "the fact states a number that none of its evidence passages states",
     "single-outlet": "every source of the fact comes from one outlet",
