@@ -41,6 +41,10 @@ What is checked:
   of the same kind (same currency, or percentages) that the archives state:
   a whole article states many numbers, and which quantity each measures needs
   a reader, so a different number somewhere in it is no contradiction.
+* **Polarity.** A fact with evidence whose text and evidence disagree in
+  polarity (:func:`briefings.audit.polarity.polarity_mismatch`: ``agreed``
+  against ``refused``, ``did not agree`` against ``agreed``): warning
+  ``polarity-mismatch``, quoting the two phrases.
 * **Figures with evidence.** A figure may name, per source, the passage that
   gives its value (``evidence``, as facts do). Each passage is checked like a
   quote (``evidence-not-found``, an **error**). The curator has said that the
@@ -89,6 +93,7 @@ from briefings.audit.grades import WEAK_GRADES, combined_grade
 from briefings.audit.match import closest_passage, find_passage
 from briefings.audit.normalise import NormalisedText, normalise
 from briefings.audit.numbers import StatedNumber, figure_numbers, number_appears, numbers_in
+from briefings.audit.polarity import polarity_mismatch
 from briefings.audit.results import (
     ArchiveRecord,
     Audit,
@@ -332,6 +337,11 @@ class _Auditor:
                            f"fact '{fact.id}' states {_listed(unsupported)}, which none of its evidence passages "
                            f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
                            about)
+            mismatch = polarity_mismatch(fact.text, passages)
+            if mismatch:
+                self._warn(topic_id, (*location, "text"),
+                           f"fact '{fact.id}' says \"{mismatch[0]}\" where its evidence says \"{mismatch[1]}\": check "
+                           "that the fact says what its sources say", "polarity-mismatch", about)
         outlets = {reference.outlet.casefold() for reference in references}
         single_outlet = len(outlets) == 1 and len(known) == len(fact.sources)
         if single_outlet and self.uses_archives:

@@ -39,6 +39,7 @@ FACT_WARNINGS = {
     "evidence-unverifiable": "an evidence passage cannot be verified: its source has no archived text",
     "number-not-in-evidence": "the fact states a number that none of its evidence passages states",
     "single-outlet": "every source of the fact comes from one outlet",
+    "polarity-mismatch": "the fact's text and its evidence disagree in polarity (agreed against refused)",
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",
