@@ -19,7 +19,11 @@ What is checked:
   ``verified``; otherwise ``not-found``, an **error** whose message shows the closest
   passage of the archive. A quote whose first source has no archive (no
   ``archive:``, or the file is absent) is ``unverifiable``: warning
-  ``quote-unverifiable``.
+  ``quote-unverifiable``. A quote found is *attributed* only when its speaker
+  is named near a place it stands (:mod:`briefings.audit.speakers`: the name,
+  its surname or a ``speaker_aliases`` entry, in the quote's sentence or the
+  one before): otherwise warning ``quote-speaker-unconfirmed``
+  (:attr:`briefings.audit.results.QuoteAudit.speaker_confirmed`).
 * **Evidence.** Each ``evidence`` passage is checked the same way against
   its own source's archive: ``not-found`` is an **error** with the closest
   passage; a source without an archive gives ``evidence-unverifiable``. A
@@ -39,6 +43,10 @@ What is checked:
   of the same kind (same currency, or percentages) that the archives state:
   a whole article states many numbers, and which quantity each measures needs
   a reader, so a different number somewhere in it is no contradiction.
+* **Polarity.** A fact with evidence whose text and evidence disagree in
+  polarity (:func:`briefings.audit.polarity.polarity_mismatch`: ``agreed``
+  against ``refused``, ``did not agree`` against ``agreed``): warning
+  ``polarity-mismatch``, quoting the two phrases.
 * **Figures with evidence.** A figure may name, per source, the passage that
   gives its value (``evidence``, as facts do). Each passage is checked like a
   quote (``evidence-not-found``, an **error**). The curator has said that the
@@ -87,6 +95,7 @@ from briefings.audit.grades import WEAK_GRADES, combined_grade
 from briefings.audit.match import closest_passage, find_passage
 from briefings.audit.normalise import NormalisedText, normalise
 from briefings.audit.numbers import StatedNumber, figure_numbers, number_appears, numbers_in
+from briefings.audit.polarity import polarity_mismatch
 from briefings.audit.results import (
     ArchiveRecord,
     Audit,
@@ -101,6 +110,7 @@ from briefings.audit.results import (
     SourceAudit,
     TopicSummary,
 )
+from briefings.audit.speakers import confirm_speaker, speaker_names
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, read_project_file
 from briefings.paths import REFERENCES_FILE
@@ -295,7 +305,7 @@ class _Auditor:
         quote = None
         if fact.quote is not None and fact.sources[0] in self.references:
             check = self.check_passage(fact.sources[0], fact.quote.text)
-            quote = QuoteAudit(**check.__dict__, speaker=fact.quote.speaker)
+            quote = self._quote(topic_id, index, fact, check)
             if check.outcome == "not-found":
                 self._error(topic_id, (*location, "quote", "text"),
                             f"fact '{fact.id}': the quote " + self._not_found(check, "").lstrip(), "quote-not-found")
@@ -329,6 +339,11 @@ class _Auditor:
                            f"fact '{fact.id}' states {_listed(unsupported)}, which none of its evidence passages "
                            f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
                            about)
+            mismatch = polarity_mismatch(fact.text, passages)
+            if mismatch:
+                self._warn(topic_id, (*location, "text"),
+                           f"fact '{fact.id}' says \"{mismatch[0]}\" where its evidence says \"{mismatch[1]}\": check "
+                           "that the fact says what its sources say", "polarity-mismatch", about)
         if fact.quote is not None and not fact.evidence and any(reference.archive for reference in references):
             self._warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
                        "its text is not checked; give under evidence: the passage of each source that supports it",
@@ -349,6 +364,26 @@ class _Auditor:
                          sources=tuple(sources), quote=quote, fully_evidenced=fully,
                          single_source=len(set(fact.sources)) == 1, single_outlet=single_outlet,
                          low_reliability=low, unsupported_numbers=tuple(unsupported))
+
+    def _quote(self, topic_id: str, index: int, fact: Fact, check: PassageAudit) -> QuoteAudit:
+        """The quote's check, with whether its speaker is named near it (:mod:`briefings.audit.speakers`):
+        a quote found without its speaker gives warning ``quote-speaker-unconfirmed``."""
+        assert fact.quote is not None
+        speaker = fact.quote.speaker
+        if check.outcome != "verified" or check.start is None or check.end is None:
+            return QuoteAudit(**check.__dict__, speaker=speaker)
+        archived = self.archived(check.source)
+        assert archived is not None
+        names = speaker_names(speaker, fact.quote.speaker_aliases)
+        named = confirm_speaker(fact.quote.text, archived[0].text, names, (check.start, check.end))
+        if named is None:
+            self._warn(topic_id, ("facts", index, "quote", "speaker"),
+                       f"fact '{fact.id}': the quote is in the archived text of '{check.source}', but its speaker "
+                       f"is not named near it (none of {_listed(names)} in its sentence or the one before): check who "
+                       "said it, or declare the name the source uses in speaker_aliases",
+                       "quote-speaker-unconfirmed", ("facts", topic_id, index))
+        return QuoteAudit(**check.__dict__, speaker=speaker, speaker_confirmed=named is not None,
+                          speaker_named_as=named)
 
     def _figure(self, topic_id: str, index: int, figure: Figure) -> FigureAudit:
         if figure.evidence:

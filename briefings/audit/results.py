@@ -56,6 +56,19 @@ class PassageAudit:
 @dataclass(frozen=True)
 class QuoteAudit(PassageAudit):
     speaker: str = ""
+    #: Whether the speaker is named near a place the quote stands (briefings.audit.speakers); None when the
+    #: quote was not found (or could not be looked for).
+    speaker_confirmed: bool | None = None
+    #: The name found, as the archive writes it ("Sir Keir"), when confirmed.
+    speaker_named_as: str | None = None
+
+    @property
+    def state(self) -> str:
+        """What was checked, in words: "quote found · speaker confirmed", "quote found · speaker not confirmed",
+        "quote not found" or "quote not checked" (no archived copy)."""
+        if self.outcome == "verified":
+            return f"quote found · speaker {'confirmed' if self.speaker_confirmed else 'not confirmed'}"
+        return "quote not found" if self.outcome == "not-found" else "quote not checked"
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,12 @@ FACT_WARNINGS = {
     "source-after-as-of": "a source the fact cites was published after its topic's as_of",
     # The attribution audit's (briefings.audit.auditor):
     "quote-unverifiable": "the fact's quote cannot be verified: its first source has no archived text",
+    "quote-speaker-unconfirmed": "the quote's words are in its source, but its speaker is not named near them",
     "evidence-unverifiable": "an evidence passage cannot be verified: its source has no archived text",
     "number-not-in-evidence": "the fact states a number that none of its evidence passages states",
     "evidence-missing": "the fact has a quote but no evidence passage, so its text is not checked",
     "single-outlet": "every source of the fact comes from one outlet",
+    "polarity-mismatch": "the fact's text and its evidence disagree in polarity (agreed against refused)",
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",

@@ -138,6 +138,9 @@ class Reference(_Keyed):
 class Quote(Schema):
     text: Text
     speaker: Text
+    #: Other names the archive may give the speaker ("Sir Keir", "the prime minister"): the audit confirms the
+    #: speaker when one of these, the name or its surname is named near the quote (briefings.audit.speakers).
+    speaker_aliases: list[Text] = Field(default_factory=list)
 
 
 class Fact(Schema):

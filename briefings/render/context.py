@@ -189,7 +189,8 @@ def fact_view(fact: Fact, topic_id: str = "", audit: Audit | None = None) -> Fac
     quote = None
     if fact.quote:
         quote_check = found.quote if found else None
-        quote = QuoteView(fact.quote.text, fact.quote.speaker, quote_check.outcome if quote_check else None)
+        quote = QuoteView(fact.quote.text, fact.quote.speaker, quote_check.outcome if quote_check else None,
+                          quote_check.speaker_confirmed if quote_check else None)
     evidence = tuple(EvidenceView(item.source, item.passage, item.check.outcome if archives and item.check else None)
                      for item in checked.evidence)
     return FactView(id=fact.id, text=fact.text, sources=tuple(fact.sources), date=fact.date,

@@ -35,6 +35,7 @@ from briefings.render.views import (
     EditionView,
     FactView,
     FigureView,
+    QuoteView,
     ReferenceView,
     StyleView,
     TopicView,
@@ -205,12 +206,28 @@ def grade_note(context: Any, fact: FactView) -> str:
 
 
 @jinja2.pass_context
-def verification_note(context: Any, outcome: str | None) -> str:
-    """" (verified)" or " (unverified)" after a quote's attribution; "" when the project keeps no archives."""
+def verification_note(context: Any, quote: QuoteView | str | None) -> str:
+    """What was checked of a quote, after its attribution: " (quote found · speaker confirmed)", " (quote found ·
+    speaker not confirmed)" or " (unverified)"; "" when the project keeps no archives.
+
+    Takes the quote (``verification_note(fact.quote)``), or only its outcome (``fact.quote.verification``, as
+    templates written before speakers were checked do: then a quote found is "quote found").
+    In the HTML body a ``<span class="check ...">``: ``verified``, ``unconfirmed`` or ``unverified``.
+    """
+    if isinstance(quote, QuoteView):
+        outcome, confirmed = quote.verification, quote.speaker_confirmed
+    else:
+        outcome, confirmed = quote, None
     if outcome is None:
         return ""
-    word = "verified" if outcome == "verified" else "unverified"
-    return f" *({word})*" if context.get("standalone", True) else f' <span class="check {word}">{word}</span>'
+    if outcome != "verified":
+        words, kind = "unverified", "unverified"
+    elif confirmed is None:
+        words, kind = "quote found", "verified"
+    else:
+        words = f"quote found · speaker {'confirmed' if confirmed else 'not confirmed'}"
+        kind = "verified" if confirmed else "unconfirmed"
+    return f" *({words})*" if context.get("standalone", True) else f' <span class="check {kind}">{words}</span>'
 
 
 @jinja2.pass_context

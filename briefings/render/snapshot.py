@@ -37,7 +37,7 @@ from briefings.render.facts import CheckedFact, checked_fact
 if TYPE_CHECKING:
     from briefings.audit.results import Audit, FigureAudit, PassageAudit
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_MAJOR = 1
 #: The keys of a snapshot that make up the briefing's content (everything else describes one rendering).
 CONTENT_KEYS = ("briefing", "settings", "as_of", "latest_as_of", "topics", "references")
@@ -134,6 +134,11 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
     }
     if fact.quote and data["quote"] is not None:
         data["quote"]["verification"] = _outcome(check.quote if check else None)
+        # 1.2: whether the speaker is named near the quote in the archive (briefings.audit.speakers).
+        quoted = check.quote if check else None
+        data["quote"]["speaker_check"] = {"confirmed": quoted.speaker_confirmed,
+                                          "named_as": quoted.speaker_named_as} \
+            if quoted and quoted.speaker_confirmed is not None else None
     return data
 
 

@@ -31,11 +31,14 @@ class QuoteView:
     ``verification`` is the attribution audit's outcome: "verified" (found in
     the archived copy of the fact's first source), "unverifiable" (that source
     has no archived copy), or None when the project keeps no archives.
+    ``speaker_confirmed``: when found, whether the speaker is named near it
+    (:mod:`briefings.audit.speakers`); None when not found or not checked.
     """
 
     text: str
     speaker: str
     verification: str | None = None
+    speaker_confirmed: bool | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -573,8 +573,8 @@ def test_check_fails_with_strict_on_audit_warnings_and_prints_the_summary(tmp_pa
     evidence:
       courier: The Carrow harbour board approved a £2.3bn expansion
     quote:
-      text: the largest investment in the town's history
-      speaker: The Carrow Courier
+      text: We are building for the next fifty years
+      speaker: Miriam Okafor, board chair
 """)
     runner = CliRunner()
     result = runner.invoke(main, ["check", "--project", str(root)])

@@ -245,31 +245,33 @@ def unaudited(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
     return Outputs(root)
 
 
-LEGEND_MD = ("A quote marked *verified* was found word for word in the archived copy of its source; *unverified*, "
-             "that no archived copy was available to check it.")
-LEGEND_TEXT = ("A quote marked verified was found word for word in the archived copy of its source; unverified, "
-               "that no archived copy was available to check it.")
+LEGEND_MD = ("A quote marked *quote found · speaker confirmed* was found word for word in the archived copy of its "
+             "source, with its speaker named in the sentence that gives it or the one before; *quote found · speaker "
+             "not confirmed*, found, but without its speaker named there; *unverified*, that no archived copy was "
+             "available to check it.")
+LEGEND_TEXT = LEGEND_MD.replace("*", "")
 
 
 # -- 1. quote marks and the legend -----------------------------------------------------------------------------------
 
 def test_quotes_are_marked_verified_or_unverified_in_every_format(audited: Outputs) -> None:
-    assert "    > — Miriam Okafor[^1] *(verified)*\n" in audited.md
+    assert "    > — Miriam Okafor[^1] *(quote found · speaker confirmed)*\n" in audited.md
     assert "    > — A Chatter columnist[^3] *(unverified)*\n" in audited.md
     assert re.search(r'— Miriam Okafor<sup class="citation"[^>]*><a href="#source-1"[^>]*>1</a></sup> '
-                     r'<span class="check verified">verified</span></p>', audited.body)
+                     r'<span class="check verified">quote found · speaker confirmed</span></p>', audited.body)
     assert re.search(r'— A Chatter columnist<sup class="citation"[^>]*><a href="#source-3"[^>]*>3</a></sup> '
                      r'<span class="check unverified">unverified</span></p>', audited.body)
     # The PDF sets the marks in small capitals (text-transform), which pdftotext reads back as capitals.
-    assert "— Miriam Okafor1 VERIFIED" in audited.pdf_text
+    assert "— Miriam Okafor1 QUOTE FOUND · SPEAKER CONFIRMED" in audited.pdf_text
     assert "— A Chatter columnist3 UNVERIFIED" in audited.pdf_text
 
 
 def test_the_legend_explains_the_marks_once_in_the_sources_section(audited: Outputs) -> None:
     assert audited.md.count(LEGEND_MD) == 1
     assert audited.md.index("## Sources") < audited.md.index(LEGEND_MD) < audited.md.index("[^1]: ")
-    assert audited.body.count("A quote marked <em>verified</em> was found word for word") == 1
-    assert audited.body.index('id="h-sources"') < audited.body.index("A quote marked <em>verified</em>")
+    marked = "A quote marked <em>quote found · speaker confirmed</em> was found word for word"
+    assert audited.body.count(marked) == 1
+    assert audited.body.index('id="h-sources"') < audited.body.index(marked)
     assert audited.pdf_text.count(LEGEND_TEXT) == 1
     assert audited.pdf_text.index("Sources Reliability grades") < audited.pdf_text.index(LEGEND_TEXT)
 
@@ -434,7 +436,10 @@ def check_against_archive(root: Path, references: dict[str, dict], source: str, 
 
 def test_snapshot_offsets_and_digests_point_into_the_archived_text(audited: Outputs) -> None:
     snapshot = assert_valid(audited.json)
-    assert snapshot["schema_version"] == "1.1"
+    assert snapshot["schema_version"] == "1.2"
+    quotes = [fact["quote"] for topic in snapshot["topics"] for fact in topic["facts"] if fact["quote"]]
+    assert {"confirmed": True, "named_as": "Miriam Okafor"} in [quote["speaker_check"] for quote in quotes]
+    assert all(quote["speaker_check"] is None for quote in quotes if quote["verification"]["outcome"] != "verified")
     references = {reference["id"]: reference for reference in snapshot["references"]}
     facts = {(topic["id"], fact["id"]): fact for topic in snapshot["topics"] for fact in topic["facts"]}
     checked = 0
