@@ -92,7 +92,7 @@ from typing import TYPE_CHECKING
 
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, ArchivedText, archive_text, read_archive
 from briefings.audit.grades import WEAK_GRADES, combined_grade
-from briefings.audit.match import closest_passage, find_passage
+from briefings.audit.match import WordIndex, closest_passage, find_passage
 from briefings.audit.normalise import NormalisedText, normalise
 from briefings.audit.numbers import StatedNumber, figure_numbers, number_appears, numbers_in
 from briefings.audit.polarity import polarity_mismatch
@@ -149,6 +149,8 @@ class _Auditor:
         self.uses_archives = any(reference.archive for reference in self.references.values())
         self.texts: dict[str, tuple[ArchivedText, NormalisedText] | None] = {}
         self.records: dict[str, ArchiveRecord] = {}
+        #: The archives' word indexes, made at the first passage not found in each (closest passages).
+        self.indexes: dict[str, WordIndex] = {}
         self.problems: list[Problem] = []
         self.findings: list[Finding] = []
 
@@ -257,7 +259,9 @@ class _Auditor:
         match = find_passage(passage, normalised)
         if match is not None:
             return PassageAudit(source, passage, "verified", match.start, match.end, archived.sha256)
-        closest, ratio = closest_passage(passage, normalised)
+        if source not in self.indexes:
+            self.indexes[source] = WordIndex(normalised)
+        closest, ratio = closest_passage(passage, self.indexes[source])
         return PassageAudit(source, passage, "not-found", sha256=archived.sha256, closest=closest,
                             similarity=ratio)
 

@@ -18,8 +18,10 @@ words), and :func:`closest_passage` compares a bounded number of places.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 
 from briefings.audit.normalise import MAX_PASSAGE_CHARS, MAX_TEXT_CHARS, NormalisedText, normalise
@@ -61,7 +63,7 @@ def find_passage(passage: str, archive: str | NormalisedText) -> Match | None:
     """
     if len(passage) > MAX_PASSAGE_CHARS:
         return None
-    needle = normalise(passage).text
+    needle = _normalised_passage(passage)
     if not needle:
         return None
     haystack = _normalised(archive)
@@ -153,7 +155,36 @@ def _joins(text: NormalisedText, at: int) -> bool:
 _WORD = re.compile(r"\w+")
 
 
-def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, float]:
+class WordIndex:
+    """The words of a normalised archive, lower-cased, and the places each stands: made once per archive,
+    so that :func:`closest_passage` costs about the same however long the archive is."""
+
+    def __init__(self, text: NormalisedText):
+        self.text = text
+        #: The archive's words (``\w+``), lower-cased, in order.
+        self.words: list[str] = [word.lower() for word in _WORD.findall(text.text)]
+        #: Each word's places, as indexes of :attr:`words`, in order.
+        self.places: dict[str, list[int]] = {}
+        for number, word in enumerate(self.words):
+            found = self.places.get(word)
+            if found is None:
+                self.places[word] = [number]
+            else:
+                found.append(number)
+        self._starts: array | None = None
+        self._ends = array("q")
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where words ``first`` to ``last - 1`` stand in the normalised text: ``[start, end)``."""
+        if self._starts is None:  # wanted only for a closest passage: worked out at the first
+            self._starts = array("q")
+            for match in _WORD.finditer(self.text.text):
+                self._starts.append(match.start())
+                self._ends.append(match.end())
+        return self._starts[first], self._ends[last - 1]
+
+
+def closest_passage(passage: str, archive: str | NormalisedText | WordIndex) -> tuple[str, float]:
     """The passage of ``archive`` nearest to ``passage`` (as it stands in the original), and how near.
 
     The ratio, from 0 to 1, is difflib's over the two passages' words
@@ -165,16 +196,17 @@ def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, f
     (:func:`is_boundary`), which shows the difference. The work is bounded:
     candidate windows are placed around at most 8 of the passage's rarest
     words in the archive, at most 40 places each, and at most 200 words of
-    the passage are compared.
+    the passage are compared. ``archive`` may be given as a :class:`WordIndex`,
+    to look for many passages in one document.
     """
-    haystack = _normalised(archive)
-    needle = normalise(passage[:MAX_PASSAGE_CHARS]).text
+    haystack = archive.text if isinstance(archive, WordIndex) else _normalised(archive)
+    needle = _normalised_passage(passage[:MAX_PASSAGE_CHARS])
     wanted = [word.lower() for word in _WORD.findall(needle)]
     if not wanted:
         return "", 0.0
-    index = haystack.text.find(needle)
-    if index >= 0:
-        low, high = _widened(haystack, index, index + len(needle))
+    at = haystack.text.find(needle)
+    if at >= 0:
+        low, high = _widened(haystack, at, at + len(needle))
         found = [word.lower() for word in _WORD.findall(haystack.text[low:high])]
         # The two differ only at their ends: those are compared (the words between are the same).
         half = _CLOSEST_MAX_WORDS // 2
@@ -184,13 +216,10 @@ def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, f
         start, end = haystack.original_span(low, high)
         return haystack.original[start:end], round(ratio, 3)
     wanted = wanted[:_CLOSEST_MAX_WORDS]
-    tokens = [(match.group().lower(), match.start(), match.end()) for match in _WORD.finditer(haystack.text)]
-    words = [token[0] for token in tokens]
-    places: dict[str, list[int]] = {word: [] for word in wanted}
-    for index, word in enumerate(words):
-        found = places.get(word)
-        if found is not None and len(found) <= _CLOSEST_PLACES * 4:
-            found.append(index)
+    index = archive if isinstance(archive, WordIndex) else WordIndex(haystack)
+    words = index.words
+    # Each word's first places in the archive, counted up to a bound (enough to tell the rarest).
+    places = {word: index.places.get(word, [])[:_CLOSEST_PLACES * 4 + 1] for word in wanted}
     first_position = {}
     for position, word in enumerate(wanted):
         first_position.setdefault(word, position)
@@ -202,8 +231,8 @@ def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, f
     slack = max(3, len(wanted) // 5)
     starts: set[int] = set()
     for word in anchors:
-        for index in places[word][:_CLOSEST_PLACES]:
-            starts.add(max(0, index - first_position[word]))
+        for place in places[word][:_CLOSEST_PLACES]:
+            starts.add(max(0, place - first_position[word]))
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(wanted)
     best: tuple[float, int, int] = (0.0, 0, 0)
@@ -226,8 +255,15 @@ def closest_passage(passage: str, archive: str | NormalisedText) -> tuple[str, f
     ratio, first, last = best
     if ratio == 0.0:
         return "", 0.0
-    start, end = haystack.original_span(tokens[first][1], tokens[last - 1][2])
+    start, end = haystack.original_span(*index.span(first, last))
     return haystack.original[start:end], round(ratio, 3)
+
+
+@functools.lru_cache(maxsize=256)
+def _normalised_passage(passage: str) -> str:
+    """The passage's normalised text, remembered: :func:`closest_passage` looks for what :func:`find_passage`
+    did not find."""
+    return normalise(passage).text
 
 
 def _widened(text: NormalisedText, start: int, end: int) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from briefings.audit.match import closest_passage, find_passage
+from briefings.audit.match import WordIndex, closest_passage, find_passage
 from briefings.audit.normalise import MAX_PASSAGE_CHARS, normalise
 from tests.conftest import REPO_ROOT
 
@@ -186,3 +186,33 @@ def test_pathological_quotes_stay_fast(quote: str) -> None:
     find_passage(quote, article)
     closest_passage(quote, article)
     assert time.perf_counter() - started < 2.0
+
+
+# The closest passage is what the error message quotes: pinned, on ties too (the first of two equally close
+# passages), and the same whether the archive is given as text, normalised or as a word index made once.
+TIED = ("The harbour board met on Monday. The board said the quay would cost more. "
+        "Later the board said the quay would cost less. The unions said the quay would open late.")
+
+
+@pytest.mark.parametrize(("passage", "closest"), [
+    ("the board said the quay would cost much", ("The board said the quay would cost", 0.933)),
+    ("the board said the quay would close", ("The board said the quay would", 0.923)),
+    ("unions said the quay would open early", ("unions said the quay would open", 0.923)),
+    ("board quay", ("board said the quay", 0.667)),
+    ("Quay!", ("quay", 1.0)),
+])
+def test_the_closest_passage_is_pinned_and_the_same_from_a_word_index(passage: str,
+                                                                        closest: tuple[str, float]) -> None:
+    index = WordIndex(normalise(TIED))
+    assert closest_passage(passage, TIED) == closest
+    assert closest_passage(passage, normalise(TIED)) == closest
+    assert closest_passage(passage, index) == closest
+    assert closest_passage(passage, index) == closest  # an index serves many passages
+
+
+def test_a_word_index_lists_the_words_and_their_places() -> None:
+    index = WordIndex(normalise("The  quay, the QUAY."))
+    assert index.words == ["the", "quay", "the", "quay"]
+    assert index.places == {"the": [0, 2], "quay": [1, 3]}
+    assert index.span(0, 1) == (0, 3)
+    assert index.text.text[slice(*index.span(1, 4))] == "quay, the QUAY"
