@@ -16,9 +16,8 @@ What is checked:
   breaks, invisible characters) and as whole words
   (:func:`briefings.audit.match.find_passage`: ``likely`` is not in "unlikely",
   nor ``13`` in "130"), in the archived text of the fact's *first* source:
-  ``verified``; otherwise ``not-found``, an **error** whose message shows the closest
-  passage of the archive. A quote whose first source has no archive (no
-  ``archive:``, or the file is absent) is ``unverifiable``: warning
+  ``verified``; otherwise ``not-found``, an **error** whose message shows the closest passage of the
+  archive. A quote whose first source has no archive (no ``archive:``, or the file is absent) is ``unverifiable``: warning
   ``quote-unverifiable``. A quote found is *attributed* only when its speaker
   is named near a place it stands (:mod:`briefings.audit.speakers`: the name,
   its surname or a ``speaker_aliases`` entry, in the quote's sentence or the
@@ -35,8 +34,7 @@ What is checked:
   :func:`briefings.audit.numbers.number_appears`): otherwise warning ``number-not-in-evidence``
   naming the number. Facts without evidence are not checked for numbers (a
   fact with a quote but no evidence, one of whose sources keeps an archive,
-  gets warning ``evidence-missing``). A
-  figure's numbers (:func:`briefings.audit.numbers.figure_numbers`) must be stated
+  gets warning ``evidence-missing``). A figure's numbers (:func:`briefings.audit.numbers.figure_numbers`) must be stated
   somewhere in the archived text of one of its sources; a figure none of
   whose sources has an archive is ``unverifiable`` and not warned about.
   Otherwise the same warning, naming the number and, as a hint, the numbers
@@ -65,10 +63,8 @@ What is checked:
   reads value and unit, or else their normalised text) are a discrepancy:
   warning ``figure-discrepancy`` at each figure, naming the other values and
   their sources.
-* **Archives.** A reference whose ``archive:`` file does not exist gets
-  warning ``archive-missing`` (its passages are then unverifiable, without a
-  warning each); any other
-  problem reading it (a link out of the project, too large) is an error.
+* **Archives.** A reference whose ``archive:`` file does not exist gets warning ``archive-missing`` (its
+  passages are then unverifiable, without a warning each); any other problem reading it is an error.
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
 ``evidence-missing``, ``single-outlet``, ``archive-missing``) are given only in a project that keeps
