@@ -17,7 +17,7 @@ What is checked:
   (:func:`briefings.audit.match.find_passage`: ``likely`` is not in "unlikely",
   nor ``13`` in "130"), in the archived text of the fact's *first* source:
   ``verified``; otherwise ``not-found``, an **error** whose message shows the closest passage of the
-  archive. A quote whose first source has no archive (no ``archive:``, or the file is absent) is ``unverifiable``: warning
+  archive. A quote whose first source has no archive (no ``archive:``, or the file absent) is ``unverifiable``: warning
   ``quote-unverifiable``. A quote found is *attributed* only when its speaker
   is named near a place it stands (:mod:`briefings.audit.speakers`: the name,
   its surname or a ``speaker_aliases`` entry, in the quote's sentence or the

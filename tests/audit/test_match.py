@@ -146,11 +146,11 @@ def test_the_closest_passage_of_a_passage_cut_from_words_shows_the_whole_words()
 def test_a_passage_standing_inside_words_many_times_stays_fast() -> None:
     flat = normalise("ab " * 200_000)
     for passage in ("ab " * 3_000 + "a", "ab ab a", "b"):
-        started = time.perf_counter()
+        started = time.process_time()
         assert find_passage(passage, flat) is None
         snippet, _ = closest_passage(passage, flat)
         assert snippet
-        assert time.perf_counter() - started < 2.0
+        assert time.process_time() - started < 2.0
 
 
 def _long_article() -> str:
@@ -165,10 +165,10 @@ def test_closest_passage_stays_fast_on_a_long_article_and_a_long_quote() -> None
     article = _long_article()
     assert len(article) >= 49_000
     quote = (article[20_000:20_300]).replace("word", "ward", 3)
-    started = time.perf_counter()
+    started = time.process_time()
     assert find_passage(quote, article) is None
     snippet, ratio = closest_passage(quote, article)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert ratio > 0.9 and snippet
     assert elapsed < 1.0, elapsed
 
@@ -182,10 +182,10 @@ def test_closest_passage_stays_fast_on_a_long_article_and_a_long_quote() -> None
 ])
 def test_pathological_quotes_stay_fast(quote: str) -> None:
     article = _long_article() + " " + "a" * 5_000 + " " + "a " * 2_000
-    started = time.perf_counter()
+    started = time.process_time()
     find_passage(quote, article)
     closest_passage(quote, article)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 # The closest passage is what the error message quotes: pinned, on ties too (the first of two equally close

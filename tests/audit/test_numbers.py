@@ -160,7 +160,7 @@ def test_a_figure_is_checked_against_the_article() -> None:
 
 def test_number_extraction_is_bounded_and_fast() -> None:
     text = "1, " * 50_000
-    started = time.perf_counter()
+    started = time.process_time()
     numbers = numbers_in(text)
     assert len(numbers) <= 10_000
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0

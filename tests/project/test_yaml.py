@@ -364,9 +364,9 @@ def test_invalid_date_inside_a_merged_anchor_is_reported_once(tmp_path: Path) ->
 def test_alias_bomb_is_refused_at_once_at_the_alias_that_blew_the_budget(tmp_path: Path) -> None:
     # Six levels stand for about 600,000 values: slow but finite if the bound regresses (the
     # command-line test runs the full nine levels in a subprocess with a timeout).
-    started = time.perf_counter()
+    started = time.process_time()
     document = load(tmp_path, alias_bomb(levels=6))
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert document.data is None
     # 22 distinct values allow 10,220; the first alias on line 5 brings the count to about 15,700.
     assert messages(document) == [
