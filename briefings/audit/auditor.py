@@ -292,7 +292,8 @@ class _Auditor:
                 single_source=sum(item.single_source for item in mine),
                 single_outlet=sum(item.single_outlet for item in mine),
                 low_reliability=sum(item.low_reliability for item in mine),
-                discrepancies=sum(1 for item in discrepancies if any(f.topic == topic_id for f in item.figures))))
+                discrepancies=sum(1 for item in discrepancies if any(f.topic == topic_id for f in item.figures)),
+                quotes_speaker_confirmed=sum(1 for item in mine if item.quote and item.quote.speaker_confirmed)))
         return Audit(facts=tuple(facts), figures=tuple(figures), discrepancies=tuple(discrepancies),
                      archives=tuple(self.records[key] for key in sorted(self.records)), topics=tuple(summaries),
                      problems=tuple(self.problems), findings=tuple(self.findings), uses_archives=self.uses_archives)

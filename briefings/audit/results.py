@@ -143,11 +143,14 @@ class TopicSummary:
     single_outlet: int
     low_reliability: int
     discrepancies: int
+    #: Of the quotes found (``quotes_verified``), those whose speaker is named near them.
+    quotes_speaker_confirmed: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {"topic": self.topic, "facts": self.facts,
                 "quotes": {"verified": self.quotes_verified, "not_found": self.quotes_not_found,
-                           "unverifiable": self.quotes_unverifiable},
+                           "unverifiable": self.quotes_unverifiable,
+                           "speaker_confirmed": self.quotes_speaker_confirmed},
                 "fully_evidenced": self.fully_evidenced, "single_source": self.single_source,
                 "single_outlet": self.single_outlet, "low_reliability": self.low_reliability,
                 "discrepancies": self.discrepancies}

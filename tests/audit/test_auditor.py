@@ -582,7 +582,8 @@ def test_check_fails_with_strict_on_audit_warnings_and_prints_the_summary(tmp_pa
     assert "warning: fact 'one-outlet' rests on a single outlet" in result.stderr
     assert result.stdout.splitlines()[1:] == [
         "Attribution audit:",
-        "  harbour: 2 fact(s); quotes 1 verified, 0 not found, 0 unverifiable; 1 fully evidenced; "
+        "  harbour: 2 fact(s); quotes 1 found (1 with the speaker confirmed), 0 not found, 0 unverifiable; "
+        "1 fully evidenced; "
         "1 single-source; 0 low-reliability; 0 discrepancy(ies)"]
     strict = runner.invoke(main, ["check", "--project", str(root), "--strict"])
     assert strict.exit_code == 1
@@ -593,7 +594,8 @@ def test_check_fails_with_strict_on_audit_warnings_and_prints_the_summary(tmp_pa
     document = json.loads(as_json.stdout)
     assert document["ok"] is True and document["facts"] == 2 and document["warnings"] == 1
     assert document["audit"] == {"topics": [{
-        "topic": "harbour", "facts": 2, "quotes": {"verified": 1, "not_found": 0, "unverifiable": 0},
+        "topic": "harbour", "facts": 2, "quotes": {"verified": 1, "not_found": 0, "unverifiable": 0,
+                                                   "speaker_confirmed": 1},
         "fully_evidenced": 1, "single_source": 1, "single_outlet": 1, "low_reliability": 0, "discrepancies": 0}],
         "discrepancies": []}
 
@@ -636,7 +638,7 @@ def test_archive_dir_on_the_command_line_may_name_a_directory_outside_the_projec
     assert coded(project.warnings, "archive-missing") == []
     result = CliRunner().invoke(main, ["check", "--project", str(root), "--archive-dir", str(shared)])
     assert result.exit_code == 0, result.output
-    assert "quotes 1 verified" in result.stdout
+    assert "quotes 1 found (" in result.stdout  # found in the archive named on the command line
     # Still confined to that directory: a link out of it is refused, as an error at the reference.
     outside = tmp_path / "elsewhere.txt"
     outside.write_text("the largest investment in the town's history", encoding="utf-8")

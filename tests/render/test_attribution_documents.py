@@ -576,8 +576,11 @@ def test_the_example_is_fully_verified_against_its_seed_articles(tmp_path: Path)
     assert text.exit_code == 0, text.stderr
     assert "discrepancy 'uk-loan-russian-assets': " in text.stdout
     for topic in topics:
-        assert (f"  {topic['topic']}: {topic['facts']} fact(s); quotes {topic['quotes']['verified']} verified, "
-                f"0 not found, 0 unverifiable; {topic['facts']} fully evidenced;") in text.stdout
+        # Every quote of the example is found, and its speaker named near it.
+        found = topic["quotes"]["verified"]
+        assert topic["quotes"]["speaker_confirmed"] == found
+        assert (f"  {topic['topic']}: {topic['facts']} fact(s); quotes {found} found ({found} with the speaker "
+                f"confirmed), 0 not found, 0 unverifiable; {topic['facts']} fully evidenced;") in text.stdout
     # Nothing was copied into the project (the seeds are only read where they are).
     assert not any(path.name in {seed.name for seed in SEEDS.iterdir()}
                    for path in (root / "sources").rglob("*") if path.suffix == ".txt")
