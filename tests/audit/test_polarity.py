@@ -1,7 +1,7 @@
 """Polarity (issue 17): a fact's text and its evidence must not disagree in negation or polarity words.
 
 Unit tests of :func:`briefings.audit.polarity.polarity_mismatch`, the audit's warning, and distortions of the
-example against its real articles (when /work/shared/seeds is at hand): "agreed" made "refused" (and the like) in a
+example against its real articles (when ../shared/seeds is at hand): "agreed" made "refused" (and the like) in a
 fact's text with its evidence unchanged is caught; rewording that keeps polarity is not.
 """
 

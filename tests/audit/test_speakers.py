@@ -1,7 +1,7 @@
 """Speakers (issue 17): a quote is attributed only when its speaker is named near a place it stands in the archive.
 
 Unit tests of :mod:`briefings.audit.speakers`, the audit's warning on the test project, and deliberate
-distortions of the example project against its real articles (when /work/shared/seeds is at hand): each quote
+distortions of the example project against its real articles (when ../shared/seeds is at hand): each quote
 given to another person named in the articles must be caught; the speaker named by surname only, by a declared
 alias, or in the sentence before must not be.
 """
