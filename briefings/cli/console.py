@@ -28,7 +28,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -56,10 +56,10 @@ def _exit_at_once(signum: int, frame: object) -> None:
 
 
 @contextmanager
-def interrupt_exits_at_once() -> Iterator[None]:
-    """While libraries load there is nothing to clean up: Ctrl-C ends the process at once."""
+def _sigint_handled_by(handler: Callable[[int, Any], object] | int) -> Iterator[None]:
+    """SIGINT goes to ``handler`` inside the block; the previous handling comes back after it."""
     try:
-        previous = signal.signal(signal.SIGINT, _exit_at_once)
+        previous = signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
@@ -69,23 +69,19 @@ def interrupt_exits_at_once() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
-@contextmanager
-def _interrupt_raises() -> Iterator[None]:
+def interrupt_exits_at_once() -> AbstractContextManager[None]:
+    """While libraries load there is nothing to clean up: Ctrl-C ends the process at once."""
+    return _sigint_handled_by(_exit_at_once)
+
+
+def _interrupt_raises() -> AbstractContextManager[None]:
     """While a command's own code runs, Ctrl-C raises KeyboardInterrupt, so that its ``finally`` clauses clean up.
 
     Before it (loading, parsing the command line) and after it, the command-line
     tool has Ctrl-C exit at once (see :mod:`briefings.__main__`): that handling
     comes back when the command ends, before its outcome is printed.
     """
-    try:
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    return _sigint_handled_by(signal.default_int_handler)
 
 
 def _caused_by_interrupt(error: BaseException) -> bool:
