@@ -247,6 +247,18 @@ class _Auditor:
 
     # -- passages --------------------------------------------------------------
 
+    def _evidence(self, topic_id: str, where: tuple[object, ...], subject: str, source: str, passage: str,
+                  about: tuple[str, str, int]) -> PassageAudit:
+        """An evidence passage (of a fact or a figure) checked against its source: an error if it is not there."""
+        check = self.check_passage(source, passage)
+        if check.outcome == "not-found":
+            self._error(topic_id, where, f"{subject}: the evidence for '{source}' "
+                        + self._not_found(check, "").lstrip(), "evidence-not-found")
+        elif check.outcome == "unverifiable" and self._warn_unverifiable(source):
+            self._warn(topic_id, where, f"{subject}: the evidence for '{source}' cannot be verified: "
+                       "the source has no archived text", "evidence-unverifiable", about)
+        return check
+
     def check_passage(self, source: str, passage: str) -> PassageAudit:
         found = self.archived(source)
         if found is None:
@@ -319,14 +331,8 @@ class _Auditor:
             reference = self.references.get(source)
             evidence = None
             if source in fact.evidence and reference is not None:
-                evidence = self.check_passage(source, fact.evidence[source])
-                where = (*location, "evidence", source)
-                if evidence.outcome == "not-found":
-                    self._error(topic_id, where, f"fact '{fact.id}': the evidence for '{source}' "
-                                + self._not_found(evidence, "").lstrip(), "evidence-not-found")
-                elif evidence.outcome == "unverifiable" and self._warn_unverifiable(source):
-                    self._warn(topic_id, where, f"fact '{fact.id}': the evidence for '{source}' cannot be "
-                               "verified: the source has no archived text", "evidence-unverifiable", about)
+                evidence = self._evidence(topic_id, (*location, "evidence", source), f"fact '{fact.id}'", source,
+                                          fact.evidence[source], about)
             sources.append(SourceAudit(source, reference.outlet if reference else None,
                                        reference.reliability if reference else None, evidence))
         passages = [*fact.evidence.values(), *([fact.quote.text] if fact.quote else [])]
@@ -414,15 +420,8 @@ class _Auditor:
         for source in dict.fromkeys(figure.sources):
             if source not in figure.evidence or source not in self.references:
                 continue
-            check = self.check_passage(source, figure.evidence[source])
-            checks.append(check)
-            where = ("figures", index, "evidence", source)
-            if check.outcome == "not-found":
-                self._error(topic_id, where, f"figure '{figure.label}': the evidence for '{source}' "
-                            + self._not_found(check, "").lstrip(), "evidence-not-found")
-            elif check.outcome == "unverifiable" and self._warn_unverifiable(source):
-                self._warn(topic_id, where, f"figure '{figure.label}': the evidence for '{source}' cannot be "
-                           "verified: the source has no archived text", "evidence-unverifiable", about)
+            checks.append(self._evidence(topic_id, ("figures", index, "evidence", source),
+                                         f"figure '{figure.label}'", source, figure.evidence[source], about))
         passages = [check.passage for check in checks]
         numbers = figure_numbers(figure.value, figure.unit)
         missing = [number for number in numbers if not number_appears(number, passages)]
