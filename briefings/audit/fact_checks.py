@@ -1,0 +1,108 @@
+"""The checks of one fact: its quote and speaker, its evidence, its numbers, its polarity, its corroboration.
+
+Contract: :func:`check_fact` checks one fact against the archived text of its
+sources through a :class:`~briefings.audit.checker.Checker` (which collects
+the problems) and returns its :class:`~briefings.audit.results.FactAudit`.
+What each check does is listed in :mod:`briefings.audit.auditor`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from briefings.audit.checker import Checker, listed
+from briefings.audit.grades import WEAK_GRADES, combined_grade
+from briefings.audit.numbers import number_appears, numbers_in
+from briefings.audit.polarity import polarity_mismatch
+from briefings.audit.results import FactAudit, PassageAudit, QuoteAudit, SourceAudit
+from briefings.audit.speakers import confirm_speaker, speaker_names
+
+if TYPE_CHECKING:
+    from briefings.project.schema import Fact, Reference
+
+
+def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactAudit:
+    """Check fact ``index`` of topic ``topic_id``; see the module docstring."""
+    location = ("facts", index)
+    about = ("facts", topic_id, index)
+    known = [source for source in fact.sources if source in checker.references]
+    references: list[Reference] = [checker.references[source] for source in known]
+    quote = None
+    if fact.quote is not None and fact.sources[0] in checker.references:
+        check = checker.check_passage(fact.sources[0], fact.quote.text)
+        quote = _quote(checker, topic_id, index, fact, check)
+        if check.outcome == "not-found":
+            checker.error(topic_id, (*location, "quote", "text"),
+                        f"fact '{fact.id}': the quote " + checker.not_found(check, "").lstrip(), "quote-not-found")
+        elif check.outcome == "unverifiable" and checker.warn_unverifiable(fact.sources[0]):
+            checker.warn(topic_id, (*location, "quote", "text"),
+                       f"fact '{fact.id}': the quote cannot be verified: its first source "
+                       f"'{fact.sources[0]}' has no archived text", "quote-unverifiable", about)
+    sources = []
+    for source in dict.fromkeys(fact.sources):
+        reference = checker.references.get(source)
+        evidence = None
+        if source in fact.evidence and reference is not None:
+            evidence = checker.evidence(topic_id, (*location, "evidence", source), f"fact '{fact.id}'", source,
+                                      fact.evidence[source], about)
+        sources.append(SourceAudit(source, reference.outlet if reference else None,
+                                   reference.reliability if reference else None, evidence))
+    passages = [*fact.evidence.values(), *([fact.quote.text] if fact.quote else [])]
+    unsupported: list[str] = []
+    if fact.evidence:
+        for number in numbers_in(fact.text):
+            if not number_appears(number, passages) and number.written not in unsupported:
+                unsupported.append(number.written)
+        if unsupported:
+            checker.warn(topic_id, (*location, "text"),
+                       f"fact '{fact.id}' states {listed(unsupported)}, which none of its evidence passages "
+                       f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
+                       about)
+        mismatch = polarity_mismatch(fact.text, passages)
+        if mismatch:
+            checker.warn(topic_id, (*location, "text"),
+                       f"fact '{fact.id}' says \"{mismatch[0]}\" where its evidence says \"{mismatch[1]}\": check "
+                       "that the fact says what its sources say", "polarity-mismatch", about)
+    if fact.quote is not None and not fact.evidence and any(reference.archive for reference in references):
+        checker.warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
+                   "its text is not checked; give under evidence: the passage of each source that supports it",
+                   "evidence-missing", about)
+    outlets = {reference.outlet.casefold() for reference in references}
+    single_outlet = len(outlets) == 1 and len(known) == len(fact.sources)
+    if single_outlet and checker.uses_archives:
+        detail = "" if len(set(fact.sources)) == 1 else f" ({len(set(fact.sources))} references)"
+        checker.warn(topic_id, (*location, "sources"),
+                   f"fact '{fact.id}' rests on a single outlet, {references[0].outlet}{detail}: corroborate it",
+                   "single-outlet", about)
+    grades = [reference.reliability for reference in references]
+    low = bool(references) and len(known) == len(fact.sources) and all(
+        grade in WEAK_GRADES for grade in grades)
+    fully = bool(sources) and all(item.evidence is not None and item.evidence.outcome == "verified"
+                                  for item in sources)
+    return FactAudit(topic=topic_id, fact=fact.id, grade=combined_grade(grades, fact.credibility),
+                     sources=tuple(sources), quote=quote, fully_evidenced=fully,
+                     single_source=len(set(fact.sources)) == 1, single_outlet=single_outlet,
+                     low_reliability=low, unsupported_numbers=tuple(unsupported))
+
+def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: PassageAudit) -> QuoteAudit:
+    """The quote's check, with whether its speaker is named near it (:mod:`briefings.audit.speakers`):
+    a quote found without its speaker gives warning ``quote-speaker-unconfirmed``."""
+    assert fact.quote is not None
+    speaker = fact.quote.speaker
+    if check.outcome != "verified" or check.start is None or check.end is None:
+        return QuoteAudit(**check.__dict__, speaker=speaker)
+    archived = checker.archived(check.source)
+    assert archived is not None
+    names = speaker_names(speaker, fact.quote.speaker_aliases)
+    named = confirm_speaker(fact.quote.text, archived[0].text, names, (check.start, check.end))
+    if named is None:
+        checker.warn(topic_id, ("facts", index, "quote", "speaker"),
+                   f"fact '{fact.id}': the quote is in the archived text of '{check.source}', but its speaker "
+                   f"is not named near it (none of {listed(names)} in its sentence or the one before): check who "
+                   "said it, or declare the name the source uses in speaker_aliases",
+                   "quote-speaker-unconfirmed", ("facts", topic_id, index))
+    return QuoteAudit(**check.__dict__, speaker=speaker, speaker_confirmed=named is not None,
+                      speaker_named_as=named)
+
+
+__all__ = ["check_fact"]
