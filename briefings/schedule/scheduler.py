@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import select
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -294,11 +295,17 @@ class Scheduler:
 
     def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, re-reading briefings.yaml when it changes; then stop cleanly (main thread)."""
-        stop = threading.Event()
+        # The handler only writes a byte to a pipe the loop below waits on. It runs in the main thread between
+        # two bytecodes, possibly while that thread holds the lock inside a threading.Event (waiting on it, or
+        # setting it): setting an Event from the handler could then deadlock, leaving the signal unanswered.
+        reader, writer = os.pipe()
+        os.set_blocking(writer, False)
 
         def request_stop(signum: int, frame: object) -> None:
-            self._stopping.set()
-            stop.set()
+            try:
+                os.write(writer, b"\0")
+            except OSError:  # the pipe is full: a stop is already pending
+                pass
 
         previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -310,7 +317,7 @@ class Scheduler:
             self.echo(printable(f"{self._now_text()} scheduler started: {len(self.schedules.scheduled)} "
                                 f"briefing(s) scheduled in {self.schedules.zone}{following} "
                                 "(Ctrl-C or SIGTERM stops it)"))
-            while not stop.wait(self.reload_seconds):
+            while not select.select([reader], [], [], self.reload_seconds)[0]:
                 try:
                     self.reload_if_changed()
                 except Exception as error:  # noqa: BLE001 - a bad reload must not end the scheduler
@@ -321,6 +328,8 @@ class Scheduler:
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+            os.close(reader)
+            os.close(writer)
 
     def _now_text(self) -> str:
         zone = self.schedules.zone if self.schedules else "UTC"
