@@ -55,9 +55,18 @@ What is checked:
   of that kind gives the ``number-not-in-evidence`` warning instead.
 * **Corroboration.** Each fact's Admiralty grade
   (:func:`briefings.audit.grades.combined_grade`, e.g. ``B2``); warning
-  ``single-outlet`` for a fact whose sources come from one outlet (distinct
-  ``outlet`` values, not references). ``low-reliability`` (every source
+  ``single-outlet`` for a fact whose sources are one independent source
+  (:func:`briefings.audit.grades.independent_sources`: distinct ``agency``,
+  or else ``outlet``, values, not references); warning
+  ``credibility-unsupported`` at a fact graded credibility 1 without two
+  independent sources graded A to D (:func:`briefings.audit.grades.confirming_sources`),
+  naming the sources and why they do not count. ``low-reliability`` (every source
   graded D, E or F) is the loader's warning; the audit records it.
+* **Spans.** A reference with a ``span:`` is matched only inside its span of
+  a shared archive file (:mod:`briefings.audit.spans`; offsets stay the whole
+  file's); a marker not found, found twice, or an end before the start is an
+  **error** at the ``span`` line (``span-marker-not-found``,
+  ``span-marker-ambiguous``, ``span-end-before-start``).
 * **Discrepancies.** Figures sharing a ``key`` (within or across topics)
   whose values differ (their numbers as :func:`briefings.audit.numbers.figure_numbers`
   reads value and unit, or else their normalised text) are a discrepancy:
@@ -67,7 +76,8 @@ What is checked:
   passages are then unverifiable, without a warning each); any other problem reading it is an error.
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
-``evidence-missing``, ``single-outlet``, ``archive-missing``) are given only in a project that keeps
+``evidence-missing``, ``single-outlet``, ``credibility-unsupported``,
+``archive-missing``) are given only in a project that keeps
 archives (at least one reference has ``archive:``): a project that does not is
 checked exactly as before. ``number-not-in-evidence`` needs evidence or an
 archive to apply, and ``figure-discrepancy`` a ``key``, so neither affects a

@@ -22,6 +22,7 @@ from briefings.audit.archive import MAX_ARCHIVE_BYTES, ArchivedText, archive_tex
 from briefings.audit.match import WordIndex, closest_passage, find_passage
 from briefings.audit.normalise import NormalisedText, normalise
 from briefings.audit.results import ArchiveRecord, Finding, PassageAudit
+from briefings.audit.spans import SpanProblem, locate_span, restricted
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, read_project_file
 from briefings.paths import REFERENCES_FILE
@@ -122,8 +123,33 @@ class Checker:
         if archived is None:
             self.records[reference_id] = ArchiveRecord(reference_id, name, None, "unreadable")
             return None
-        self.records[reference_id] = ArchiveRecord(reference_id, name, archived.sha256, "archived")
-        return archived, normalise(archived.text)
+        normalised = normalise(archived.text)
+        span = reference.span
+        if span is None:
+            self.records[reference_id] = ArchiveRecord(reference_id, name, archived.sha256, "archived")
+            return archived, normalised
+        located = locate_span(normalised, span.start, span.end)
+        if isinstance(located, SpanProblem):
+            # The file was read (its record stays right); its passages cannot be checked without the span.
+            self.records[reference_id] = ArchiveRecord(reference_id, name, archived.sha256, "archived")
+            self.error(REFERENCES_FILE, (reference_id, "span"),
+                       f"reference '{reference_id}': span in archive '{name}': {located.message}", located.code)
+            return None
+        part = restricted(normalised, *located)
+        low, high = part.original_span(0, len(part.text)) if part.text else (0, 0)
+        self.records[reference_id] = ArchiveRecord(reference_id, name, archived.sha256, "archived", low, high)
+        return archived, part
+
+    def scope(self, reference_id: str) -> str | None:
+        """The original text the reference's passages are matched in: its archive, or its span of it (None: none).
+        Offsets into it are offsets into the whole archived text minus :attr:`ArchiveRecord.span_start`."""
+        found = self.archived(reference_id)
+        if found is None:
+            return None
+        record = self.records[reference_id]
+        if record.span_start is None or record.span_end is None:
+            return found[0].text
+        return found[0].text[record.span_start:record.span_end]
 
     def _directory(self) -> tuple[Path, str | None]:
         """The archive directory, and its path relative to the project when it is inside it."""

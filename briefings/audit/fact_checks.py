@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from briefings.audit.checker import Checker, listed
-from briefings.audit.grades import WEAK_GRADES, combined_grade
+from briefings.audit.grades import NOT_CONFIRMING, WEAK_GRADES, combined_grade, confirming_sources, independent_sources
 from briefings.audit.numbers import number_appears, numbers_in
 from briefings.audit.polarity import polarity_mismatch
 from briefings.audit.results import FactAudit, PassageAudit, QuoteAudit, SourceAudit
@@ -67,13 +67,15 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
         checker.warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
                    "its text is not checked; give under evidence: the passage of each source that supports it",
                    "evidence-missing", about)
-    outlets = {reference.outlet.casefold() for reference in references}
-    single_outlet = len(outlets) == 1 and len(known) == len(fact.sources)
+    groups = independent_sources([(reference.id, reference.source_key) for reference in references])
+    single_outlet = len(groups) == 1 and len(known) == len(fact.sources)
     if single_outlet and checker.uses_archives:
         detail = "" if len(set(fact.sources)) == 1 else f" ({len(set(fact.sources))} references)"
         checker.warn(topic_id, (*location, "sources"),
-                   f"fact '{fact.id}' rests on a single outlet, {references[0].outlet}{detail}: corroborate it",
+                   f"fact '{fact.id}' rests on a single outlet, {_source_name(references)}{detail}: corroborate it",
                    "single-outlet", about)
+    if fact.credibility == 1 and checker.uses_archives and len(known) == len(fact.sources):
+        _confirmation(checker, topic_id, index, fact, references)
     grades = [reference.reliability for reference in references]
     low = bool(references) and len(known) == len(fact.sources) and all(
         grade in WEAK_GRADES for grade in grades)
@@ -84,6 +86,43 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
                      single_source=len(set(fact.sources)) == 1, single_outlet=single_outlet,
                      low_reliability=low, unsupported_numbers=tuple(unsupported))
 
+def _source_name(references: list[Reference]) -> str:
+    """One independent source as a message names it: its outlet, or its agency's copy and who ran it."""
+    agency = next((reference.agency for reference in references if reference.agency), None)
+    if agency is None:
+        return references[0].outlet
+    outlets = [outlet for outlet in dict.fromkeys(reference.outlet for reference in references)
+               if " ".join(outlet.casefold().split()) != references[0].source_key]
+    return f"{agency} (agency copy{', run by ' + ', '.join(outlets) if outlets else ''})"
+
+
+def _confirmation(checker: Checker, topic_id: str, index: int, fact: Fact, references: list[Reference]) -> None:
+    """Warning ``credibility-unsupported`` for a fact graded credibility 1 (confirmed by other sources) without
+    two independent sources able to confirm it (:func:`briefings.audit.grades.confirming_sources`)."""
+    unique = list({reference.id: reference for reference in references}.values())
+    able = confirming_sources([(reference.id, reference.source_key, reference.reliability) for reference in unique])
+    if len(able) >= 2:
+        return
+    reasons = []
+    for reference in unique:
+        if reference.reliability is None:
+            reasons.append(f"'{reference.id}' has no reliability grade")
+        elif reference.reliability in NOT_CONFIRMING:
+            reasons.append(f"'{reference.id}' is graded {reference.reliability} ({reference.reliability_label})")
+    grouped = independent_sources([(reference.id, reference.source_key) for reference in unique
+                                   if reference.reliability and reference.reliability not in NOT_CONFIRMING])
+    for members in grouped.values():
+        if len(members) > 1:
+            chosen = [reference for reference in unique if reference.id in members]
+            reasons.append(f"{listed(members)} are one source, {_source_name(chosen)}")
+    counted = "no independent source" if not able else "one independent source"
+    checker.warn(topic_id, ("facts", index, "credibility"),
+                 f"fact '{fact.id}' is graded credibility 1 (confirmed by other sources), but it has {counted} able "
+                 f"to confirm it ({'; '.join(reasons) or 'it cites one reference'}): cite a second, independent "
+                 "source graded A to D, or lower its credibility", "credibility-unsupported",
+                 ("facts", topic_id, index))
+
+
 def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: PassageAudit) -> QuoteAudit:
     """The quote's check, with whether its speaker is named near it (:mod:`briefings.audit.speakers`):
     a quote found without its speaker gives warning ``quote-speaker-unconfirmed``."""
@@ -91,10 +130,11 @@ def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: Passa
     speaker = fact.quote.speaker
     if check.outcome != "verified" or check.start is None or check.end is None:
         return QuoteAudit(**check.__dict__, speaker=speaker)
-    archived = checker.archived(check.source)
-    assert archived is not None
+    text = checker.scope(check.source)  # the reference's span of a shared file: the speaker is named there
+    assert text is not None
+    offset = checker.records[check.source].span_start or 0
     names = speaker_names(speaker, fact.quote.speaker_aliases)
-    named = confirm_speaker(fact.quote.text, archived[0].text, names, (check.start, check.end))
+    named = confirm_speaker(fact.quote.text, text, names, (check.start - offset, check.end - offset))
     if named is None:
         checker.warn(topic_id, ("facts", index, "quote", "speaker"),
                    f"fact '{fact.id}': the quote is in the archived text of '{check.source}', but its speaker "

@@ -29,10 +29,11 @@ def check_figure(checker: Checker, topic_id: str, index: int, figure: Figure) ->
     """Check figure ``index`` of topic ``topic_id``; see the module docstring."""
     if figure.evidence:
         return _figure_with_evidence(checker, topic_id, index, figure)
-    searched = [source for source in dict.fromkeys(figure.sources) if checker.archived(source) is not None]
+    scopes = {source: checker.scope(source) for source in dict.fromkeys(figure.sources)}
+    searched = [source for source, text in scopes.items() if text is not None]
     if not searched:
         return FigureAudit(topic_id, index, figure.label, figure.key, "unverifiable")
-    texts = [checker.archived(source)[1].original for source in searched]  # type: ignore[index]
+    texts = [scopes[source] or "" for source in searched]  # each reference's span of its archive
     numbers = figure_numbers(figure.value, figure.unit)
     missing = [number for number in numbers if not number_appears(number, texts)]
     if missing:

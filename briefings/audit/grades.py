@@ -2,7 +2,11 @@
 
 Contract: :func:`combined_grade` gives a fact's grade (``B2``) from its
 sources' reliability letters and its credibility digit; a fact resting only
-on sources graded :data:`WEAK_GRADES` is "low reliability". Pure.
+on sources graded :data:`WEAK_GRADES` is "low reliability". Corroboration
+counts independent sources, not references (:func:`independent_sources`:
+two references of one agency's copy are one source), and credibility 1
+("confirmed by other sources") needs two of them able to confirm it
+(:func:`confirming_sources`: not graded E or F, nor ungraded). Pure.
 """
 
 from __future__ import annotations
@@ -35,3 +39,27 @@ def combined_grade(reliabilities: list[str | None], credibility: int | None) -> 
     judged = [letter for letter in graded if letter in _RELIABILITY_ORDER]
     best = min(judged, key=_RELIABILITY_ORDER.index) if judged else "F"
     return f"{best}{credibility}"
+
+
+#: Grades whose sources cannot confirm a fact (credibility 1): E unreliable, and F, whose reliability cannot be
+#: judged (a source that cannot be judged confirms nothing); a source without a grade cannot either.
+NOT_CONFIRMING = frozenset({"E", "F"})
+
+
+def independent_sources(sources: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """``(reference id, source key)`` pairs grouped by source key (the agency whose copy it is, or else the
+    outlet: :attr:`briefings.project.schema.Reference.source_key`): each group is one independent source,
+    however many references it has. Groups and their references keep their first order."""
+    groups: dict[str, list[str]] = {}
+    for reference, key in sources:
+        groups.setdefault(key, [])
+        if reference not in groups[key]:
+            groups[key].append(reference)
+    return groups
+
+
+def confirming_sources(sources: list[tuple[str, str, str | None]]) -> list[str]:
+    """The independent sources (source keys) able to confirm a fact, from ``(reference id, source key,
+    reliability)``: a group counts when one of its references is graded A to D."""
+    able = [(reference, key) for reference, key, grade in sources if grade is not None and grade not in NOT_CONFIRMING]
+    return list(independent_sources(able))

@@ -34,6 +34,9 @@ class ArchiveRecord:
     sha256: str | None
     #: "archived", "none" (no ``archive:``), "missing" (the file is absent) or "unreadable".
     status: Literal["archived", "none", "missing", "unreadable"]
+    #: The reference's ``span:`` in the file, ``[start, end)`` of the archived text (None: the whole file).
+    span_start: int | None = None
+    span_end: int | None = None
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ FACT_WARNINGS = {
     "evidence-unverifiable": "an evidence passage cannot be verified: its source has no archived text",
     "number-not-in-evidence": "the fact states a number that none of its evidence passages states",
     "evidence-missing": "the fact has a quote but no evidence passage, so its text is not checked",
-    "single-outlet": "every source of the fact comes from one outlet",
+    "single-outlet": "every source of the fact comes from one outlet (or one agency's copy)",
     "polarity-mismatch": "the fact's text and its evidence disagree in polarity (agreed against refused)",
+    "credibility-unsupported": "the fact is graded credibility 1 without two independent sources graded A to D",
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",

@@ -118,6 +118,25 @@ class _Keyed(Schema):
         return data
 
 
+#: A span marker: a short passage of the archived text (matched after normalising, as whole words).
+Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class Span(Schema):
+    """Where, in a shared archived file, a reference's own text stands (briefings.audit.spans): from the
+    start of the ``start`` marker to the end of the ``end`` marker. Either may be left out (from the start,
+    or to the end, of the file), not both."""
+
+    start: Marker | None = None
+    end: Marker | None = None
+
+    @model_validator(mode="after")
+    def _one_marker_at_least(self) -> Span:
+        if self.start is None and self.end is None:
+            raise ValueError("a span needs a start marker, an end marker or both")
+        return self
+
+
 class Reference(_Keyed):
     outlet: Text
     title: Text
@@ -129,6 +148,22 @@ class Reference(_Keyed):
     #: The file name of the archived copy in the project's archive directory (see briefings.audit.archive).
     archive: Annotated[str, AfterValidator(_check_archive_name)] | None = None
     acknowledge: Acknowledgements = Field(default_factory=dict)
+    #: Where this reference's text stands in a shared archived file (an aggregator page): matched only there.
+    span: Span | None = None
+    #: The news agency (wire service) whose copy this is, when the outlet runs another's copy ("AFP" for AFP
+    #: copy carried by France 24): corroboration counts distinct agencies or outlets (briefings.audit.grades).
+    agency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _span_needs_archive(self) -> Reference:
+        if self.span is not None and self.archive is None:
+            raise ValueError("span: names where the reference stands in its archived file, but it has no archive:")
+        return self
+
+    @property
+    def source_key(self) -> str:
+        """Who wrote the copy: its agency, or else its outlet, case-folded (independent sources differ here)."""
+        return " ".join((self.agency or self.outlet).casefold().split())
 
     @property
     def reliability_label(self) -> str | None:

@@ -120,7 +120,7 @@ facts:
     section: The board
     text: The board struck a pasted comment from its minutes.
     sources: [minutes]
-    credibility: 1
+    credibility: 2
     evidence:
       minutes: "<script>alert(1)</script> *urgent* [x](javascript:alert(1)) and asked that it be struck"
   - id: lost-report
