@@ -331,7 +331,7 @@ class Kinds:
         return item.case("quote given to another speaker", True, *edits)
 
     def negated(self, item: Item) -> Case | None:
-        if item.sort != "fact" or not item.node or not first_passage(item):
+        if item.sort != "fact" or first_passage(item) is None:
             return None
         for line, column in item.scalar_lines(child(item.node, "text")):
             hits = [(found.start(), found, word) for pattern, word in NEGATIONS
