@@ -32,8 +32,6 @@ NOT_CAUGHT_YET = {
         "both values are in the articles, and figures carry no evidence passage",
     "two figures' values swapped:Broader security-related spending target + Canada's defence spending, the year "
     "before the summit (NATO figures)": "both values are in the article, and figures carry no evidence passage",
-    "quote cited to another source:five-percent-headline":
-        "both references point into the same aggregator page: no reference spans yet",
     "date changed (text and date:):white-house-clash": "a fact's date is not checked against its evidence yet",
     "date changed (text and date:):surprise-london-visit": "a fact's date is not checked against its evidence yet",
     "date changed (text and date:):hague-summit": "a fact's date is not checked against its evidence yet",
