@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from briefings.audit.checker import Checker, listed
+from briefings.audit.date_checks import check_dates
 from briefings.audit.grades import WEAK_GRADES, combined_grade
 from briefings.audit.numbers import number_appears, numbers_in
 from briefings.audit.polarity import polarity_mismatch
@@ -67,6 +68,7 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
         checker.warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
                    "its text is not checked; give under evidence: the passage of each source that supports it",
                    "evidence-missing", about)
+    date_basis = check_dates(checker, topic_id, index, fact)
     outlets = {reference.outlet.casefold() for reference in references}
     single_outlet = len(outlets) == 1 and len(known) == len(fact.sources)
     if single_outlet and checker.uses_archives:
@@ -82,7 +84,8 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
     return FactAudit(topic=topic_id, fact=fact.id, grade=combined_grade(grades, fact.credibility),
                      sources=tuple(sources), quote=quote, fully_evidenced=fully,
                      single_source=len(set(fact.sources)) == 1, single_outlet=single_outlet,
-                     low_reliability=low, unsupported_numbers=tuple(unsupported))
+                     low_reliability=low, unsupported_numbers=tuple(unsupported),
+                     date_basis=date_basis)
 
 def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: PassageAudit) -> QuoteAudit:
     """The quote's check, with whether its speaker is named near it (:mod:`briefings.audit.speakers`):

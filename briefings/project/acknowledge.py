@@ -41,6 +41,7 @@ FACT_WARNINGS = {
     "evidence-missing": "the fact has a quote but no evidence passage, so its text is not checked",
     "single-outlet": "every source of the fact comes from one outlet",
     "polarity-mismatch": "the fact's text and its evidence disagree in polarity (agreed against refused)",
+    "date-not-in-evidence": "the fact gives a date that its evidence neither states nor lets one work out",
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",
