@@ -45,6 +45,16 @@ What is checked:
   polarity (:func:`briefings.audit.polarity.polarity_mismatch`: ``agreed``
   against ``refused``, ``did not agree`` against ``agreed``): warning
   ``polarity-mismatch``, quoting the two phrases.
+* **Dates.** A fact's ``date:`` and each date its text writes out must be
+  stated by one of its evidence passages (or its quote), or derived from the
+  passage's relative words (``on Tuesday``, ``yesterday``, ``last week``) and
+  its source's publication date; a ``date:`` may also be the day a source was
+  published (:mod:`briefings.audit.dates`, :mod:`briefings.audit.date_checks`).
+  Otherwise, for a fact with evidence, warning ``date-not-in-evidence``, or,
+  when after every source's publication, **error**
+  ``date-after-publication``; a weekday written with a date it does not fall
+  on, **error** ``weekday-contradicts-date``. How the ``date:`` was established
+  is :attr:`briefings.audit.results.FactAudit.date_basis`.
 * **Figures with evidence.** A figure may name, per source, the passage that
   gives its value (``evidence``, as facts do). Each passage is checked like a
   quote (``evidence-not-found``, an **error**). The curator has said that the

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from briefings.audit.checker import Checker, listed
+from briefings.audit.date_checks import check_dates
 from briefings.audit.grades import NOT_CONFIRMING, WEAK_GRADES, combined_grade, confirming_sources, independent_sources
 from briefings.audit.numbers import number_appears, numbers_in
 from briefings.audit.polarity import polarity_mismatch
@@ -67,6 +68,7 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
         checker.warn(topic_id, (*location, "text"), f"fact '{fact.id}' has a quote but no evidence passage: "
                    "its text is not checked; give under evidence: the passage of each source that supports it",
                    "evidence-missing", about)
+    date_basis = check_dates(checker, topic_id, index, fact)
     groups = independent_sources([(reference.id, reference.source_key) for reference in references])
     single_outlet = len(groups) == 1 and len(known) == len(fact.sources)
     if single_outlet and checker.uses_archives:
@@ -84,7 +86,8 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
     return FactAudit(topic=topic_id, fact=fact.id, grade=combined_grade(grades, fact.credibility),
                      sources=tuple(sources), quote=quote, fully_evidenced=fully,
                      single_source=len(set(fact.sources)) == 1, single_outlet=single_outlet,
-                     low_reliability=low, unsupported_numbers=tuple(unsupported))
+                     low_reliability=low, unsupported_numbers=tuple(unsupported),
+                     date_basis=date_basis)
 
 def _source_name(references: list[Reference]) -> str:
     """One independent source as a message names it: its outlet, or its agency's copy and who ran it."""

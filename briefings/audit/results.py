@@ -15,12 +15,21 @@ archived text (:attr:`briefings.audit.archive.ArchivedText.text`).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Literal
 
 from briefings.errors import Problem
 
 Outcome = Literal["verified", "not-found", "unverifiable"]
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def long_date(value: datetime.date) -> str:
+    """``24 June 2025``, whatever the locale (for messages and the audit's wording)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,46 @@ class SourceAudit:
 
 
 @dataclass(frozen=True)
+class DateBasis:
+    """How a fact's date was established (:func:`briefings.audit.dates.establish`): ``stated`` (a passage of
+    ``source`` states it, as ``words``), ``derived`` (from ``source``'s publication date ``published`` and its
+    passage's ``words``: "on Tuesday"), ``published`` (``source`` was published that day) or ``not-established``."""
+
+    how: Literal["stated", "derived", "published", "not-established"]
+    source: str | None = None
+    published: datetime.date | None = None
+    words: str | None = None
+
+    @property
+    def wording(self) -> str:
+        """What the audit says: "date stated in the source ('Monday, June 23')", "date inferred from the
+        publication date (23 June 2025) and 'on Tuesday'", "date inferred from the publication date
+        (23 June 2025)" or "date not established by the evidence"."""
+        when = f" ({long_date(self.published)})" if self.published else ""
+        if self.how == "stated":
+            return f"date stated in the source ('{self.words}')"
+        if self.how == "derived":
+            return f"date inferred from the publication date{when} and '{self.words}'"
+        if self.how == "published":
+            return f"date inferred from the publication date{when}"
+        return "date not established by the evidence"
+
+    @property
+    def mark(self) -> str | None:
+        """What the documents add to an inferred date, in its brackets: "inferred from the publication date,
+        23 June 2025, and 'on Tuesday'", "inferred: the day the source was published" (None when not
+        established: the documents then say "inferred")."""
+        when = f", {long_date(self.published)}," if self.published else ""
+        if self.how == "derived":
+            return f"inferred from the publication date{when} and '{self.words}'"
+        if self.how == "published":
+            return "inferred: the day the source was published"
+        if self.how == "stated":
+            return f"inferred; the source says '{self.words}'"
+        return None
+
+
+@dataclass(frozen=True)
 class FactAudit:
     topic: str
     fact: str
@@ -98,6 +147,8 @@ class FactAudit:
     low_reliability: bool
     #: The numbers the text states that no evidence passage (or the quote) states, as written.
     unsupported_numbers: tuple[str, ...] = ()
+    #: How the fact's ``date`` was established (None: the fact has no date).
+    date_basis: DateBasis | None = None
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,8 @@ def fact_view(fact: Fact, topic_id: str = "", audit: Audit | None = None) -> Fac
                     evidence=evidence, fully_evidenced=bool(found and found.fully_evidenced),
                     single_outlet=bool(found and found.single_outlet),
                     low_reliability=bool(found and found.low_reliability),
-                    anchor=fact_anchor(topic_id, fact.id))
+                    anchor=fact_anchor(topic_id, fact.id),
+                    date_mark=checked.check.date_basis.mark if checked.check and checked.check.date_basis else None)
 
 
 def figure_view(figure: Figure, discrepant: bool = False) -> FigureView:

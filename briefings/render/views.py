@@ -75,6 +75,9 @@ class FactView:
     low_reliability: bool = False
     #: The id of the fact's anchor in the HTML (``fact-<topic>--<fact>``), for links back from Sources.
     anchor: str = ""
+    #: What an inferred date was inferred from ("inferred from the publication date, 23 June 2025, and
+    #: 'on Tuesday'"; :attr:`briefings.audit.results.DateBasis.mark`), or None when the audit did not establish it.
+    date_mark: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

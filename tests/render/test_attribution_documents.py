@@ -480,11 +480,13 @@ def test_a_tampered_snapshot_fails_the_schema(audited: Outputs) -> None:
 
 # -- 7. inferred dates -----------------------------------------------------------------------------------------------
 
-def test_an_inferred_date_is_marked_in_the_timeline(audited: Outputs) -> None:
-    assert ("| 7 March 2025 (inferred) | Carrow harbour | Ferry crews returned to work after a strike over pay.[^2] |"
-            in audited.md)
-    assert '<td style="text-align:left">7 March 2025 (inferred)</td>' in audited.body
-    assert "7 March 2025 (inferred)" in audited.pdf_text
+def test_an_inferred_date_is_marked_in_the_timeline_with_what_it_was_inferred_from(audited: Outputs) -> None:
+    # The gazette, published Saturday 8 March 2025, says the crews "returned to work on Friday".
+    mark = "7 March 2025 (inferred from the publication date, 8 March 2025, and \u2018on Friday\u2019)"
+    assert ("| 7 March 2025 (inferred from the publication date, 8 March 2025, and 'on Friday') | Carrow harbour | "
+            "Ferry crews returned to work after a strike over pay.[^2] |" in audited.md)
+    assert f'<td style="text-align:left">{mark}</td>' in audited.body
+    assert "7 March 2025 (inferred from the publication date, 8 March 2025, and" in " ".join(audited.pdf_text.split())
 
 
 # -- 8. hostile evidence and anchors ---------------------------------------------------------------------------------
