@@ -19,6 +19,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Literal
 
+from briefings.audit.states import quote_words
 from briefings.errors import Problem
 
 Outcome = Literal["verified", "not-found", "unverifiable"]
@@ -76,11 +77,10 @@ class QuoteAudit(PassageAudit):
 
     @property
     def state(self) -> str:
-        """What was checked, in words: "quote found · speaker confirmed", "quote found · speaker not confirmed",
-        "quote not found" or "quote not checked" (no archived copy)."""
-        if self.outcome == "verified":
-            return f"quote found · speaker {'confirmed' if self.speaker_confirmed else 'not confirmed'}"
-        return "quote not found" if self.outcome == "not-found" else "quote not checked"
+        """What was checked, in the documents' words (:mod:`briefings.audit.states`): "quote found · speaker
+        confirmed", "quote found · speaker not confirmed", "quote not found in source" or "quote not checked: no
+        archived copy"."""
+        return quote_words(self.outcome, bool(self.speaker_confirmed) if self.outcome == "verified" else None)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def audit_summary_lines(audit: Audit) -> list[str]:
     for topic in audit.topics:
         lines.append(f"  {topic.topic}: {topic.facts} fact(s); quotes {topic.quotes_verified} found "
                      f"({topic.quotes_speaker_confirmed} with the speaker confirmed), "
-                     f"{topic.quotes_not_found} not found, {topic.quotes_unverifiable} unverifiable; "
+                     f"{topic.quotes_not_found} not found, {topic.quotes_unverifiable} not checked (no archived copy); "
                      f"{topic.fully_evidenced} fully evidenced; {topic.single_source} single-source; "
                      f"{topic.low_reliability} low-reliability; {topic.discrepancies} discrepancy(ies)")
     for item in audit.discrepancies:

@@ -170,7 +170,8 @@ def topic_view(topic: Topic, today: datetime.date | None = None, audit: Audit | 
         grouped.setdefault(fact.section, []).append(fact)
     return TopicView(id=topic.id, title=topic.title, summary=topic.summary, as_of=topic.as_of,
                      review_by=topic.review_by, tags=tuple(topic.tags), facts=facts,
-                     figures=tuple(figure_view(figure, (topic.id, index) in disputed)
+                     figures=tuple(figure_view(figure, (topic.id, index) in disputed,
+                                               _figure_outcome(audit, topic.id, index))
                                    for index, figure in enumerate(topic.figures)),
                      sections=tuple(Section(title, tuple(items)) for title, items in grouped.items()),
                      overdue=bool(today and topic.overdue_on(today)))
@@ -203,9 +204,17 @@ def fact_view(fact: Fact, topic_id: str = "", audit: Audit | None = None) -> Fac
                     date_mark=checked.check.date_basis.mark if checked.check and checked.check.date_basis else None)
 
 
-def figure_view(figure: Figure, discrepant: bool = False) -> FigureView:
+def figure_view(figure: Figure, discrepant: bool = False, outcome: str | None = None) -> FigureView:
     return FigureView(label=figure.label, value=figure.value, unit=figure.unit, sources=tuple(figure.sources),
-                      key=figure.key, discrepant=discrepant)
+                      key=figure.key, discrepant=discrepant, outcome=outcome)
+
+
+def _figure_outcome(audit: Audit | None, topic_id: str, index: int) -> str | None:
+    """The audit's outcome for a figure, only in a project that keeps archives (else there is nothing to say)."""
+    if audit is None or not audit.uses_archives:
+        return None
+    checked = audit.figure(topic_id, index)
+    return checked.outcome if checked else None
 
 
 def reference_view(reference: Reference, number: int | None = None, *,

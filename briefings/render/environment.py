@@ -35,9 +35,11 @@ from briefings.paths import TEMPLATES_DIR
 from briefings.project.model import Briefing
 from briefings.render.filters import (
     changes_heading,
+    check_legend,
     cited_for,
     edition_label,
     escape_markdown,
+    figure_note,
     figure_value_filter,
     grade_note,
     longdate_filter,
@@ -143,7 +145,9 @@ def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_S
         "review_notice": review_notice,
         "grade_note": grade_note,
         "verification_note": verification_note,
+        "figure_note": figure_note,
         "cited_for": cited_for,
+        "check_legend": check_legend,
     })
     environment.filters.update({
         "longdate": longdate_filter,

@@ -7,7 +7,7 @@ state, no files, no project. The plain functions (:func:`format_long_date`,
 :func:`table_cell`) are used by Python code too; the template filters
 (``longdate``, ``number``, ``figure_value``, ``md_escape``, ``table_cell``)
 and functions (``edition_label``, ``changes_heading``, ``review_notice``,
-``source_note``, ``grade_note``, ``verification_note``, ``cited_for``) are
+``source_note``, ``grade_note``, ``verification_note``, ``figure_note``, ``check_legend``, ``cited_for``) are
 registered by :func:`briefings.render.environment.make_environment` (and
 ``source_note`` by :func:`briefings.render.markdown.render_markdown`). Those
 that take the template's context read from it only ``style`` (the locale),
@@ -28,6 +28,20 @@ from typing import Any
 
 import jinja2
 
+from briefings.audit.states import (
+    FIGURE_IN_SOURCE,
+    FIGURE_NOT_CHECKED,
+    FIGURE_NOT_IN_SOURCE,
+    LEGEND,
+    QUOTE_CONFIRMED,
+    QUOTE_FOUND,
+    QUOTE_NOT_CHECKED,
+    QUOTE_NOT_CONFIRMED,
+    QUOTE_NOT_FOUND,
+    evidence_words,
+    figure_words,
+    quote_words,
+)
 from briefings.i18n import format_date_for, format_number_for
 from briefings.project.schema import RELIABILITY_GRADES
 from briefings.render.views import (
@@ -205,14 +219,31 @@ def grade_note(context: Any, fact: FactView) -> str:
     return f" ({text})" if context.get("standalone", True) else f' <span class="grade">{text}</span>'
 
 
+#: The HTML classes of each check's state: the state's own name, then the name earlier versions gave it
+#: (``verified``, ``unconfirmed``, ``unverified``), kept so that house stylesheets written for them still apply.
+CHECK_CLASSES = {
+    QUOTE_CONFIRMED: "confirmed verified", QUOTE_NOT_CONFIRMED: "not-confirmed unconfirmed",
+    QUOTE_FOUND: "found verified", QUOTE_NOT_FOUND: "not-found unverified", QUOTE_NOT_CHECKED: "not-checked unverified",
+    FIGURE_IN_SOURCE: "in-source", FIGURE_NOT_IN_SOURCE: "not-in-source", FIGURE_NOT_CHECKED: "not-checked",
+}
+
+
+def _check_mark(context: Any, words: str) -> str:
+    """A check's state after what it checked: " *(words)*" in Markdown, a ``<span class="check ...">`` in HTML."""
+    if context.get("standalone", True):
+        return f" *({words})*"
+    return f' <span class="check {CHECK_CLASSES[words]}">{words}</span>'
+
+
 @jinja2.pass_context
 def verification_note(context: Any, quote: QuoteView | str | None) -> str:
     """What was checked of a quote, after its attribution: " (quote found · speaker confirmed)", " (quote found ·
-    speaker not confirmed)" or " (unverified)"; "" when the project keeps no archives.
+    speaker not confirmed)" or " (quote not checked: no archived copy)" (:mod:`briefings.audit.states`); ""
+    when the project keeps no archives.
 
     Takes the quote (``verification_note(fact.quote)``), or only its outcome (``fact.quote.verification``, as
     templates written before speakers were checked do: then a quote found is "quote found").
-    In the HTML body a ``<span class="check ...">``: ``verified``, ``unconfirmed`` or ``unverified``.
+    In the HTML body a ``<span class="check ...">`` (:data:`CHECK_CLASSES`).
     """
     if isinstance(quote, QuoteView):
         outcome, confirmed = quote.verification, quote.speaker_confirmed
@@ -220,14 +251,22 @@ def verification_note(context: Any, quote: QuoteView | str | None) -> str:
         outcome, confirmed = quote, None
     if outcome is None:
         return ""
-    if outcome != "verified":
-        words, kind = "unverified", "unverified"
-    elif confirmed is None:
-        words, kind = "quote found", "verified"
-    else:
-        words = f"quote found · speaker {'confirmed' if confirmed else 'not confirmed'}"
-        kind = "verified" if confirmed else "unconfirmed"
-    return f" *({words})*" if context.get("standalone", True) else f' <span class="check {kind}">{words}</span>'
+    return _check_mark(context, quote_words(outcome, confirmed))
+
+
+@jinja2.pass_context
+def figure_note(context: Any, figure: FigureView) -> str:
+    """What was checked of a key figure: " (figure in source)", " (figure not in source)" or " (figure not
+    checked: no archived copy)"; "" when the project keeps no archives."""
+    if not isinstance(figure, FigureView):
+        raise jinja2.TemplateRuntimeError("figure_note() takes a figure, e.g. figure_note(entry.figure)")
+    return _check_mark(context, figure_words(figure.outcome)) if figure.outcome else ""
+
+
+def check_legend() -> str:
+    """The legend of the checks' marks: one sentence per state a built document can show
+    (:data:`briefings.audit.states.LEGEND`), in Markdown."""
+    return LEGEND
 
 
 @jinja2.pass_context
@@ -245,7 +284,7 @@ def cited_for(context: Any, reference: ReferenceView) -> str:
         where = f" ({escape_markdown(item.topic_title)})" if multi_topic else ""
         evidence = ""
         if item.evidence:
-            checked = " (verified)" if item.outcome == "verified" else ""
+            checked = f" ({evidence_words(item.outcome)})" if item.outcome else ""
             evidence = f": “{escape_markdown(' '.join(item.evidence.split()))}”{checked}"
         items.append(f"{name}{where}{evidence}")
     if standalone:

@@ -29,6 +29,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from briefings import __version__
+from briefings.audit.states import evidence_words, figure_words, quote_words, speaker_state, state
 from briefings.digests import canonical_digest
 from briefings.project.model import Briefing, Project
 from briefings.project.schema import Figure, Reference, Topic
@@ -37,7 +38,7 @@ from briefings.render.facts import CheckedFact, checked_fact
 if TYPE_CHECKING:
     from briefings.audit.results import Audit, FigureAudit, PassageAudit
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 SCHEMA_MAJOR = 1
 #: The keys of a snapshot that make up the briefing's content (everything else describes one rendering).
 CONTENT_KEYS = ("briefing", "settings", "as_of", "latest_as_of", "topics", "references")
@@ -139,7 +140,29 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
         data["quote"]["speaker_check"] = {"confirmed": quoted.speaker_confirmed,
                                           "named_as": quoted.speaker_named_as} \
             if quoted and quoted.speaker_confirmed is not None else None
+    # 1.3: what each check found, in the documents' words (briefings.audit.states).
+    data["checks"] = _fact_checks(checked)
     return data
+
+
+def _fact_checks(checked: CheckedFact) -> list[dict[str, Any]]:
+    """One entry per check of the fact: its quote, then each evidence passage in the order of its sources."""
+    check = checked.check
+    if check is None:
+        return []
+    entries = []
+    if check.quote is not None:
+        quote = check.quote
+        entries.append({"check": "quote", "source": quote.source, "speaker": speaker_state(quote.speaker_confirmed),
+                        "state": state("quote", quote.outcome),
+                        "words": quote_words(quote.outcome, quote.speaker_confirmed)})
+    entries.extend(_evidence_check(item.source, item.check) for item in checked.evidence if item.check)
+    return entries
+
+
+def _evidence_check(source: str, check: PassageAudit) -> dict[str, Any]:
+    return {"check": "evidence", "source": source, "state": state("evidence", check.outcome),
+            "words": evidence_words(check.outcome)}
 
 
 def _passage(source: str, passage: str, check: PassageAudit | None) -> dict[str, Any]:
@@ -160,7 +183,11 @@ def _figure(figure: Figure, checked: FigureAudit | None = None) -> dict[str, Any
             "evidence": [_passage(source, figure.evidence[source], by_source.get(source))
                          for source in dict.fromkeys(figure.sources) if source in figure.evidence],
             "verification": {"outcome": checked.outcome, "unsupported_numbers": list(checked.unsupported_numbers)}
-            if checked else None}
+            if checked else None,
+            # 1.3: the figure's own check, then each of its evidence passages'.
+            "checks": [{"check": "figure", "state": state("figure", checked.outcome),
+                        "words": figure_words(checked.outcome)},
+                       *(_evidence_check(item.source, item) for item in checked.evidence)] if checked else []}
 
 
 def _discrepancies(project: Project, briefing: Briefing) -> list[dict[str, Any]]:

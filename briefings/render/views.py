@@ -28,9 +28,11 @@ from typing import NamedTuple, TypedDict
 class QuoteView:
     """A fact's quotation: the exact words and who said them.
 
-    ``verification`` is the attribution audit's outcome: "verified" (found in
-    the archived copy of the fact's first source), "unverifiable" (that source
-    has no archived copy), or None when the project keeps no archives.
+    ``verification`` is the attribution audit's internal outcome: "verified"
+    (found in the archived copy of the fact's first source), "unverifiable"
+    (that source has no archived copy), or None when the project keeps no
+    archives. Documents never print it: ``verification_note`` says what was
+    checked in the words of :mod:`briefings.audit.states`.
     ``speaker_confirmed``: when found, whether the speaker is named near it
     (:mod:`briefings.audit.speakers`); None when not found or not checked.
     """
@@ -91,6 +93,9 @@ class FigureView:
     #: Figures sharing a key state the same quantity; ``discrepant``: another figure with its key disagrees.
     key: str | None = None
     discrepant: bool = False
+    #: The audit's outcome for the figure ("verified", "not-found", "unverifiable"; shown as "figure in source",
+    #: ... by ``figure_note``), or None when the project keeps no archives.
+    outcome: str | None = None
 
 
 class Section(NamedTuple):

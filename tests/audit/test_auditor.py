@@ -582,9 +582,8 @@ def test_check_fails_with_strict_on_audit_warnings_and_prints_the_summary(tmp_pa
     assert "warning: fact 'one-outlet' rests on a single outlet" in result.stderr
     assert result.stdout.splitlines()[1:] == [
         "Attribution audit:",
-        "  harbour: 2 fact(s); quotes 1 found (1 with the speaker confirmed), 0 not found, 0 unverifiable; "
-        "1 fully evidenced; "
-        "1 single-source; 0 low-reliability; 0 discrepancy(ies)"]
+        "  harbour: 2 fact(s); quotes 1 found (1 with the speaker confirmed), 0 not found, "
+        "0 not checked (no archived copy); 1 fully evidenced; 1 single-source; 0 low-reliability; 0 discrepancy(ies)"]
     strict = runner.invoke(main, ["check", "--project", str(root), "--strict"])
     assert strict.exit_code == 1
     assert "rests on a single outlet, The Carrow Courier: corroborate it [single-outlet] (--strict)" in strict.stderr

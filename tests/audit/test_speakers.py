@@ -157,7 +157,8 @@ def test_a_quote_not_found_has_no_speaker_check(tmp_path: Path) -> None:
 """)
     project, _ = load(root)
     quote = project.audit.quote("harbour", "forty-years")
-    assert quote.outcome == "not-found" and quote.speaker_confirmed is None and quote.state == "quote not found"
+    assert quote.outcome == "not-found" and quote.speaker_confirmed is None
+    assert quote.state == "quote not found in source"
     assert coded(project.warnings, "quote-speaker-unconfirmed") == []
 
 
@@ -230,10 +231,16 @@ def test_the_documents_say_what_was_checked_of_a_quote() -> None:
     unconfirmed = QuoteView("words", "Keir Starmer", "verified", False)
     assert verification_note(from_markdown, confirmed_quote) == " *(quote found · speaker confirmed)*"
     assert verification_note(from_markdown, unconfirmed) == " *(quote found · speaker not confirmed)*"
+    # In HTML: the state's own class, then the one earlier versions gave it (kept for house stylesheets).
+    assert verification_note(in_html, confirmed_quote) == \
+        ' <span class="check confirmed verified">quote found · speaker confirmed</span>'
     assert verification_note(in_html, unconfirmed) == \
-        ' <span class="check unconfirmed">quote found · speaker not confirmed</span>'
+        ' <span class="check not-confirmed unconfirmed">quote found · speaker not confirmed</span>'
     assert verification_note(in_html, QuoteView("words", "K", "unverifiable")) == \
-        ' <span class="check unverified">unverified</span>'
+        ' <span class="check not-checked unverified">quote not checked: no archived copy</span>'
+    assert verification_note(from_markdown, QuoteView("words", "K", "not-found")) == \
+        " *(quote not found in source)*"
     # A template written before speakers were checked passes the outcome alone.
     assert verification_note(from_markdown, "verified") == " *(quote found)*"
+    assert verification_note(in_html, "verified") == ' <span class="check found verified">quote found</span>'
     assert verification_note(from_markdown, None) == ""

@@ -25,9 +25,11 @@ from click.testing import CliRunner
 
 from briefings.audit.archive import read_archive
 from briefings.audit.normalise import normalise
+from briefings.audit.states import LEGEND
 from briefings.build.orchestrate import build
 from briefings.cli import main
-from briefings.render.html import sanitise
+from briefings.render.filters import CHECK_CLASSES
+from briefings.render.html import ALLOWED_CLASSES, sanitise
 from tests.conftest import (
     GENERATED,
     PAGED_MEDIA_CSS,
@@ -245,31 +247,60 @@ def unaudited(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
     return Outputs(root)
 
 
-LEGEND_MD = ("A quote marked *quote found · speaker confirmed* was found word for word in the archived copy of its "
-             "source, with its speaker named in the sentence that gives it or the one before; *quote found · speaker "
-             "not confirmed*, found, but without its speaker named there; *unverified*, that no archived copy was "
-             "available to check it.")
-LEGEND_TEXT = LEGEND_MD.replace("*", "")
+LEGEND_MD = LEGEND
+# The HTML (and so the PDF) sets straight apostrophes as typographic ones.
+LEGEND_TEXT = LEGEND_MD.replace("*", "").replace("'", "’")
 
 
 # -- 1. quote marks and the legend -----------------------------------------------------------------------------------
 
-def test_quotes_are_marked_verified_or_unverified_in_every_format(audited: Outputs) -> None:
+def test_quotes_are_marked_with_what_was_checked_in_every_format(audited: Outputs) -> None:
     assert "    > — Miriam Okafor[^1] *(quote found · speaker confirmed)*\n" in audited.md
-    assert "    > — A Chatter columnist[^3] *(unverified)*\n" in audited.md
+    assert "    > — A Chatter columnist[^3] *(quote not checked: no archived copy)*\n" in audited.md
+    # Each mark's own class, then the one earlier versions gave it (house stylesheets may name those).
     assert re.search(r'— Miriam Okafor<sup class="citation"[^>]*><a href="#source-1"[^>]*>1</a></sup> '
-                     r'<span class="check verified">quote found · speaker confirmed</span></p>', audited.body)
+                     r'<span class="check confirmed verified">quote found · speaker confirmed</span></p>',
+                     audited.body)
     assert re.search(r'— A Chatter columnist<sup class="citation"[^>]*><a href="#source-3"[^>]*>3</a></sup> '
-                     r'<span class="check unverified">unverified</span></p>', audited.body)
+                     r'<span class="check not-checked unverified">quote not checked: no archived copy</span></p>',
+                     audited.body)
     # The PDF sets the marks in small capitals (text-transform), which pdftotext reads back as capitals.
     assert "— Miriam Okafor1 QUOTE FOUND · SPEAKER CONFIRMED" in audited.pdf_text
-    assert "— A Chatter columnist3 UNVERIFIED" in audited.pdf_text
+    assert "— A Chatter columnist3 QUOTE NOT CHECKED: NO ARCHIVED COPY" in audited.pdf_text
+
+
+def test_figures_are_marked_with_what_was_checked_in_every_format(audited: Outputs) -> None:
+    assert "| Carrow harbour | Cost of the expansion | £2.3bn | [^1] *(figure in source)* |\n" in audited.md
+    assert "| Carrow harbour | Berths planned | 14 berths | [^1] *(figure not in source)* |\n" in audited.md
+    assert re.search(r'<a href="#source-1"[^>]*>1</a></sup> <span class="check in-source">figure in source</span>'
+                     r'</td>', audited.body)
+    assert '<span class="check not-in-source">figure not in source</span>' in audited.body
+    assert "£2.3bn 1 FIGURE IN SOURCE" in audited.pdf_text
+    assert "14 berths 1 FIGURE NOT IN SOURCE" in audited.pdf_text
+
+
+def test_every_class_of_a_mark_survives_the_sanitiser() -> None:
+    for classes in CHECK_CLASSES.values():
+        assert set(classes.split()) <= ALLOWED_CLASSES, classes
+
+
+def visible_text(html: str) -> str:
+    """What a reader of the HTML page sees: its text without tags, attributes or the stylesheet."""
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_no_document_says_a_bare_verified(audited: Outputs) -> None:
+    """The documents say what was checked ("quote found · speaker confirmed", "passage found in source", "figure in
+    source"), never that something was "verified" or "unverified"."""
+    for text in (audited.md, visible_text(audited.html), audited.pdf_text):
+        assert not re.search(r"verif", text, re.IGNORECASE), re.findall(r".{60}verif.{20}", text, re.IGNORECASE)
 
 
 def test_the_legend_explains_the_marks_once_in_the_sources_section(audited: Outputs) -> None:
     assert audited.md.count(LEGEND_MD) == 1
     assert audited.md.index("## Sources") < audited.md.index(LEGEND_MD) < audited.md.index("[^1]: ")
-    marked = "A quote marked <em>quote found · speaker confirmed</em> was found word for word"
+    marked = "A quote marked <em>quote found · speaker confirmed</em> stands word for word"
     assert audited.body.count(marked) == 1
     assert audited.body.index('id="h-sources"') < audited.body.index(marked)
     assert audited.pdf_text.count(LEGEND_TEXT) == 1
@@ -314,18 +345,18 @@ def test_sources_entries_list_the_citing_facts_with_their_evidence(audited: Outp
     md = audited.md
     assert ("[^1]: The Carrow Courier, “Port of Carrow agrees harbour expansion”, 4 March 2025. Reliability B "
             "(usually reliable). Cited for: approved (Carrow harbour): “The Carrow harbour board approved a £2.3bn "
-            "expansion on Tuesday” (verified).\n") in md
+            "expansion on Tuesday” (passage found in source).\n") in md
     assert ("Cited for: approved (Carrow harbour): “The harbour board says its expansion will create 45,000 jobs” "
-            "(verified); strike-ended (Carrow harbour): “returned to work on Friday after a nine-day strike over "
-            "pay” (verified); passengers (Carrow ferry): “The operator said 1,200 passengers a day had been "
-            "affected.” (verified).\n") in md
+            "(passage found in source); strike-ended (Carrow harbour): “returned to work on Friday after a nine-day "
+            "strike over pay” (passage found in source); passengers (Carrow ferry): “The operator said 1,200 "
+            "passengers a day had been affected.” (passage found in source).\n") in md
     # Without evidence from it: the fact alone, no passage, no mark.
     assert "Reliability E (unreliable). Cited for: rival-bid (Carrow harbour).\n" in md
     # In the PDF, "Cited for" is a small-capitals label above one line per fact.
     assert ("CITED FOR approved (Carrow harbour): “The Carrow harbour board approved a £2.3bn expansion on "
-            "Tuesday” (verified)") in audited.pdf_text
-    assert ("passengers (Carrow ferry): “The operator said 1,200 passengers a day had been affected.” (verified)"
-            in audited.pdf_text)
+            "Tuesday” (passage found in source)") in audited.pdf_text
+    assert ("passengers (Carrow ferry): “The operator said 1,200 passengers a day had been affected.” "
+            "(passage found in source)" in audited.pdf_text)
 
 
 def test_a_single_topic_briefing_names_the_fact_without_its_topic(tmp_path: Path) -> None:
@@ -334,7 +365,8 @@ def test_a_single_topic_briefing_names_the_fact_without_its_topic(tmp_path: Path
     write(root, "briefings.yaml", settings)
     build(root, formats=["md"], generated=GENERATED, jobs=1)
     md = (root / "output" / f"{BRIEFING}.md").read_text(encoding="utf-8")
-    assert "Cited for: passengers: “The operator said 1,200 passengers a day had been affected.” (verified).\n" in md
+    assert ("Cited for: passengers: “The operator said 1,200 passengers a day had been affected.” "
+            "(passage found in source).\n") in md
 
 
 def test_html_sources_link_back_to_each_citing_fact(audited: Outputs) -> None:
@@ -349,8 +381,8 @@ def test_html_sources_link_back_to_each_citing_fact(audited: Outputs) -> None:
         assert body.count(f'<span id="{anchor}"></span>') == 1
         assert body.index(f'<span id="{anchor}"></span>') < body.index('<ol class="sources">')
     assert ('<span class="citing"><a href="#fact-harbour--approved" rel="noopener noreferrer">approved</a> '
-            '(Carrow harbour): “The Carrow harbour board approved a £2.3bn expansion on Tuesday” (verified)</span>'
-            ) in sources
+            '(Carrow harbour): “The Carrow harbour board approved a £2.3bn expansion on Tuesday” '
+            '(passage found in source)</span>') in sources
 
 
 def test_the_links_back_to_facts_survive_into_the_pdf(audited: Outputs) -> None:
@@ -382,9 +414,9 @@ def test_a_discrepancy_across_two_topics_is_shown_in_every_format(audited: Outpu
     assert ("- Jobs the expansion creates: 45,000 jobs[^2] (Carrow ferry) vs 50,000 jobs[^1] (Carrow harbour).\n"
             in md)
     assert md.index("## Key figures") < md.index("**Figures that disagree.**") < md.index("## Timeline")
-    assert "| Carrow harbour | Jobs the expansion creates | 50,000 jobs ‡ | [^1] |" in md
-    assert "| Carrow ferry | Jobs the expansion creates | 45,000 jobs ‡ | [^2] |" in md
-    assert "| Carrow harbour | Cost of the expansion | £2.3bn | [^1] |" in md  # not disputed: no mark
+    assert "| Carrow harbour | Jobs the expansion creates | 50,000 jobs ‡ | [^1] *(figure in source)* |" in md
+    assert "| Carrow ferry | Jobs the expansion creates | 45,000 jobs ‡ | [^2] *(figure in source)* |" in md
+    assert "| Carrow harbour | Cost of the expansion | £2.3bn | [^1] *(figure in source)* |" in md  # not disputed: no ‡
     paragraph = body[body.index("<strong>Figures that disagree.</strong>"):body.index('id="h-timeline"')]
     assert re.search(r'<li>Jobs the expansion creates: 45,000 jobs<sup class="citation"[^>]*><a href="#source-2"'
                      r'[^>]*>2</a></sup> \(Carrow ferry\) vs 50,000 jobs<span><sup class="citation"[^>]*>'
@@ -436,7 +468,7 @@ def check_against_archive(root: Path, references: dict[str, dict], source: str, 
 
 def test_snapshot_offsets_and_digests_point_into_the_archived_text(audited: Outputs) -> None:
     snapshot = assert_valid(audited.json)
-    assert snapshot["schema_version"] == "1.2"
+    assert snapshot["schema_version"] == "1.3"
     quotes = [fact["quote"] for topic in snapshot["topics"] for fact in topic["facts"] if fact["quote"]]
     assert {"confirmed": True, "named_as": "Miriam Okafor"} in [quote["speaker_check"] for quote in quotes]
     assert all(quote["speaker_check"] is None for quote in quotes if quote["verification"]["outcome"] != "verified")
@@ -469,6 +501,44 @@ def test_snapshot_offsets_and_digests_point_into_the_archived_text(audited: Outp
     assert references["lost"]["archive"] == {"name": "lost-article.txt", "status": "missing", "sha256": None}
 
 
+def test_the_snapshot_records_each_check_in_the_documents_words(audited: Outputs) -> None:
+    snapshot = assert_valid(audited.json)
+    facts = {(topic["id"], fact["id"]): fact for topic in snapshot["topics"] for fact in topic["facts"]}
+    assert facts[("harbour", "approved")]["checks"] == [
+        {"check": "quote", "source": "courier", "speaker": "confirmed", "state": "found",
+         "words": "quote found · speaker confirmed"},
+        {"check": "evidence", "source": "courier", "state": "found", "words": "passage found in source"},
+        {"check": "evidence", "source": "gazette", "state": "found", "words": "passage found in source"}]
+    assert facts[("harbour", "rival-bid")]["checks"] == [
+        {"check": "quote", "source": "chatter", "speaker": None, "state": "not-checked",
+         "words": "quote not checked: no archived copy"}]
+    # A fact with neither quote nor evidence passage: nothing was checked, and the list says so by being empty.
+    assert facts[("harbour", "lost-report")]["checks"] == []
+    figures = {(topic["id"], figure["label"]): figure["checks"] for topic in snapshot["topics"]
+               for figure in topic["figures"]}
+    assert figures[("harbour", "Cost of the expansion")] == [
+        {"check": "figure", "state": "in-source", "words": "figure in source"}]
+    assert figures[("harbour", "Berths planned")] == [
+        {"check": "figure", "state": "not-in-source", "words": "figure not in source"}]
+    # The words are those the documents print.
+    for fact_or_figure in [*facts.values(), *(figure for topic in snapshot["topics"] for figure in topic["figures"])]:
+        for entry in fact_or_figure["checks"]:
+            if entry["check"] != "evidence":
+                assert entry["words"] in audited.md and entry["words"].upper() in audited.pdf_text, entry
+
+
+def test_a_check_entry_of_an_unknown_kind_or_state_fails_the_schema(audited: Outputs) -> None:
+    snapshot = json.loads(audited.json.read_bytes())
+    facts = snapshot["topics"][0]["facts"]
+    facts[0]["checks"][0]["state"] = "verified"
+    facts[1]["checks"].append({"check": "hunch", "state": "found", "words": "felt right"})
+    snapshot["topics"][0]["figures"][0]["checks"][0]["speaker"] = "confirmed"
+    errors = schema_errors(snapshot)
+    assert len(errors) >= 3, errors
+    del facts[0]["checks"]
+    assert schema_errors(snapshot), "checks is required"
+
+
 def test_a_tampered_snapshot_fails_the_schema(audited: Outputs) -> None:
     # The schema really constrains the 1.1 keys checked above (so their validation means something).
     snapshot = json.loads(audited.json.read_bytes())
@@ -494,18 +564,18 @@ def test_an_inferred_date_is_marked_in_the_timeline_with_what_it_was_inferred_fr
 def test_evidence_with_markup_is_shown_as_written_never_run_or_linked(audited: Outputs) -> None:
     md = audited.md
     assert ("Cited for: minutes-struck (Carrow harbour): “\\<script\\>alert(1)\\</script\\> \\*urgent\\* "
-            "\\[x\\](javascript:alert(1)) and asked that it be struck” (verified).\n") in md
+            "\\[x\\](javascript:alert(1)) and asked that it be struck” (passage found in source).\n") in md
     body = audited.body
     entry = body[body.index('<li id="source-4"'):body.index('<li id="source-5"')]
     assert ("“&lt;script&gt;alert(1)&lt;/script&gt; *urgent* [x](javascript:alert(1)) and asked that it be "
-            "struck” (verified)") in entry
+            "struck” (passage found in source)") in entry
     assert "<script" not in audited.html and "javascript:" not in re.sub(r">[^<]*<", "><", body)
     assert "<em>urgent</em>" not in body
     assert re.findall(r"<a [^>]*>", entry) == [
         '<a href="#fact-harbour--minutes-struck" rel="noopener noreferrer">',
         '<a aria-label="Back to citation 4" class="backref" href="#cite-4" rel="noopener noreferrer">']
     assert ("minutes-struck (Carrow harbour): “<script>alert(1)</script> *urgent* [x](javascript:alert(1)) and asked "
-            "that it be struck” (verified)") in audited.pdf_text
+            "that it be struck” (passage found in source)") in audited.pdf_text
 
 
 @pytest.mark.parametrize("anchor, kept", [
@@ -582,7 +652,58 @@ def test_the_example_is_fully_verified_against_its_seed_articles(tmp_path: Path)
         found = topic["quotes"]["verified"]
         assert topic["quotes"]["speaker_confirmed"] == found
         assert (f"  {topic['topic']}: {topic['facts']} fact(s); quotes {found} found ({found} with the speaker "
-                f"confirmed), 0 not found, 0 unverifiable; {topic['facts']} fully evidenced;") in text.stdout
+                f"confirmed), 0 not found, 0 not checked (no archived copy); {topic['facts']} fully evidenced;"
+                ) in text.stdout
     # Nothing was copied into the project (the seeds are only read where they are).
     assert not any(path.name in {seed.name for seed in SEEDS.iterdir()}
                    for path in (root / "sources").rglob("*") if path.suffix == ".txt")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the example's archived articles are not here ({SEEDS})")
+def test_the_example_briefing_says_what_was_checked_in_every_format(tmp_path: Path) -> None:
+    """A briefing of the example, built against its seed articles: the Markdown, the HTML and the PDF's text carry
+    the precise marks and the legend, never a bare "verified"; the snapshot's checks say the same."""
+    root = copy_example(tmp_path / "example")
+    report = build(root, only=["nato-spending"], formats=["md", "html", "pdf", "json"], generated=GENERATED,
+                   archive_dir=SEEDS, jobs=1)
+    assert not report.failed
+    output = root / "output"
+    md = (output / "nato-spending.md").read_text(encoding="utf-8")
+    html = visible_text((output / "nato-spending.html").read_text(encoding="utf-8"))
+    # Each page's text, without the running footer and header (the legend may run over a page break).
+    pdf = fold(" ".join(re.sub(r"^OFFICIAL NATO defence spending |Defence & Security Research Desk — example "
+                               r"project OFFICIAL Page \d+ of \d+$", "", fold(page))
+                        for page in pdftotext_pages(output / "nato-spending.pdf")))
+    for text, legend in ((md, LEGEND), (html, LEGEND.replace("*", "").replace("'", "’")),
+                         (pdf, LEGEND.replace("*", "").replace("'", "’"))):
+        assert not re.search(r"verif", text, re.IGNORECASE), re.findall(r".{60}verif.{20}", text, re.IGNORECASE)
+        assert text.count(legend) == 1
+    for words in ("quote found · speaker confirmed", "passage found in source", "figure in source"):
+        # Beyond the legend's own mention: the marks themselves.
+        assert md.count(f"({words})") >= 3 and html.count(words) >= 4, words
+    assert pdf.count("QUOTE FOUND · SPEAKER CONFIRMED") >= 3 and pdf.count("FIGURE IN SOURCE") >= 3
+    assert pdf.count("(passage found in source)") >= 3
+    snapshot = assert_valid(output / "nato-spending.json")
+    entries = [entry for topic in snapshot["topics"] for item in [*topic["facts"], *topic["figures"]]
+               for entry in item["checks"]]
+    assert {entry["check"] for entry in entries} == {"quote", "evidence", "figure"}
+    assert all(entry["state"] in {"found", "in-source"} for entry in entries), entries
+    assert all(entry["speaker"] == "confirmed" for entry in entries if entry["check"] == "quote")
+
+
+def test_a_house_template_of_an_earlier_version_keeps_its_marks_and_classes(tmp_path: Path) -> None:
+    """A quote block written before speakers were checked passes only the outcome: the mark says "quote found",
+    and the HTML keeps the class ``verified`` a house stylesheet of that time may style."""
+    root = make_project(tmp_path / "project")
+    write(root, "templates/briefing.md.j2", '{% extends "builtin/briefing.md.j2" %}\n'
+          "{% block quote %}\n\n    > “{{ fact.quote.text | md_escape }}” — {{ fact.quote.speaker | md_escape }}"
+          "{{ verification_note(fact.quote.verification) }}\n{% endblock quote %}\n")
+    report = build(root, formats=["md", "html"], generated=GENERATED, jobs=1)
+    assert not report.failed
+    md = (root / "output" / f"{BRIEFING}.md").read_text(encoding="utf-8")
+    html = (root / "output" / f"{BRIEFING}.html").read_text(encoding="utf-8")
+    assert "— Miriam Okafor *(quote found)*\n" in md
+    assert "— A Chatter columnist *(quote not checked: no archived copy)*\n" in md
+    assert '<span class="check found verified">quote found</span>' in html
+    assert '<span class="check not-checked unverified">quote not checked: no archived copy</span>' in html
+    assert ".body .check.verified" in html  # the built-in stylesheet still styles the old class
