@@ -11,10 +11,17 @@ neither, nor) counts as the other side ("did not agree" is a refusal). The
 text and the evidence disagree when, for some pair, the text has one side
 and no evidence passage has it, while an evidence passage has the other:
 ``agreed`` in the text against ``refused`` in the evidence, ``did not agree``
-against ``agreed``. Only these families are compared: a negation of any
-other word ("will not send" against "will send") is not looked at, since an
-evidence passage often negates something else than the fact does. Rewording
-that keeps the polarity ("accepted" for "agreed") is no mismatch.
+against ``agreed``. Rewording that keeps the polarity ("accepted" for
+"agreed") is no mismatch.
+
+Besides these families, a negation added or dropped is a mismatch: a word
+the text negates with a verb's negation (not, never, cannot, n't: "would
+not pledge") that the evidence states only without one ("would pledge"),
+or the other way round ("will send" against "will not send"), compared by
+a crude stem. A word either side states both ways is left alone (the
+passage speaks of it both ways), and "no" and "without" are not compared
+there: they negate nouns, which a rewording drops freely ("no decision has
+been taken" for "a decision is some way off").
 """
 
 from __future__ import annotations
@@ -85,7 +92,77 @@ def polarity_mismatch(text: str, passages: list[str]) -> tuple[str, str] | None:
         other = (pair, 1 - side)
         if (pair, side) not in theirs and other in theirs:
             return phrase, theirs[other]
+    return _negation_mismatch(text, passages)
+
+
+#: Words between a negation and the word it negates ("will not *be* sent", "did not *yet* agree").
+_BETWEEN = frozenset({"be", "been", "being", "is", "are", "was", "were", "have", "has", "had", "do", "does", "did",
+                      "to", "yet", "also", "so", "even", "ever", "necessarily", "immediately", "only", "all", "at",
+                      "a", "an", "the", "get", "got"})
+#: Negations of a verb ("no" and "without" negate nouns too, which a rewording drops freely: not compared here).
+_VERB_NEGATIONS = frozenset({"not", "never", "cannot"})
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[:-len(suffix)]
+    return word
+
+
+def _negated_and_plain(text: str) -> tuple[dict[str, str], set[str]]:
+    """The words ``text`` negates (stem → the phrase), and the stems it states without a negation."""
+    words = [word.lower() for word in _WORD.findall(text)]
+    negated: dict[str, str] = {}
+    plain: set[str] = set()
+    reach: int | None = None  # the index of the last verbal negation still in reach
+    for at, word in enumerate(words):
+        if word in _VERB_NEGATIONS or word.endswith(("n't", "n\u2019t")):
+            reach = at
+            continue
+        if reach is not None and at - reach <= 4:
+            if word in _BETWEEN:
+                continue
+            negated.setdefault(_stem(word), " ".join(words[reach:at + 1]))
+            reach = None
+            continue
+        reach = None
+        if word not in _BETWEEN:
+            plain.add(_stem(word))
+    return negated, plain
+
+
+def _negation_mismatch(text: str, passages: list[str]) -> tuple[str, str] | None:
+    """A word the text negates that the evidence states only without a negation, or the other way round.
+
+    ("would not pledge" against "would pledge"; "will send" against "will not send"). A word both negated and
+    stated plainly on one side is left alone: the passages then speak of it both ways.
+    """
+    mine_negated, mine_plain = _negated_and_plain(text)
+    theirs_negated: dict[str, str] = {}
+    theirs_plain: set[str] = set()
+    for passage in passages:
+        negated, plain = _negated_and_plain(passage)
+        for stem, phrase in negated.items():
+            theirs_negated.setdefault(stem, phrase)
+        theirs_plain |= plain
+    for stem, phrase in mine_negated.items():
+        if stem in theirs_plain and stem not in theirs_negated and stem not in mine_plain:
+            return phrase, _plain_phrase(passages, stem)
+    for stem, phrase in theirs_negated.items():
+        if stem in mine_plain and stem not in theirs_plain and stem not in mine_negated:
+            return _plain_phrase([text], stem), phrase
     return None
+
+
+def _plain_phrase(texts: list[str], stem: str) -> str:
+    """The word of ``stem`` as it stands in ``texts``, with the two words before it."""
+    for text in texts:
+        words = [word.lower() for word in _WORD.findall(text)]
+        for at, word in enumerate(words):
+            if _stem(word) == stem:
+                return " ".join(words[max(0, at - 2):at + 1])
+    return stem
 
 
 __all__ = ["OPPOSITES", "polarity_mismatch"]

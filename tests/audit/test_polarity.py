@@ -26,6 +26,12 @@ SEEDS = REPO_ROOT.parent / "shared" / "seeds"
     ("The board did not agree to the plan.", "The board agreed to the plan.", ("not agree", "agreed")),
     ("The talks failed.", "The talks succeeded after a week.", ("failed", "succeeded")),
     ("Moscow confirmed the strike.", "Moscow denied the strike.", ("confirmed", "denied")),
+    # A negation added or dropped before a word both sides use.
+    ("Allies would not pledge 5% of GDP.", "Allies would pledge 5% of GDP.", ("not pledge", "allies would pledge")),
+    ("Data cannot be fed into production lines.", "Data can be fed into production lines.",
+     ("cannot be fed", "can be fed")),
+    ("The UK will send troops.", "The UK will not send troops.", ("uk will send", "not send")),
+    ("They haven't yet signed the deal.", "They have signed the deal.", ("haven't yet signed", "signed")),
 ])
 def test_opposed_words_are_a_mismatch_with_both_phrases(text: str, evidence: str, phrases: tuple[str, str]) -> None:
     assert polarity_mismatch(text, [evidence]) == phrases
@@ -37,6 +43,10 @@ def test_opposed_words_are_a_mismatch_with_both_phrases(text: str, evidence: str
     ("The board rejected the plan.", "The board refused the plan, and rejected the loan."),
     ("The board met on Tuesday.", "The board agreed to the plan."),  # no polarity word in the text
     ("Allies agreed a plan, though Spain refused.", "Allies agreed a plan. Spain refused to join it."),
+    ("No decision has been taken on troops.", "A decision on troops is some way off."),  # "no" negates a noun
+    ("The UK will not send troops.", "London said it will not send troops."),  # the same negation
+    ("Troops will not be sent yet.", "Troops will be sent, but not yet: troops will not be sent this year."),
+    ("Kyiv cannot wait.", "Kyiv said it cannot wait, and would not wait."),
 ])
 def test_rewording_that_keeps_polarity_is_no_mismatch(text: str, evidence: str) -> None:
     assert polarity_mismatch(text, [evidence]) is None
