@@ -31,7 +31,13 @@ What is checked:
   see :func:`briefings.audit.numbers.numbers_in`) must be stated by one of its
   evidence passages or its quote (where a day, an ordinal, a time or a span
   of years, ``13 June``, ``10:30``, ``2012-13``, states no number; see
-  :func:`briefings.audit.numbers.number_appears`): otherwise warning ``number-not-in-evidence``
+  :func:`briefings.audit.numbers.number_appears`), as that quantity: the same
+  currency and percentage, and the same counted noun when both name one
+  (:mod:`briefings.audit.counted`: ``13 countries`` is not ``13 berths``).
+  A number that its evidence does not state, where the evidence states
+  another of the same kind (same currency, percentages, same counted noun:
+  :func:`briefings.audit.numbers.same_kind_stated`), is an **error**
+  ``number-contradicted`` naming both; otherwise warning ``number-not-in-evidence``
   naming the number. Facts without evidence are not checked for numbers (a
   fact with a quote but no evidence, one of whose sources keeps an archive,
   gets warning ``evidence-missing``). A figure's numbers (:func:`briefings.audit.numbers.figure_numbers`) must be stated
@@ -59,10 +65,14 @@ What is checked:
   gives its value (``evidence``, as facts do). Each passage is checked like a
   quote (``evidence-not-found``, an **error**). The curator has said that the
   passage gives *this* quantity, so if it states a number of the same kind
-  (an amount in the figure's currency, a percentage) but not the figure's
-  value, the figure is *contradicted by its own evidence*: **error**
+  (an amount in the figure's currency, a percentage, a count of the noun its
+  unit names) but not the figure's value, the figure is *contradicted by its own evidence*: **error**
   ``figure-contradicted``, naming both numbers. A passage stating no number
-  of that kind gives the ``number-not-in-evidence`` warning instead.
+  of that kind gives the ``number-not-in-evidence`` warning instead. A figure
+  without evidence gives warning ``figure-evidence-missing``.
+* **Summaries.** Every number of a topic's ``summary`` must be stated by its
+  facts' evidence and quotes or its figures (:mod:`briefings.audit.summary_checks`):
+  otherwise warning ``summary-number-unsupported`` at the summary.
 * **Corroboration.** Each fact's Admiralty grade
   (:func:`briefings.audit.grades.combined_grade`, e.g. ``B2``); warning
   ``single-outlet`` for a fact whose sources are one independent source
@@ -86,8 +96,8 @@ What is checked:
   passages are then unverifiable, without a warning each); any other problem reading it is an error.
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
-``evidence-missing``, ``single-outlet``, ``credibility-unsupported``,
-``archive-missing``) are given only in a project that keeps
+``evidence-missing``, ``single-outlet``, ``credibility-unsupported``, ``archive-missing``,
+``figure-evidence-missing``, ``summary-number-unsupported``) are given only in a project that keeps
 archives (at least one reference has ``archive:``): a project that does not is
 checked exactly as before. ``number-not-in-evidence`` needs evidence or an
 archive to apply, and ``figure-discrepancy`` a ``key``, so neither affects a
@@ -108,6 +118,7 @@ from briefings.audit.checker import Checker
 from briefings.audit.fact_checks import check_fact
 from briefings.audit.figure_checks import check_figure, find_discrepancies
 from briefings.audit.results import Audit, FactAudit, FigureAudit, TopicSummary
+from briefings.audit.summary_checks import check_summaries
 
 if TYPE_CHECKING:
     from briefings.project.model import Project
@@ -128,6 +139,7 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None) ->
         for index, figure in parts.figures:
             figures.append(check_figure(checker, topic_id, index, figure))
     discrepancies = find_discrepancies(checker)
+    check_summaries(checker)
     for reference_id in checker.references:  # every archive is read (and its problems found), cited or not
         checker.archived(reference_id)
     summaries = []

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from briefings.audit.checker import Checker, listed
 from briefings.audit.date_checks import check_dates
 from briefings.audit.grades import NOT_CONFIRMING, WEAK_GRADES, combined_grade, confirming_sources, independent_sources
-from briefings.audit.numbers import number_appears, numbers_in
+from briefings.audit.numbers import number_appears, numbers_in, same_kind_stated
 from briefings.audit.polarity import polarity_mismatch
 from briefings.audit.results import FactAudit, PassageAudit, QuoteAudit, SourceAudit
 from briefings.audit.speakers import confirm_speaker, speaker_names
@@ -51,14 +51,7 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
     passages = [*fact.evidence.values(), *([fact.quote.text] if fact.quote else [])]
     unsupported: list[str] = []
     if fact.evidence:
-        for number in numbers_in(fact.text):
-            if not number_appears(number, passages) and number.written not in unsupported:
-                unsupported.append(number.written)
-        if unsupported:
-            checker.warn(topic_id, (*location, "text"),
-                       f"fact '{fact.id}' states {listed(unsupported)}, which none of its evidence passages "
-                       f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
-                       about)
+        unsupported = _check_numbers(checker, topic_id, index, fact, passages)
         mismatch = polarity_mismatch(fact.text, passages)
         if mismatch:
             checker.warn(topic_id, (*location, "text"),
@@ -124,6 +117,32 @@ def _confirmation(checker: Checker, topic_id: str, index: int, fact: Fact, refer
                  f"to confirm it ({'; '.join(reasons) or 'it cites one reference'}): cite a second, independent "
                  "source graded A to D, or lower its credibility", "credibility-unsupported",
                  ("facts", topic_id, index))
+
+
+def _check_numbers(checker: Checker, topic_id: str, index: int, fact: Fact, passages: list[str]) -> list[str]:
+    """The numbers of the fact's text that its evidence does not state (as that quantity: value, currency,
+    percentage, counted noun). One that the evidence contradicts, stating another number of the same kind
+    (:func:`~briefings.audit.numbers.same_kind_stated`), is an error (``number-contradicted``); the others
+    give one warning (``number-not-in-evidence``)."""
+    unsupported: list[str] = []
+    unstated: list[str] = []
+    for number in numbers_in(fact.text):
+        if number_appears(number, passages) or number.written in unsupported:
+            continue
+        unsupported.append(number.written)
+        stated = same_kind_stated([number], passages)
+        if stated:
+            checker.error(topic_id, ("facts", index, "text"),
+                          f"fact '{fact.id}' states '{number.shown}', but its evidence states {listed(stated)} "
+                          "and not that: correct the number or the passage", "number-contradicted")
+        else:
+            unstated.append(number.written)
+    if unstated:
+        checker.warn(topic_id, ("facts", index, "text"),
+                     f"fact '{fact.id}' states {listed(unstated)}, which none of its evidence passages "
+                     f"states: check the number, or quote the passage that gives it", "number-not-in-evidence",
+                     ("facts", topic_id, index))
+    return unsupported
 
 
 def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: PassageAudit) -> QuoteAudit:

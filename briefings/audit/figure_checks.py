@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from briefings.audit.checker import Checker, listed
 from briefings.audit.normalise import normalise
-from briefings.audit.numbers import StatedNumber, figure_numbers, number_appears, numbers_in
+from briefings.audit.numbers import StatedNumber, figure_numbers, number_appears, same_kind_stated
 from briefings.audit.results import Discrepancy, DiscrepantFigure, FigureAudit, Outcome
 
 if TYPE_CHECKING:
@@ -29,6 +29,11 @@ def check_figure(checker: Checker, topic_id: str, index: int, figure: Figure) ->
     """Check figure ``index`` of topic ``topic_id``; see the module docstring."""
     if figure.evidence:
         return _figure_with_evidence(checker, topic_id, index, figure)
+    if checker.uses_archives:
+        checker.warn(topic_id, ("figures", index, "value"),
+                     f"figure '{figure.label}' ({value_text(figure)}) has no evidence passage: give under evidence: "
+                     "the passage of each source that states its value", "figure-evidence-missing",
+                     ("figures", topic_id, index))
     scopes = {source: checker.scope(source) for source in dict.fromkeys(figure.sources)}
     searched = [source for source, text in scopes.items() if text is not None]
     if not searched:
@@ -114,17 +119,9 @@ def _comparable(figure: Figure) -> object:
 
 
 def _same_kind(missing: list[StatedNumber], texts: list[str]) -> list[str]:
-    """Numbers the texts state of the same kind as a missing one (a currency, or a percentage): hints."""
-    hints: list[str] = []
-    for number in missing:
-        if number.currency is None and not number.percent:
-            continue
-        for text in texts:
-            for stated in numbers_in(text):
-                if stated.percent == number.percent and (stated.currency or None) == number.currency \
-                        and stated.written not in hints:
-                    hints.append(stated.written)
-    return hints[:5]
+    """Numbers the texts state of the same kind as a missing one (an amount in its currency, a percentage,
+    a count of the same noun: :meth:`~briefings.audit.numbers.StatedNumber.same_kind`)."""
+    return same_kind_stated(missing, texts)
 
 
 __all__ = ["check_figure", "find_discrepancies", "value_text"]

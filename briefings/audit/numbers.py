@@ -6,6 +6,10 @@ Contract: :func:`numbers_in` lists the numbers a text states (``£2.3bn``,
 unit; :func:`number_appears` tells whether a number is stated in any of
 some passages, allowing for how news copy writes numbers. See
 :func:`numbers_in` for what is not checked (years and dates).
+A plain count carries what it counts (:attr:`StatedNumber.counts`, the
+noun after it: :func:`briefings.audit.counted.counted_noun`), and
+:func:`same_kind_stated` lists a passage's numbers of the same kind as
+some number (what contradicts it).
 :func:`inside_number` tells whether a place in a normalised text falls
 inside such a number, which is what keeps a passage from starting or ending
 there (:func:`briefings.audit.match.is_boundary`). Pure functions; texts are
@@ -22,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from briefings.audit.counted import counted_noun, nouns_agree
+from briefings.audit.counted import unit_noun as _unit_noun
 from briefings.audit.normalise import MAX_PASSAGE_CHARS, normalise
 
 #: At most this many numbers are read from one text.
@@ -102,13 +108,37 @@ class StatedNumber:
     written: str = ""
     start: int = 0
     end: int = 0
+    #: What a plain count counts, as the noun after it (``5,000 missiles``: "missiles"; see
+    #: :func:`counted_noun`), or None: the text names none, or the number is an amount or a percentage.
+    counts: str | None = None
 
     def same_as(self, other: StatedNumber) -> bool:
-        """Whether ``other`` states this number: equal value, both or neither a percentage, and the
-        same currency when both state one."""
+        """Whether ``other`` states this number: equal value, both or neither a percentage, the
+        same currency when both state one, no amount of money for a count of things, and the same
+        counted noun (singular or plural) when both name one."""
         if self.value != other.value or self.percent != other.percent:
             return False
+        if (self.counts and other.currency) or (other.counts and self.currency):
+            return False
+        if self.counts and other.counts and not nouns_agree(self.counts, other.counts):
+            return False
         return self.currency is None or other.currency is None or self.currency == other.currency
+
+    @property
+    def shown(self) -> str:
+        """How the text writes it, with what it counts when that follows it (``13 countries``)."""
+        if self.counts and self.counts.casefold() not in self.written.casefold():
+            return f"{self.written} {self.counts}"
+        return self.written
+
+    def same_kind(self, other: StatedNumber) -> bool:
+        """Whether ``other`` measures the same kind of quantity: an amount in the same currency, a
+        percentage, or a count of the same noun. (A bare number is of no known kind.)"""
+        if self.percent or other.percent:
+            return self.percent and other.percent
+        if self.currency or other.currency:
+            return self.currency == other.currency
+        return bool(self.counts and other.counts and nouns_agree(self.counts, other.counts))
 
 
 def numbers_in(text: str, *, include_dates: bool = False) -> list[StatedNumber]:
@@ -148,8 +178,9 @@ def numbers_in(text: str, *, include_dates: bool = False) -> list[StatedNumber]:
         if number.date and not include_dates:
             continue
         start, end = normalised.original_span(*match.span())
+        counts = None if number.currency or number.percent or number.date else counted_noun(flat, match.end())
         found.append(StatedNumber(number.value, number.currency, number.percent, number.date,
-                                  normalised.original[start:end], start, end))
+                                  normalised.original[start:end], start, end, counts))
     return found
 
 
@@ -227,7 +258,7 @@ def figure_numbers(value: int | float | str, unit: str | None) -> list[StatedNum
     (``"£2.3bn"``, ``"about 30"``), the unit applying to numbers that do not
     state their own currency, magnitude or percentage.
     """
-    currency, scale, percent = _unit_parts(unit or "")
+    currency, scale, percent, noun = _unit_parts(unit or "")
     if isinstance(value, bool):
         return []
     if isinstance(value, (int, float)):
@@ -236,14 +267,15 @@ def figure_numbers(value: int | float | str, unit: str | None) -> list[StatedNum
         except InvalidOperation:
             return []
         written = f"{value} {unit or ''}".strip()
-        return [StatedNumber(base * scale, currency, percent, written=written, end=len(written))]
+        return [StatedNumber(base * scale, currency, percent, written=written, end=len(written),
+                             counts=None if currency or percent else noun)]
     numbers = numbers_in(str(value)[:MAX_PASSAGE_CHARS])
     result = []
     for number in numbers:
         plain = number.currency is None and not number.percent and not _has_magnitude(number.written)
         if plain:
             number = StatedNumber(number.value * scale, currency, percent, number.date, number.written,
-                                  number.start, number.end)
+                                  number.start, number.end, None if currency or percent else number.counts or noun)
         else:
             number = StatedNumber(number.value, number.currency or currency, number.percent or percent,
                                   number.date, number.written, number.start, number.end)
@@ -259,7 +291,7 @@ _UNIT_PARTS = re.compile(
 )
 
 
-def _unit_parts(unit: str) -> tuple[str | None, int, bool]:
+def _unit_parts(unit: str) -> tuple[str | None, int, bool, str | None]:
     unit = normalise(unit[:MAX_PASSAGE_CHARS]).text  # as the text is: "£\u200bbn" is "£bn"
     match = _UNIT_PARTS.match(unit)
     assert match is not None  # every group is optional
@@ -270,7 +302,7 @@ def _unit_parts(unit: str) -> tuple[str | None, int, bool]:
         currency = _CURRENCY_WORDS.get(words.group(1).lower()) if words else None
     scale_word = (match.group("scale") or "").lower()
     scale = _SCALES.get(scale_word) or _ABBREVIATED.get(scale_word) or 1
-    return currency, scale, bool(match.group("percent"))
+    return currency, scale, bool(match.group("percent")), _unit_noun(rest)
 
 
 def _has_magnitude(written: str) -> bool:
@@ -300,3 +332,18 @@ def number_appears(number: StatedNumber, passages: Iterable[str]) -> bool:
     of each passage are read once and remembered for the next call.
     """
     return any(number.same_as(stated) for passage in passages for stated in _passage_numbers(passage))
+
+
+def same_kind_stated(numbers: Iterable[StatedNumber], passages: Iterable[str], *, limit: int = 5) -> list[str]:
+    """How ``passages`` write the numbers they state of the same kind as one of ``numbers``
+    (:meth:`StatedNumber.same_kind`: an amount in its currency, a percentage, a count of the same noun),
+    at most ``limit`` of them, each once: what a number not stated there is contradicted by."""
+    numbers = list(numbers)
+    passages = list(passages)
+    found: list[str] = []
+    for number in numbers:
+        for passage in passages:
+            for stated in numbers_in(passage):
+                if number.same_kind(stated) and stated.shown not in found:
+                    found.append(stated.shown)
+    return found[:limit]

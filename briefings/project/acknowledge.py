@@ -50,6 +50,7 @@ FIGURE_WARNINGS = {
                               "of its sources",
     "evidence-unverifiable": "an evidence passage of the figure cannot be verified: its source has no archived text",
     "figure-discrepancy": "another figure with the same key states a different value",
+    "figure-evidence-missing": "the figure has no evidence passage, so its value is looked for in whole archives",
 }
 REFERENCE_WARNINGS = {
     "never-cited": "no fact or figure cites the reference",
@@ -59,6 +60,8 @@ REFERENCE_WARNINGS = {
 TOPIC_WARNINGS = {
     "review-overdue": "the topic is past its review_by date",
     "as-of-in-future": "the topic's as_of date is in the future",
+    "summary-number-unsupported": "the topic's summary states a number that none of its facts' evidence, quotes "
+                                  "or figures states",
 }
 WARNING_CODES = {**FACT_WARNINGS, **FIGURE_WARNINGS, **REFERENCE_WARNINGS, **TOPIC_WARNINGS}
 #: A topic may also acknowledge a fact or figure warning once for all its facts and figures that have it

@@ -232,7 +232,8 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
     report = build(root, formats=["md", "html", "pdf", "json"], generated=GENERATED, jobs=1)
     assert not report.failed
     assert {problem.code for problem in report.warnings} == {
-        "archive-missing", "single-outlet", "low-reliability", "figure-discrepancy", "number-not-in-evidence"}, \
+        "archive-missing", "single-outlet", "low-reliability", "figure-discrepancy", "number-not-in-evidence",
+        "figure-evidence-missing"}, \
         report.warnings
     return Outputs(root)
 
