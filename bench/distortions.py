@@ -347,6 +347,17 @@ class Kinds:
         return item.case("number changed in a summary", True, first_number(item, item.node, bumped)) \
             if item.sort == "summary" else None
 
+    def summary_date(self, item: Item) -> Case | None:
+        if item.sort != "summary":
+            return None
+        month = "|".join(MONTHS)
+
+        def moved(found: re.Match[str]) -> str:  # two days later: a day of the same month the facts do not give
+            return f"{int(found.group(1)) + 2} {found.group(2)}"
+
+        return item.case("date changed in a summary", True,
+                         item.replace_first(item.node, rf"\b([12]?[0-9]) ({month})\b", moved))
+
     def figure_as_date(self, item: Item) -> Case | None:
         value = child(item.node, "value")
         located = flow_sources(item)
@@ -438,7 +449,8 @@ class Kinds:
         return item.case("harmless: 5,000 as 5000", False, edit)
 
     ORDER = ("quote_word", "evidence_word", "unit_scale", "source_swapped", "fact_number", "figure_number",
-             "quote_source", "date_changed", "wrong_speaker", "negated", "summary_number", "figure_as_date",
+             "quote_source", "date_changed", "wrong_speaker", "negated", "summary_number", "summary_date",
+             "figure_as_date",
              "sentences_swapped", "connective", "typographic_quotes", "number_words", "scale_words", "thousands")
 
 

@@ -97,7 +97,7 @@ What is checked:
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
 ``evidence-missing``, ``single-outlet``, ``credibility-unsupported``, ``archive-missing``,
-``figure-evidence-missing``, ``summary-number-unsupported``) are given only in a project that keeps
+``figure-evidence-missing``, ``summary-number-unsupported``, ``summary-date-unsupported``) are given only in a project that keeps
 archives (at least one reference has ``archive:``): a project that does not is
 checked exactly as before. ``number-not-in-evidence`` needs evidence or an
 archive to apply, and ``figure-discrepancy`` a ``key``, so neither affects a

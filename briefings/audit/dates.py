@@ -34,8 +34,9 @@ _MONTH = r"(?:" + "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True)) + r")"
 _WEEKDAY = r"(?:" + "|".join(WEEKDAYS) + r")"
 _DAY = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89][0-9]{2}|2[0-9]{3})"
+# An abbreviation's dot ("24 Jun. 2025") is part of a date only before its year: else it ends the sentence.
 _WRITTEN = re.compile(
-    rf"\b(?:(?P<wd1>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{_MONTH})\b\.?"
+    rf"\b(?:(?P<wd1>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{_MONTH})\b(?:\.(?=,?\s+{_YEAR}\b))?"
     rf"(?:,?\s+(?P<y1>{_YEAR})\b)?"
     rf"|\b(?:(?P<wd2>{_WEEKDAY}),?\s+)?(?P<m2>{_MONTH})\.?\s+(?:the\s+)?(?P<d2>{_DAY})\b(?![,.]?[0-9])"
     rf"(?:,?\s+(?P<y2>{_YEAR})\b)?"

@@ -62,6 +62,7 @@ TOPIC_WARNINGS = {
     "as-of-in-future": "the topic's as_of date is in the future",
     "summary-number-unsupported": "the topic's summary states a number that none of its facts' evidence, quotes "
                                   "or figures states",
+    "summary-date-unsupported": "the topic's summary names a day that none of its facts gives",
 }
 WARNING_CODES = {**FACT_WARNINGS, **FIGURE_WARNINGS, **REFERENCE_WARNINGS, **TOPIC_WARNINGS}
 #: A topic may also acknowledge a fact or figure warning once for all its facts and figures that have it

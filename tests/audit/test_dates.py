@@ -257,3 +257,36 @@ def test_every_dated_fact_of_the_example_has_its_date_established() -> None:
             assert basis.how in ("stated", "derived", "published"), (fact_id, basis)
     assert acknowledged == {"coalition-of-the-willing": set(), "drone-coproduction": set(),
                             "nato-spending": {"rutte-praises-uk"}}
+
+
+# -- summaries -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("summary", "flagged"), [
+    ("The board approved the expansion on 4 March 2025.", []),  # the day a fact gives
+    ("The board approved the expansion on March 4.", []),  # without its year: as of May 2025, that March
+    ("The board approved the expansion on Tuesday 4 March 2025, a day after the vote.", []),
+    ("The board approved the expansion on 5 March 2025.", ["5 March 2025"]),  # a day no fact gives
+    ("Approved on 4 March 2025, reviewed on 30 April.", ["30 April"]),
+])
+def test_a_summary_names_only_days_its_facts_give(tmp_path: Path, summary: str, flagged: list[str]) -> None:
+    root = make(tmp_path, _fact("approved", "The board approved a £2.3bn expansion.", "2025-03-04"))
+    topic = root / "sources/topics/harbour.yaml"
+    topic.write_text(topic.read_text().replace("summary: The harbour expansion, checked.", f"summary: {summary}"))
+    project, problems = load(root)
+    assert problems == []
+    expected = [f"sources/topics/harbour.yaml:{line_of(root, 'summary:')}: warning: topic 'harbour': the summary "
+                f"names {', '.join(repr(item) for item in flagged)}, which none of the topic's facts gives (as its "
+                "date: or in its text): check the date, or give it a fact with evidence [summary-date-unsupported]"]
+    assert coded(project.warnings, "summary-date-unsupported") == (expected if flagged else [])
+
+
+@needs_seeds
+def test_a_date_changed_in_the_examples_summary_fails_strict_check(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "example")
+    topic = root / "sources/topics/nato-spending.yaml"
+    text = topic.read_text("utf-8")
+    assert "opened on **24 June 2025**" in text
+    topic.write_text(text.replace("opened on **24 June 2025**", "opened on **26 June 2025**"), "utf-8")
+    code, errors = _check(root)
+    assert code == 1
+    assert "topic 'nato-spending': the summary names '26 June 2025'" in errors
