@@ -20,13 +20,15 @@ kinds it does not know keeps working.
 from __future__ import annotations
 
 #: The kinds of check a snapshot's ``checks`` entry may name (extend it, and the schema's enum, for a new check).
-CHECK_KINDS = ("quote", "evidence", "figure")
+CHECK_KINDS = ("quote", "evidence", "figure", "date")
 
 #: For each kind, the states an entry may be in, by the audit's outcome.
 STATES: dict[str, dict[str, str]] = {
     "quote": {"verified": "found", "not-found": "not-found", "unverifiable": "not-checked"},
     "evidence": {"verified": "found", "not-found": "not-found", "unverifiable": "not-checked"},
     "figure": {"verified": "in-source", "not-found": "not-in-source", "unverifiable": "not-checked"},
+    # A date's state is how it was established (briefings.audit.results.DateBasis.how), under its own name.
+    "date": {how: how for how in ("stated", "derived", "published", "not-established")},
 }
 
 QUOTE_CONFIRMED = "quote found · speaker confirmed"

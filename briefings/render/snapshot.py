@@ -157,6 +157,10 @@ def _fact_checks(checked: CheckedFact) -> list[dict[str, Any]]:
                         "state": state("quote", quote.outcome),
                         "words": quote_words(quote.outcome, quote.speaker_confirmed)})
     entries.extend(_evidence_check(item.source, item.check) for item in checked.evidence if item.check)
+    basis = check.date_basis
+    if basis is not None:
+        entries.append({"check": "date", "source": basis.source, "state": state("date", basis.how),
+                        "words": basis.wording})
     return entries
 
 
@@ -213,8 +217,12 @@ def _reference(reference: Reference, audit: Audit | None = None) -> dict[str, An
         "accessed": reference.accessed.isoformat() if reference.accessed else None,
         "reliability": reference.reliability,
         "note": reference.note,
-        "archive": {"name": record.name, "status": record.status, "sha256": record.sha256}
+        "archive": {"name": record.name, "status": record.status, "sha256": record.sha256,
+                    "span_start": record.span_start, "span_end": record.span_end}
         if record is not None and record.name is not None else None,
+        # 1.3: whose copy it is, and where it stands in a shared archived file.
+        "agency": reference.agency,
+        "span": {"start": reference.span.start, "end": reference.span.end} if reference.span else None,
     }
 
 

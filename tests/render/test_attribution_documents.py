@@ -499,7 +499,8 @@ def test_snapshot_offsets_and_digests_point_into_the_archived_text(audited: Outp
     assert figures[("ferry", "Jobs the expansion creates")]["outcome"] == "verified"
     assert {reference: (record["archive"] or {}).get("status") for reference, record in references.items()} == {
         "courier": "archived", "gazette": "archived", "minutes": "archived", "chatter": None, "lost": "missing"}
-    assert references["lost"]["archive"] == {"name": "lost-article.txt", "status": "missing", "sha256": None}
+    assert references["lost"]["archive"] == {"name": "lost-article.txt", "status": "missing", "sha256": None,
+                                             "span_start": None, "span_end": None}
 
 
 def test_the_snapshot_records_each_check_in_the_documents_words(audited: Outputs) -> None:
@@ -524,8 +525,12 @@ def test_the_snapshot_records_each_check_in_the_documents_words(audited: Outputs
     # The words are those the documents print.
     for fact_or_figure in [*facts.values(), *(figure for topic in snapshot["topics"] for figure in topic["figures"])]:
         for entry in fact_or_figure["checks"]:
-            if entry["check"] != "evidence":
+            # (A date's words are the audit's sentence: the documents mark only an inferred date, more briefly.)
+            if entry["check"] not in ("evidence", "date"):
                 assert entry["words"] in audited.md and entry["words"].upper() in audited.pdf_text, entry
+    dated = [entry for fact in facts.values() for entry in fact["checks"] if entry["check"] == "date"]
+    assert {"check": "date", "source": "gazette", "state": "derived",
+            "words": "date inferred from the publication date (8 March 2025) and 'on Friday'"} in dated
 
 
 def test_a_check_entry_of_an_unknown_kind_or_state_fails_the_schema(audited: Outputs) -> None:
@@ -687,9 +692,20 @@ def test_the_example_briefing_says_what_was_checked_in_every_format(tmp_path: Pa
     snapshot = assert_valid(output / "nato-spending.json")
     entries = [entry for topic in snapshot["topics"] for item in [*topic["facts"], *topic["figures"]]
                for entry in item["checks"]]
-    assert {entry["check"] for entry in entries} == {"quote", "evidence", "figure"}
-    assert all(entry["state"] in {"found", "in-source"} for entry in entries), entries
+    assert {entry["check"] for entry in entries} == {"quote", "evidence", "figure", "date"}
+    assert all(entry["state"] in {"found", "in-source", "stated", "derived", "published"}
+               for entry in entries if not (entry["check"] == "date" and entry["source"] is None)), entries
     assert all(entry["speaker"] == "confirmed" for entry in entries if entry["check"] == "quote")
+    # Whose copy each reference is, and where it stands in the shared aggregator page, with its offsets there.
+    references = {reference["id"]: reference for reference in snapshot["references"]}
+    flatterer = references["france24-flatterer-in-chief"]
+    assert flatterer["agency"] == "AFP" and flatterer["span"] == {
+        "start": "Flatterer-in-chief: How NATO's Rutte worked to win over Trump", "end": "© 2025 AFP"}
+    archive = flatterer["archive"]
+    assert 0 < archive["span_start"] < archive["span_end"]
+    text = (SEEDS / archive["name"]).read_text(encoding="utf-8")
+    assert text[archive["span_start"]:archive["span_end"]].startswith("Flatterer-in-chief")
+    assert text[archive["span_start"]:archive["span_end"]].endswith("© 2025 AFP")
 
 
 def test_a_house_template_of_an_earlier_version_keeps_its_marks_and_classes(tmp_path: Path) -> None:
