@@ -106,3 +106,43 @@ def test_markdown_outputs_cite_every_fact(example_build: Path) -> None:
                 assert numbers == sorted(numbers)
                 cited_ids = {notes[number].split(",")[0] for number in numbers}
                 assert cited_ids == {project.references[source].outlet for source in fact.sources}
+
+
+# -- page layout: what a reader sees page by page ------------------------------------------------------------
+
+def _page_lines(pdf: Path) -> list[list[str]]:
+    return [[line.strip() for line in page.splitlines() if line.strip()] for page in pdftotext_pages(pdf)]
+
+
+def _running_lines(briefing: Briefing) -> set[str]:
+    return {"OFFICIAL", briefing.title, "Defence & Security Research Desk — example project"}
+
+
+@pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)
+def test_page_one_marks_the_classification_as_banners_only(example_build: Path, briefing_id: str) -> None:
+    pages = _page_lines(example_build / f"output/{briefing_id}.pdf")
+    # The banner at the top and the bottom of the page, as on every page; no badge under the masthead besides.
+    assert pages[0].count("OFFICIAL") == 2
+    assert all(page.count("OFFICIAL") == 2 for page in pages[1:])
+
+
+@pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)
+def test_no_page_opens_with_the_handling_section_alone(example_build: Path, briefing_id: str) -> None:
+    project = load_and_audit(example_build)
+    briefing = next(item for item in project.briefings if item.id == briefing_id)
+    running = _running_lines(briefing)
+    for number, page in enumerate(_page_lines(example_build / f"output/{briefing_id}.pdf")[1:], start=2):
+        body = [line for line in page if line not in running and not line.startswith("Page ")]
+        assert body and body[0] != "Handling", f"page {number} opens with the Handling section"
+
+
+@pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)
+def test_the_key_figures_stay_on_one_page_with_their_heading(example_build: Path, briefing_id: str) -> None:
+    md = (example_build / f"output/{briefing_id}.md").read_text("utf-8")
+    table = md.split("## Key figures\n\n")[1].split("\n\n")[0].splitlines()[2:]
+    labels = [row.split("|")[-4].strip().replace("\\", "") for row in table]
+    assert labels
+    pages = [" ".join(page).replace("’", "'") for page in _page_lines(example_build / f"output/{briefing_id}.pdf")]
+    (page,) = [page for page in pages if "Key figures" in page and "VALUE" in page]  # not the contents
+    for label in labels:
+        assert " ".join(label.split()[:3]) in page, label

@@ -40,6 +40,7 @@ from briefings.files import FileProblem, read_project_file
 from briefings.project.model import Briefing, Project
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX
+from briefings.render.fonts import used_instead
 
 
 class Fingerprints:
@@ -76,6 +77,8 @@ class Fingerprints:
             "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
             "edition": edition.as_json() if edition else None,
             "changes": edition.changes if edition else None,
+            # The families the PDF is actually set in, when the style names some: installing one re-renders.
+            **({"fonts": _fonts_used(briefing)} if briefing.style.fonts else {}),
         })
 
     def _archives(self, cited: Iterable[str]) -> dict[str, str | None]:
@@ -114,6 +117,12 @@ class Fingerprints:
             "reads": {key: self.file(key) for key in sorted(reads)},
             "references": self.all_references if uses_all_references else None,
         })
+
+
+def _fonts_used(briefing: Briefing) -> dict[str, str | None]:
+    fonts = briefing.style.fonts
+    requested = {"body": fonts.body if fonts else None, "headings": fonts.headings if fonts else None}
+    return {role: (used_instead(family, role) or family) if family else None for role, family in requested.items()}
 
 
 def _topic_data(topic: Any) -> Any:

@@ -112,6 +112,8 @@ class _ProjectLoader:
         documents = {topic_id: self.topic_files[topic_id].document for topic_id in [*topics, *invalid]}
         if references_doc is not None:
             documents[REFERENCES_FILE] = references_doc
+        if settings_doc is not None:
+            documents[SETTINGS_FILE] = settings_doc
         return Project(
             root=self.root,
             settings=settings,

@@ -28,6 +28,7 @@ from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
 from briefings.project.model import Briefing, Project
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX, TemplateProblem
+from briefings.render.fonts import used_instead
 from briefings.render.html import markdown_to_html, remote_resources, render_html
 from briefings.render.markdown import render_markdown
 from briefings.render.sandbox import BriefingSandbox, DependencyTracker
@@ -49,6 +50,33 @@ class RenderedBriefing:
 def origin(project: Project, briefing: Briefing) -> tuple[str, int | None]:
     """Where a briefing is declared, for messages about it."""
     return project.briefing_origins.get(briefing.id, (SETTINGS_FILE, None))
+
+
+def _missing_fonts(project: Project, briefing: Briefing) -> list[Problem]:
+    """A warning for each font the briefing's style asks for that is not installed, naming what the PDF uses."""
+    warnings = []
+    fonts = briefing.style.fonts
+    document = project.documents.get(SETTINGS_FILE)
+    spec = (project.settings.briefings or {}).get(briefing.id)
+    for role in ("body", "headings"):
+        family = getattr(fonts, role) if fonts else None
+        instead = used_instead(family, role) if family else None
+        if instead is None:
+            continue
+        own = _dig(spec, "style", "fonts", role) is not None
+        location = ("briefings", briefing.id, "style", "fonts", role) if own else ("style", "fonts", role)
+        line = document.line_of(location) if document is not None else None
+        warnings.append(Problem(SETTINGS_FILE, line, f"font '{family}' ({role}) is not installed on this machine: "
+                                f"the PDF is set in '{instead}' instead; install it, or name an installed family",
+                                Severity.WARNING, "font-missing"))
+    return warnings
+
+
+def _dig(data: object, *keys: str) -> object:
+    """``data[k1][k2]…`` through mappings, or None."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def template_read_keys(tracker: DependencyTracker) -> set[str]:
@@ -168,6 +196,7 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                                                    "page-limit"))
                 result.warnings.extend(Problem(path, line, f"{briefing.id}.pdf: {message}", Severity.WARNING)
                                        for message in pdf.warnings)
+                result.warnings.extend(_missing_fonts(project, briefing))
                 result.reads["pdf"] = html_reads | {path_read_key(read, project.root) for read in pdf.reads}
                 result.uses_all_references["pdf"] = tracker.uses_all_references
     except TemplateProblem as error:

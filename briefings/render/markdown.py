@@ -8,7 +8,9 @@ finds the order in which a reader meets the cited documents, and the second
 numbers them 1, 2, 3… in that order, with ``cited_references`` in the same
 order. The result uses Markdown footnote syntax (``[^3]`` in the text,
 ``[^3]: …`` under Sources), which :mod:`briefings.render.html` turns into
-links. A template that cites differently on its second rendering, or leaves
+links. Sources entries a template labels by reference id (``[^alpha-report]: …``,
+as the first documented interface had house templates write them) are given
+their numbers. A template that cites differently on its second rendering, or leaves
 a marker with no Sources entry, is a located :class:`TemplateProblem`.
 Fact text is data, never compiled as a template.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 import jinja2
 
@@ -43,6 +45,10 @@ class RenderedMarkdown:
 _FIRST_PASS_CITATION = re.compile(r"\[\^([a-z0-9][a-z0-9-]*)\](?!:)")
 _CITATION = re.compile(r"\[\^(\d+)\](?!:)")
 _DEFINITION = re.compile(r"^\[\^(\d+)\]:", re.MULTILINE)
+#: Consecutive Sources lines ``[^N]: …``.
+_DEFINITION_RUN = re.compile(r"(?:^\[\^\d+\]:.*(?:\n|$))+", re.MULTILINE)
+#: A Sources line labelled by a reference id, as templates of the first documented interface wrote them.
+_DEFINITION_BY_ID = re.compile(r"^\[\^([a-z0-9][a-z0-9-]*)\]:(.*\n?)", re.MULTILINE)
 #: Any footnote-style marker left in the text (fact text cannot contain one: the Markdown subset refuses it).
 _ANY_MARKER = re.compile(r"\[\^([^\]\s]{1,100})\](?!:)")
 
@@ -69,6 +75,7 @@ def render_markdown(environment: jinja2.Environment, project: Project, briefing:
     context = briefing_context(project, briefing, generated, standalone=standalone, numbers=numbers,
                                edition=edition, today=today)
     text = render_template(environment, names, {**context, **functions, "cite": cite}, project.root)
+    text = _number_definitions_by_id(text, numbers, project.references)
     # Collapse the blank-line runs that block tags leave behind.
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     shown = display_template_path(*_template_file(environment, names), project.root)
@@ -88,6 +95,30 @@ def render_markdown(environment: jinja2.Environment, project: Project, briefing:
                                       "the template must list cited_references (see the built-in sources block)"))
     warnings: tuple[Problem, ...] = ()
     return RenderedMarkdown(text=text, cited_references=context["cited_references"], warnings=warnings)
+
+
+def _number_definitions_by_id(text: str, numbers: dict[str, int], known: Container[str]) -> str:
+    """``[^reference-id]: …`` Sources lines → ``[^N]: …``, N the reference's citation number.
+
+    The first documented template interface had house templates write their
+    own Sources entries labelled by reference id (``[^{{ reference.id }}]:
+    {{ source_note(reference) }}``); ``cite`` now numbers citations, so such
+    an entry is given its reference's number, and the entry of a reference the
+    text does not cite is left out (a footnote nobody points to). Any other
+    label is left as it is (and an unresolved marker still fails the check).
+    """
+    def numbered(match: re.Match[str]) -> str:
+        label = match.group(1)
+        if label in numbers:
+            return f"[^{numbers[label]}]:{match.group(2)}"
+        return "" if label in known else match.group(0)
+
+    if not _DEFINITION_BY_ID.search(text):
+        return text
+    text = _DEFINITION_BY_ID.sub(numbered, text)
+    # The template listed its entries in its own order (say, its key figures'): number order, as a reader expects.
+    return _DEFINITION_RUN.sub(lambda run: "".join(sorted(run.group(0).splitlines(keepends=True),
+                                                          key=lambda line: int(_DEFINITION.match(line)[1]))), text)
 
 
 def _template_file(environment: jinja2.Environment, names: list[str]) -> tuple[str | None, str | None]:

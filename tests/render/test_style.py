@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from briefings.build.orchestrate import BuildReport, build
 from briefings.cli import main
 from briefings.errors import ProblemsFound
+from briefings.render.fonts import FALLBACKS
 from tests.conftest import GENERATED, REPO_ROOT, changed_files, copy_example, fold, pdftotext_pages, state, write
 from tests.conftest import png as _png
 
@@ -119,6 +120,43 @@ def test_accent_and_fonts_are_custom_properties_and_reach_the_pdf(project: Path)
     assert css.index("--accent: #1f3a5f") < css.index("--accent: #aa0055")  # after the built-in's, so it wins
     fonts = poppler("pdffonts", project / "output/test-topic.pdf")
     assert "DejaVuSansMono" in fonts.replace("-", "") and "DejaVuSerif" in fonts.replace("-", "")
+
+
+def test_a_font_that_is_not_installed_is_a_warning_naming_what_the_pdf_uses(project: Path) -> None:
+    text = settings(project, """\
+        style:
+          fonts:
+            body: No Such Family Sans
+        briefings:
+          test-topic:
+            title: Test
+            topics: [test-topic]
+            style:
+              fonts: {headings: Nor This One}
+        """)
+    report = run(project, ["html", "pdf"])
+    shown = sorted(str(warning) for warning in report.warnings if warning.code == "font-missing")
+    body_line = text.splitlines().index("    body: No Such Family Sans") + 1
+    own_line = text.splitlines().index("      fonts: {headings: Nor This One}") + 1
+    assert shown == [
+        f"briefings.yaml:{body_line}: warning: font 'No Such Family Sans' (body) is not installed on this machine: "
+        "the PDF is set in 'Caladea' instead; install it, or name an installed family [font-missing]",
+        f"briefings.yaml:{own_line}: warning: font 'Nor This One' (headings) is not installed on this machine: "
+        "the PDF is set in 'Lato' instead; install it, or name an installed family [font-missing]"]
+    fonts = poppler("pdffonts", project / "output/test-topic.pdf")
+    assert "Caladea" in fonts and "Lato" in fonts
+    # Under --strict it fails the build; an installed family (any case) says nothing.
+    with pytest.raises(ProblemsFound):
+        run(project, ["pdf"], strict=True, force=True)
+    settings(project, "style:\n  fonts: {body: dejavu serif, headings: Lato}\n")
+    assert not [warning for warning in run(project, ["pdf"]).warnings if warning.code == "font-missing"]
+
+
+def test_the_font_fallbacks_named_in_warnings_are_the_stylesheets(project: Path) -> None:
+    page = (REPO_ROOT / "briefings/templates/briefing.html.j2").read_text("utf-8")
+    for role, variable in (("body", "--serif"), ("headings", "--sans")):
+        stack = ", ".join(f'"{family}"' for family in FALLBACKS[role][:-1]) + f", {FALLBACKS[role][-1]}"
+        assert f"{variable}: \"{{{{ style.{role[:4] if role == 'body' else 'heading'}_font }}}}\", {stack};" in page
 
 
 def test_handling_is_a_paragraph_at_the_end_of_every_format(project: Path) -> None:

@@ -126,3 +126,46 @@ def test_a_one_page_template_of_its_own_is_used_by_name(old_project: Path) -> No
     # Its page is the project's briefing.html.j2 (there is no onepage.html.j2), with its accent.
     assert "Old colophon." in html and ":root { --accent: #0a5; }" in html
     assert "data-page-limit" not in html
+
+
+#: A house one-page template of the first documented interface: it extends the built-in briefing, empties its
+#: topics and timeline, and writes the Sources entries of what its key figures cite itself, labelled by reference id.
+ONE_PAGE_BY_ID = """\
+{% extends "builtin/briefing.md.j2" %}
+{% block topics %}{% endblock %}
+{% block timeline %}{% endblock %}
+{% block sources %}
+## Sources
+
+{% for figure in figures | reverse %}
+{% for source in figure.figure.sources %}
+[^{{ source }}]: {{ source_note(references[source]) }}
+{% endfor %}
+{% endfor %}
+{% endblock %}
+"""
+
+
+def test_a_template_listing_its_sources_by_reference_id_builds(project: Path) -> None:
+    write(project, "briefings.yaml", SETTINGS.replace("template: onepage", "template: figures-only"))
+    write(project, "templates/figures-only.md.j2", ONE_PAGE_BY_ID)
+    topic = (project / "sources/topics/test-topic.yaml").read_text("utf-8")
+    write(project, "sources/topics/test-topic.yaml", topic + """\
+  - label: Jobs
+    value: 45000
+    sources: [beta-wire]
+""")
+    report = build(project, formats=["md", "html", "pdf"], generated=GENERATED, jobs=1)
+    assert report.warnings == [] and "short" in report.rendered
+    md = (project / "output/short.md").read_text("utf-8")
+    body, sources = md.split("## Sources")
+    # Numbered in reading order (the first figure's source is 1); the template's entries, written by id in
+    # reverse, come out numbered and in number order.
+    assert "| Troops trained | 50,000 troops | [^1] |" in body and "| Jobs | 45,000 | [^2] |" in body
+    entries = [line for line in sources.strip().splitlines() if line.startswith("[^")]
+    assert entries[0].startswith("[^1]: Alpha News") and entries[1].startswith("[^2]: Beta Wire")
+    assert len(entries) == 2 and "[^alpha-report]" not in md and "[^beta-wire]" not in md
+    html = (project / "output/short.html").read_text("utf-8")
+    assert '<li id="source-1" value="1">' in html and '<li id="source-2" value="2">' in html
+    pdf = fold(" ".join(pdftotext_pages(project / "output/short.pdf")))
+    assert "Alpha News" in pdf and "Beta Wire" in pdf and "[^" not in pdf
