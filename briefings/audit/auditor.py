@@ -72,7 +72,8 @@ What is checked:
   without evidence gives warning ``figure-evidence-missing``.
 * **Summaries.** Every number of a topic's ``summary`` must be stated by its
   facts' evidence and quotes or its figures (:mod:`briefings.audit.summary_checks`):
-  otherwise warning ``summary-number-unsupported`` at the summary.
+  otherwise warning ``summary-number-unsupported`` at the summary; every day it
+  names must be one its facts give: otherwise ``summary-date-unsupported``.
 * **Corroboration.** Each fact's Admiralty grade
   (:func:`briefings.audit.grades.combined_grade`, e.g. ``B2``); warning
   ``single-outlet`` for a fact whose sources are one independent source
@@ -97,7 +98,8 @@ What is checked:
 
 Warnings about attribution (``quote-unverifiable``, ``evidence-unverifiable``,
 ``evidence-missing``, ``single-outlet``, ``credibility-unsupported``, ``archive-missing``,
-``figure-evidence-missing``, ``summary-number-unsupported``, ``summary-date-unsupported``) are given only in a project that keeps
+``figure-evidence-missing``, ``summary-number-unsupported``, ``summary-date-unsupported``) are given
+only in a project that keeps
 archives (at least one reference has ``archive:``): a project that does not is
 checked exactly as before. ``number-not-in-evidence`` needs evidence or an
 archive to apply, and ``figure-discrepancy`` a ``key``, so neither affects a
