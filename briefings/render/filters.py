@@ -7,7 +7,8 @@ state, no files, no project. The plain functions (:func:`format_long_date`,
 :func:`table_cell`) are used by Python code too; the template filters
 (``longdate``, ``number``, ``figure_value``, ``md_escape``, ``table_cell``)
 and functions (``edition_label``, ``changes_heading``, ``review_notice``,
-``source_note``, ``grade_note``, ``verification_note``, ``figure_note``, ``check_legend``, ``cited_for``) are
+``source_note``, ``grade_note``, ``date_note``, ``verification_note``, ``figure_note``, ``check_legend``,
+``cited_for``) are
 registered by :func:`briefings.render.environment.make_environment` (and
 ``source_note`` by :func:`briefings.render.markdown.render_markdown`). Those
 that take the template's context read from it only ``style`` (the locale),
@@ -23,6 +24,7 @@ built-in templates' own, :data:`DEFAULT_LOCALE`.
 from __future__ import annotations
 
 import datetime
+import html
 import re
 from typing import Any
 
@@ -217,6 +219,30 @@ def grade_note(context: Any, fact: FactView) -> str:
         return ""
     text = "; ".join(notes)
     return f" ({text})" if context.get("standalone", True) else f' <span class="grade">{text}</span>'
+
+
+@jinja2.pass_context
+def date_note(context: Any, fact: FactView) -> str:
+    """"*Date inferred from the publication date, 2 March 2025, and 'on Friday'.*" after an inferred date's entry.
+
+    What the curator's inferred date rests on, as the audit established it (the dates check), or
+    "*Date inferred by the curator.*" when the audit did not establish it; "" for a date the sources print.
+    In the HTML body a ``<span class="date-note">``, set small under the entry.
+    """
+    if not isinstance(fact, FactView):
+        raise jinja2.TemplateRuntimeError("date_note() takes a fact, e.g. date_note(entry.fact)")
+    if not fact.date_inferred:
+        return ""
+    mark = fact.date_mark
+    if mark is None:
+        text = "Date inferred by the curator."
+    elif mark.startswith("inferred: the day"):
+        text = "Date inferred: the day the source was published."
+    else:
+        text = f"Date {mark}."
+    # The words may quote an evidence passage: written as text, never as Markdown or HTML.
+    shown = escape_markdown(html.escape(text, quote=False))
+    return f"*{shown}*" if context.get("standalone", True) else f'<span class="date-note">{shown}</span>'
 
 
 #: The HTML classes of each check's state: the state's own name, then the name earlier versions gave it

@@ -99,9 +99,9 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "data"}
 #: Classes the body may carry: the ones this module makes; house templates may add ``house-*``.
 #: A check's state (``confirmed``, ``not-checked``, ...) and the names earlier versions gave them
 #: (``verified``, ``unconfirmed``, ``unverified``: see :data:`briefings.render.filters.CHECK_CLASSES`).
-ALLOWED_CLASSES = frozenset({"citation", "sources", "backref", "grade", "check", "confirmed", "not-confirmed",
-                             "found", "not-found", "not-checked", "in-source", "not-in-source", "verified",
-                             "unverified", "unconfirmed", "cited-for", "citing"})
+ALLOWED_CLASSES = frozenset({"citation", "sources", "backref", "grade", "date-note", "check", "confirmed",
+                             "not-confirmed", "found", "not-found", "not-checked", "in-source", "not-in-source",
+                             "verified", "unverified", "unconfirmed", "cited-for", "citing"})
 _ALLOWED_ID = re.compile(rf"^(?:{HEADING_ID_PREFIX}[\w-]+|cite-\d+|source-\d+"
                          r"|fact-[a-z0-9]+(?:-[a-z0-9]+)*--[a-z0-9]+(?:-[a-z0-9]+)*)$")
 _ALLOWED_HREF = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)

@@ -13,6 +13,7 @@ when that directory exists (read there, never copied into the repository).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jinja2
 import pytest
 from click.testing import CliRunner
 
@@ -28,8 +30,9 @@ from briefings.audit.normalise import normalise
 from briefings.audit.states import LEGEND
 from briefings.build.orchestrate import build
 from briefings.cli import main
-from briefings.render.filters import CHECK_CLASSES
+from briefings.render.filters import CHECK_CLASSES, date_note
 from briefings.render.html import ALLOWED_CLASSES, sanitise
+from briefings.render.views import FactView
 from tests.conftest import (
     GENERATED,
     PAGED_MEDIA_CSS,
@@ -557,12 +560,26 @@ def test_a_tampered_snapshot_fails_the_schema(audited: Outputs) -> None:
 # -- 7. inferred dates -----------------------------------------------------------------------------------------------
 
 def test_an_inferred_date_is_marked_in_the_timeline_with_what_it_was_inferred_from(audited: Outputs) -> None:
-    # The gazette, published Saturday 8 March 2025, says the crews "returned to work on Friday".
-    mark = "7 March 2025 (inferred from the publication date, 8 March 2025, and \u2018on Friday\u2019)"
-    assert ("| 7 March 2025 (inferred from the publication date, 8 March 2025, and 'on Friday') | Carrow harbour | "
-            "Ferry crews returned to work after a strike over pay.[^2] |" in audited.md)
-    assert f'<td style="text-align:left">{mark}</td>' in audited.body
-    assert "7 March 2025 (inferred from the publication date, 8 March 2025, and" in " ".join(audited.pdf_text.split())
+    # The gazette, published Saturday 8 March 2025, says the crews "returned to work on Friday". The date cell
+    # says "(inferred)"; what it was inferred from follows the entry, set small (the date column stays narrow).
+    assert ("| 7 March 2025 (inferred) | Carrow harbour | Ferry crews returned to work after a strike over pay.[^2] "
+            "*Date inferred from the publication date, 8 March 2025, and 'on Friday'.* |" in audited.md)
+    assert '<td style="text-align:left">7 March 2025 (inferred)</td>' in audited.body
+    assert ('<span class="date-note">Date inferred from the publication date, 8 March 2025, and \u2018on '
+            'Friday\u2019.</span>') in audited.body
+    pdf = " ".join(audited.pdf_text.split())
+    assert "7 March 2025 (inferred)" in pdf and "Date inferred from the publication date, 8 March 2025, and" in pdf
+
+
+def test_a_date_note_quoting_hostile_evidence_words_is_text() -> None:
+    fact = FactView(id="f", text="x", sources=("a",), date=datetime.date(2025, 3, 7), section="s", quote=None,
+                    date_inferred=True, date_mark="inferred from the publication date, 8 March 2025, and "
+                                                  "'<img src=x onerror=alert(1)> *on* Friday'")
+    environment = jinja2.Environment(autoescape=False)
+    environment.globals["date_note"] = date_note
+    md = environment.from_string("{{ date_note(fact) }}").render(fact=fact, standalone=True)
+    html_body = environment.from_string("{{ date_note(fact) }}").render(fact=fact, standalone=False)
+    assert "<img" not in md and "<img" not in html_body and "&lt;img" in html_body and "\\*on\\*" in md
 
 
 # -- 8. hostile evidence and anchors ---------------------------------------------------------------------------------

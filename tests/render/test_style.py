@@ -23,7 +23,7 @@ from briefings.build.orchestrate import BuildReport, build
 from briefings.cli import main
 from briefings.errors import ProblemsFound
 from briefings.render.fonts import FALLBACKS
-from tests.conftest import GENERATED, REPO_ROOT, changed_files, copy_example, fold, pdftotext_pages, state, write
+from tests.conftest import GENERATED, REPO_ROOT, TOPIC, changed_files, copy_example, fold, pdftotext_pages, state, write
 from tests.conftest import png as _png
 
 ALL = ["md", "html", "pdf"]
@@ -397,3 +397,24 @@ def test_hostile_style_settings_are_refused_at_their_line(project: Path, tmp_pat
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"briefings.yaml:{line_of(text, needle)}: {message}"), first
     assert not (project / "output").exists()
+
+
+def test_no_row_of_a_table_is_left_alone_at_the_top_or_bottom_of_a_page(project: Path) -> None:
+    """Wherever a page break falls in the key figures table (more or fewer facts before it move it), the page
+    before and the page after each hold two rows at least."""
+    figures = "".join(f"  - label: Figure number {index}\n    value: {index}\n    sources: [alpha-report]\n"
+                      for index in range(1, 6))
+    seen_breaks = 0
+    for facts in range(28, 46, 2):
+        # Facts of one short line each, so that the break moves down the table by about a row at a time.
+        filler = "".join(f"  - id: filler-{index}\n    section: Filler\n    text: A short fact, number {index}.\n"
+                         "    sources: [alpha-report]\n" for index in range(facts))
+        topic = TOPIC.split("figures:\n")[0].replace("facts:\n", "facts:\n" + filler) + "figures:\n" + figures
+        write(project, "sources/topics/test-topic.yaml", topic)
+        run(project, ["pdf"])
+        pages = [fold(page) for page in pdftotext_pages(project / "output/test-topic.pdf")]
+        rows = [sum(f"Figure number {index} " in page for index in range(1, 6)) for page in pages]
+        holding = [count for count in rows if count]
+        assert sum(holding) == 5 and min(holding) >= 2, (facts, rows)
+        seen_breaks += len(holding) > 1
+    assert seen_breaks  # the table did break across pages, in some of the layouts tried
