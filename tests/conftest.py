@@ -528,3 +528,20 @@ def nested_block_lists(depth: int) -> str:
 
 def nested_block_mappings(depth: int) -> str:
     return "".join("  " * level + f"k{level}:\n" for level in range(depth - 1)) + "  " * (depth - 1) + "k: x\n"
+
+
+def python_steps(function, *args) -> int:  # noqa: ANN001 - a test helper
+    """How many Python line events ``function(*args)`` executes: deterministic, unlike a clock."""
+    count = 0
+
+    def tracer(frame, event, arg):  # noqa: ANN001, ANN202
+        nonlocal count
+        count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        function(*args)
+    finally:
+        sys.settrace(None)
+    return count

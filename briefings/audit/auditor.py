@@ -144,9 +144,17 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None) ->
     check_summaries(checker)
     for reference_id in checker.references:  # every archive is read (and its problems found), cited or not
         checker.archived(reference_id)
+    # Grouped once (not a scan of every fact per topic): linear in the project's size.
+    by_topic: dict[str, list[FactAudit]] = {}
+    for item in facts:
+        by_topic.setdefault(item.topic, []).append(item)
+    discrepant: dict[str, int] = {}
+    for discrepancy in discrepancies:
+        for topic_id in {figure.topic for figure in discrepancy.figures}:
+            discrepant[topic_id] = discrepant.get(topic_id, 0) + 1
     summaries = []
     for topic_id in checker.project.topics:
-        mine = [item for item in facts if item.topic == topic_id]
+        mine = by_topic.get(topic_id, [])
         quotes = [item.quote.outcome for item in mine if item.quote]
         summaries.append(TopicSummary(
             topic=topic_id, facts=len(mine), quotes_verified=quotes.count("verified"),
@@ -155,7 +163,7 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None) ->
             single_source=sum(item.single_source for item in mine),
             single_outlet=sum(item.single_outlet for item in mine),
             low_reliability=sum(item.low_reliability for item in mine),
-            discrepancies=sum(1 for item in discrepancies if any(f.topic == topic_id for f in item.figures)),
+            discrepancies=discrepant.get(topic_id, 0),
             quotes_speaker_confirmed=sum(1 for item in mine if item.quote and item.quote.speaker_confirmed)))
     return Audit(facts=tuple(facts), figures=tuple(figures), discrepancies=tuple(discrepancies),
                  archives=tuple(checker.records[key] for key in sorted(checker.records)), topics=tuple(summaries),

@@ -9,6 +9,7 @@ project. What each check does is listed in :mod:`briefings.audit.auditor`.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from briefings.audit.checker import Checker, listed
@@ -18,6 +19,10 @@ from briefings.audit.results import Discrepancy, DiscrepantFigure, FigureAudit, 
 
 if TYPE_CHECKING:
     from briefings.project.schema import Figure
+
+
+#: A discrepancy's message names at most this many of the other figures' values.
+_OTHERS_SHOWN = 5
 
 
 def value_text(figure: Figure) -> str:
@@ -101,9 +106,21 @@ def find_discrepancies(checker: Checker) -> list[Discrepancy]:
             shown.append((DiscrepantFigure(topic_id, index, figure.label, value_text(figure),
                                            tuple(figure.sources), path, line), _comparable(figure)))
         found.append(Discrepancy(key, tuple(item for item, _ in shown)))
+        # Each message names a few of the other values, not all: a key shared by many figures would otherwise make
+        # messages (and the audit) grow with the square of their number.
+        counts = Counter(value for _, value in shown)
+        sample: list[tuple[DiscrepantFigure, object]] = []
+        for item, value in shown:
+            if sum(1 for _, taken in sample if taken == value) < _OTHERS_SHOWN:
+                sample.append((item, value))
+            if len(sample) >= _OTHERS_SHOWN * (_OTHERS_SHOWN + 1):
+                break
         for mine, value in shown:
+            named = [other for other, compared in sample if compared != value][:_OTHERS_SHOWN]
+            more = len(shown) - counts[value] - len(named)
             others = "; ".join(f"{other.value} in topic '{other.topic}' (figure '{other.label}', sources: "
-                               f"{', '.join(other.sources)})" for other, compared in shown if compared != value)
+                               f"{', '.join(other.sources)})" for other in named) \
+                + (f"; and {more} other figure(s)" if more > 0 else "")
             checker.warn(mine.topic, ("figures", mine.index, "value"),
                        f"figure '{mine.label}' ({mine.value}, sources: {', '.join(mine.sources)}) disagrees with "
                        f"figures of the same key '{key}': {others}", "figure-discrepancy",

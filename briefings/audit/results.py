@@ -234,10 +234,17 @@ class Audit:
     findings: tuple[Finding, ...] = ()
     #: Whether any reference has ``archive:`` (the attribution warnings apply only then).
     uses_archives: bool = False
+    # Indexes made once, so that looking up every fact, figure and archive of a project stays linear.
     _fact_index: dict[tuple[str, str], FactAudit] = field(default_factory=dict, compare=False, repr=False)
+    _figure_index: dict[tuple[str, int], FigureAudit] = field(default_factory=dict, compare=False, repr=False)
+    _archive_index: dict[str, ArchiveRecord] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._fact_index.update({(item.topic, item.fact): item for item in self.facts})
+        for figure in self.figures:
+            self._figure_index.setdefault((figure.topic, figure.index), figure)
+        for record in self.archives:
+            self._archive_index.setdefault(record.reference, record)
 
     def fact(self, topic_id: str, fact_id: str) -> FactAudit | None:
         return self._fact_index.get((topic_id, fact_id))
@@ -247,16 +254,10 @@ class Audit:
         return found.quote if found else None
 
     def figure(self, topic_id: str, index: int) -> FigureAudit | None:
-        for item in self.figures:
-            if item.topic == topic_id and item.index == index:
-                return item
-        return None
+        return self._figure_index.get((topic_id, index))
 
     def archive(self, reference_id: str) -> ArchiveRecord | None:
-        for item in self.archives:
-            if item.reference == reference_id:
-                return item
-        return None
+        return self._archive_index.get(reference_id)
 
     def archive_sha256(self, reference_id: str) -> str | None:
         record = self.archive(reference_id)

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 import briefings
+from briefings.audit.auditor import audit_project
 from briefings.audit.project_audit import audit_loaded, load_and_audit, load_and_audit_partially
 from briefings.errors import Problem, ProblemsFound, Severity
 from briefings.project.loader import load_project_partially
-from tests.conftest import TOPIC, write
+from tests.conftest import TOPIC, python_steps, write
 
 TOPIC_FILE = "sources/topics/test-topic.yaml"
 TODAY = datetime.date(2026, 1, 2)
@@ -59,3 +60,37 @@ def test_a_missing_project_is_one_problem_and_no_audit(tmp_path: Path) -> None:
 
 def test_the_public_load_project_audits() -> None:
     assert briefings.load_project is load_and_audit
+
+
+def _many_topics(root: Path, topics: int) -> Path:
+    write(root, "sources/references.yaml", "wire:\n  outlet: Wire\n  title: Wire copy\n  published: 2025-06-23\n"
+                                           "  reliability: B\n")
+    for number in range(topics):
+        write(root, f"sources/topics/topic-{number}.yaml", f"""\
+            title: Topic {number}
+            summary: The bottom line.
+            as_of: 2025-06-24
+            review_by: 2099-01-01
+            facts:
+              - id: first
+                text: The first fact of topic {number}.
+                sources: [wire]
+              - id: second
+                text: The second fact.
+                sources: [wire]
+            figures:
+              - label: A figure
+                value: {number}
+                key: shared-{number % 3}
+                sources: [wire]
+            """)
+    return root
+
+
+def test_the_audit_stays_linear_in_the_number_of_topics(tmp_path: Path) -> None:
+    # Grouping the audit's results by topic once, not scanning every fact for each topic, and naming at most a few
+    # of the other values of a discrepant key (issue 21): counted in executed lines, exact on a noisy machine.
+    # Linear: about 4; before, more than 5 and growing.
+    small, _ = load_project_partially(_many_topics(tmp_path / "small", 40))
+    large, _ = load_project_partially(_many_topics(tmp_path / "large", 160))
+    assert python_steps(audit_project, large) / python_steps(audit_project, small) < 4.6

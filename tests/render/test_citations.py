@@ -11,14 +11,13 @@ the numbers follow the template's reading order, not the data's.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from briefings.build.orchestrate import build
 from briefings.render.html import markdown_to_html
-from tests.conftest import GENERATED, pdftotext_pages, reader, write
+from tests.conftest import GENERATED, pdftotext_pages, python_steps, reader, write
 
 REFERENCES = "".join(f"""\
 ref-{letter}:
@@ -163,23 +162,6 @@ def test_pdf_links_and_sources_list_read_back_in_order(numbering_project: Path) 
                       ("5", "Outlet F"), ("6", "Outlet D")]
 
 
-def _python_steps(function, *args) -> int:  # noqa: ANN001 - a test helper
-    """How many Python line events ``function(*args)`` executes: deterministic, unlike a clock."""
-    count = 0
-
-    def tracer(frame, event, arg):  # noqa: ANN001, ANN202
-        nonlocal count
-        count += 1
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        function(*args)
-    finally:
-        sys.settrace(None)
-    return count
-
-
 def _citing_one_source(facts: int) -> str:
     lines = [f"- Fact number {index}.[^1]\n" for index in range(facts)]
     return "## Facts\n\n" + "".join(lines) + "\n## Sources\n\n[^1]: The one source.\n"
@@ -188,6 +170,6 @@ def _citing_one_source(facts: int) -> str:
 def test_html_conversion_stays_linear_in_the_number_of_citations() -> None:
     # python-markdown's footnotes made this quadratic (1,000 facts 3 s, 10,000 facts 96 s);
     # counting executed lines instead of seconds keeps the test exact on a noisy machine.
-    small = _python_steps(markdown_to_html, _citing_one_source(250))
-    large = _python_steps(markdown_to_html, _citing_one_source(1000))
+    small = python_steps(markdown_to_html, _citing_one_source(250))
+    large = python_steps(markdown_to_html, _citing_one_source(1000))
     assert large / small < 4.6  # linear: about 4; quadratic: about 16
