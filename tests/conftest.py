@@ -530,8 +530,8 @@ def nested_block_mappings(depth: int) -> str:
     return "".join("  " * level + f"k{level}:\n" for level in range(depth - 1)) + "  " * (depth - 1) + "k: x\n"
 
 
-def python_steps(function, *args) -> int:  # noqa: ANN001 - a test helper
-    """How many Python line events ``function(*args)`` executes: deterministic, unlike a clock."""
+def python_steps(function, *args, **keywords) -> int:  # noqa: ANN001, ANN003 - a test helper
+    """How many Python line events ``function(*args, **keywords)`` executes: deterministic, unlike a clock."""
     count = 0
 
     def tracer(frame, event, arg):  # noqa: ANN001, ANN202
@@ -541,7 +541,7 @@ def python_steps(function, *args) -> int:  # noqa: ANN001 - a test helper
 
     sys.settrace(tracer)
     try:
-        function(*args)
+        function(*args, **keywords)
     finally:
         sys.settrace(None)
     return count

@@ -77,11 +77,11 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
     topics = tuple(topic_view(topic, today or generated.date(), audit) for topic in briefing.topics)
     state = edition or never_published()
     citing = citing_facts(topics)
-    archived = {record.reference for record in (audit.archives if audit else ()) if record.status == "archived"}
 
     def view(reference_id: str, number: int | None) -> ReferenceView:
+        record = audit.archive(reference_id) if audit else None  # (an index: no scan of every archive)
         return reference_view(project.references[reference_id], number, cited_by=citing.get(reference_id, ()),
-                              archived=reference_id in archived)
+                              archived=record is not None and record.status == "archived")
 
     if numbers is None:
         cited = tuple(view(reference_id, None) for reference_id in _data_citation_order(topics))
@@ -94,7 +94,7 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "topics": topics,
         "multi_topic": len(topics) > 1,
         "settings": settings_view(project.settings),
-        "references": TrackedReferences({key: view(key, numbers.get(key)) for key in project.references}),
+        "references": TrackedReferences(project.references, lambda key: view(key, numbers.get(key))),
         "cited_references": cited,
         "timeline": timeline(topics),
         "figures": tuple(FigureEntry(topic, figure) for topic in topics for figure in topic.figures),

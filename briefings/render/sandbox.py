@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jinja2
@@ -72,18 +73,36 @@ class DependencyTracker:
     uses_all_references: bool = False
 
 
+#: A reference whose view no template has read yet.
+_UNMADE = object()
+
+
 class TrackedReferences(dict[str, Any]):
     """The ``references`` mapping given to templates, noting whether a template read it at all.
 
     A template that lists every reference depends on all of them; one that
     never touches the mapping depends only on the references its briefing cites.
+    Each reference's view is made by ``make`` when a template first reads it:
+    most templates never do, and making a view of every reference of the
+    project for every briefing would cost briefings × references.
     """
 
     used = False
 
+    def __init__(self, keys: Iterable[str], make: Callable[[str], Any]) -> None:
+        super().__init__(dict.fromkeys(keys, _UNMADE))
+        self._make = make
+
+    def _value(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if value is _UNMADE:
+            value = self._make(key)
+            super().__setitem__(key, value)
+        return value
+
     def __getitem__(self, key: str) -> Any:
         self.used = True
-        return super().__getitem__(key)
+        return self._value(key)
 
     def __iter__(self) -> Any:
         self.used = True
@@ -99,11 +118,11 @@ class TrackedReferences(dict[str, Any]):
 
     def get(self, key: str, default: Any = None) -> Any:
         self.used = True
-        return super().get(key, default)
+        return self._value(key) if super().__contains__(key) else default
 
     def items(self) -> Any:
         self.used = True
-        return super().items()
+        return [(key, self._value(key)) for key in super().keys()]
 
     def keys(self) -> Any:
         self.used = True
@@ -111,7 +130,7 @@ class TrackedReferences(dict[str, Any]):
 
     def values(self) -> Any:
         self.used = True
-        return super().values()
+        return [self._value(key) for key in super().keys()]
 
 
 class BriefingTemplate(jinja2.Template):

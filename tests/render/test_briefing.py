@@ -8,10 +8,11 @@ import pytest
 
 from briefings.audit.project_audit import load_and_audit
 from briefings.project.schema import Figure
+from briefings.render.context import briefing_context
 from briefings.render.environment import make_environment
 from briefings.render.filters import escape_markdown, format_figure_value
 from briefings.render.markdown import render_markdown
-from tests.conftest import GENERATED, write
+from tests.conftest import GENERATED, python_steps, write
 
 
 def render(root: Path, briefing_id: str = "test-topic", *, standalone: bool = True) -> str:
@@ -146,3 +147,30 @@ def test_supplied_title_in_brackets_is_not_quoted(project: Path) -> None:
     references.write_text(references.read_text().replace("title: Beta wire copy", "title: \"[Untitled wire copy]\""))
     text = render(project)
     assert "[^2]: Beta Wire, \\[Untitled wire copy\\], 24 June 2025." in text
+
+
+def _with_references(root: Path, count: int) -> Path:
+    write(root, "sources/references.yaml", "".join(
+        f"ref-{number}:\n  outlet: Outlet {number}\n  title: Report {number}\n  published: 2025-06-23\n"
+        for number in range(count)))
+    write(root, "sources/topics/one.yaml", """\
+        title: One topic
+        summary: The bottom line.
+        as_of: 2025-06-24
+        review_by: 2099-01-01
+        facts:
+          - id: only
+            text: The only fact.
+            sources: [ref-0]
+        """)
+    return root
+
+
+def test_a_briefings_context_does_not_grow_with_the_references_it_does_not_cite(tmp_path: Path) -> None:
+    # Every context made a view of every reference of the project: briefings × references (issue 21). The views
+    # are made when a template reads one; counted in executed lines, exact on a noisy machine.
+    steps = []
+    for count in (50, 400):
+        project = load_and_audit(_with_references(tmp_path / str(count), count), today=GENERATED.date())
+        steps.append(python_steps(briefing_context, project, project.briefings[0], GENERATED, standalone=True))
+    assert steps[1] < steps[0] * 1.2, steps
