@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from briefings.audit.project_audit import load_and_audit
+from briefings.project.model import Project
 from briefings.project.schema import Figure
 from briefings.render.context import briefing_context
 from briefings.render.environment import make_environment
 from briefings.render.filters import escape_markdown, format_figure_value
+from briefings.render.html import markdown_to_html
 from briefings.render.markdown import render_markdown
 from tests.conftest import GENERATED, python_steps, write
 
@@ -174,3 +176,28 @@ def test_a_briefings_context_does_not_grow_with_the_references_it_does_not_cite(
         project = load_and_audit(_with_references(tmp_path / str(count), count), today=GENERATED.date())
         steps.append(python_steps(briefing_context, project, project.briefings[0], GENERATED, standalone=True))
     assert steps[1] < steps[0] * 1.2, steps
+
+
+def _one_source_cited_by(root: Path, facts: int) -> Path:
+    write(root, "sources/references.yaml", "wire:\n  outlet: Wire\n  title: Wire copy\n  published: 2025-06-23\n")
+    write(root, "sources/topics/one.yaml", "title: One topic\nsummary: The bottom line.\nas_of: 2025-06-24\n"
+          "review_by: 2099-01-01\nfacts:\n" + "".join(
+              f"  - id: fact-{number}\n    text: Fact number {number}.\n    sources: [wire]\n"
+              for number in range(facts)))
+    return root
+
+
+def test_a_sources_entry_cited_by_many_facts_converts_in_linear_work(tmp_path: Path) -> None:
+    # Its "Cited for" list linked each fact as a Markdown link, which python-markdown re-scans after each one:
+    # 200 citing facts cost seconds, and an 800-fact briefing failed the template time limit (issue 21).
+    def body_html(project: Project) -> str:
+        environment = make_environment(project.root)
+        body = render_markdown(environment, project, project.briefings[0], GENERATED, standalone=False)
+        return markdown_to_html(body.text).html
+
+    steps = []
+    for count in (100, 400):
+        project = load_and_audit(_one_source_cited_by(tmp_path / str(count), count), today=GENERATED.date())
+        assert body_html(project).count('href="#fact-one--fact-') == count
+        steps.append(python_steps(body_html, project))
+    assert steps[1] / steps[0] < 4.6, steps  # linear: about 4
