@@ -5,7 +5,8 @@ determines an output's bytes, so that the build (:mod:`briefings.build.plan`)
 renders an output again only when its fingerprint, as recorded in the
 manifest (:mod:`briefings.build.manifest`), changed:
 
-- :meth:`Fingerprints.data`: the briefing's entry, the settings it shows, its
+- :meth:`Fingerprints.data`: the briefing's entry (with its audience, when it
+  is not the default), the settings it shows, its
   topics and the references it cites (as validated data, so a comment or
   re-indentation changes nothing; acknowledgements change no output byte and
   are left out), the SHA-256 of the archived copy of each cited reference
@@ -38,6 +39,7 @@ from briefings.build.manifest import library_versions
 from briefings.digests import canonical_digest, digest
 from briefings.files import FileProblem, read_project_file
 from briefings.project.model import Briefing, Project
+from briefings.project.schema import DEFAULT_AUDIENCE
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX
 from briefings.render.fonts import used_instead
@@ -68,7 +70,9 @@ class Fingerprints:
             **({"archives": archives} if archives else {}),
             "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
                          "topics": [topic.id for topic in briefing.topics],
-                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets)},
+                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets),
+                         # Only for a reader edition, so that the digests of analyst editions stay as they were.
+                         **({"audience": briefing.audience} if briefing.audience != DEFAULT_AUDIENCE else {})},
             "settings": {"title": settings.title, "author": settings.author,
                          "classification": settings.classification, "formats": list(settings.formats)},
             "topics": [_topic_data(topic) for topic in briefing.topics],

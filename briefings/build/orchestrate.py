@@ -120,6 +120,8 @@ class BuildOptions:
     #: Build the briefings a problem does not touch (a broken topic file stops only the briefings that use it)
     #: and record the others in :attr:`BuildReport.failed` instead of raising for them.
     isolate: bool = False
+    #: Render every selected briefing for this audience ("reader" or "analyst"), whatever the project says.
+    audience: str | None = None
 
 
 @dataclass
@@ -195,6 +197,9 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
     # The parse cache lives in output/: used only once output/ is known to be ours.
     cache = ParseCache(root / OUTPUT_DIR, root) if options.write and not output_problems else None
     project, problems = _load(root, today, cache, options.archive_dir)
+    if options.audience is not None:
+        project = replace(project, briefings=tuple(replace(briefing, audience=options.audience)
+                                                   for briefing in project.briefings))
     environment = make_environment(root, template_seconds=project.settings.limits.template_seconds)
     problems = [*problems, *check_templates(project), *output_problems]
     blocked: dict[str, list[Problem]] = {}

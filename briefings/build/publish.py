@@ -76,10 +76,12 @@ class PublishReport:
 
 def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
             wait: float = 300.0, jobs: int | None = None,
-            archive_dir: Path | str | None = None, lock: BuildLock | None = None) -> PublishReport:
+            archive_dir: Path | str | None = None, lock: BuildLock | None = None,
+            audience: str | None = None) -> PublishReport:
     """Publish the briefings of ``root`` (``only`` some of them) as of ``now`` (default: the clock).
 
-    ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit.auditor`). ``lock`` is the
+    ``archive_dir`` overrides the project's archive directory (see :mod:`briefings.audit.auditor`), ``audience``
+    every briefing's audience (an edition's files are then rendered for it; the edition is the same). ``lock`` is the
     project's lock, already taken by the caller (``wait`` is then unused); without it publish takes its own."""
     started = time.monotonic()
     moment = (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0)
@@ -94,7 +96,7 @@ def publish(root: Path, *, only: Sequence[str] = (), now: datetime.datetime | No
             held.take()
         try:
             built = run_locked(root, held, BuildOptions(only=only, jobs=jobs, publish_at=moment, isolate=True,
-                                                        archive_dir=archive_dir))
+                                                        archive_dir=archive_dir, audience=audience))
         except ProblemsFound as error:
             if any(problem.path == "--only" for problem in error.problems):
                 raise

@@ -30,7 +30,14 @@ from briefings.cli.console import (
     styled,
     warning_counts,
 )
-from briefings.cli.options import archive_dir_option, check_now_year, jobs_option, project_option, wait_option
+from briefings.cli.options import (
+    archive_dir_option,
+    audience_option,
+    check_now_year,
+    jobs_option,
+    project_option,
+    wait_option,
+)
 from briefings.errors import printable, relative_path
 from briefings.lock import waiting_message
 from briefings.paths import BUILD_FORMATS
@@ -57,14 +64,15 @@ def _shard(context: click.Context, parameter: click.Parameter, value: str | None
 @click.option("--shard", metavar="K/N", callback=_shard,
               help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
 @archive_dir_option
+@audience_option
 @handles_problems("build")
 def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
           jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None,
-          archive_dir: Path | None) -> None:
+          archive_dir: Path | None, audience: str | None) -> None:
     """Build briefings into output/, rendering only what changed."""
     with _progress_bar(enabled=not quiet) as progress:
         report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
-                           progress=progress, wait=wait, shard=shard, archive_dir=archive_dir,
+                           progress=progress, wait=wait, shard=shard, archive_dir=archive_dir, audience=audience,
                            on_wait=lambda: click.echo(waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
@@ -129,12 +137,14 @@ def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
               help="Publish as if it were this time (UTC; in the years schedule --now takes), for tests and "
                    "rehearsals.")
 @archive_dir_option
+@audience_option
 @handles_problems("publish")
 def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,
-            archive_dir: Path | None) -> None:
+            archive_dir: Path | None, audience: str | None) -> None:
     """Publish each briefing whose content changed as a new edition (output/editions/)."""
     moment = now.replace(tzinfo=datetime.UTC) if now else None
-    report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir)
+    report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir,
+                         audience=audience)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     for result in report.results:

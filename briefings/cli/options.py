@@ -43,6 +43,12 @@ jobs_option = click.option(
     help="Render in N worker processes. Default: the number of CPUs available.",
 )
 
+audience_option = click.option(
+    "--audience", type=click.Choice(["reader", "analyst"]), default=None,
+    help="Render every briefing for this audience this time, whatever briefings.yaml says: reader (no grades, "
+         "verification marks or evidence) or analyst (with the audit trail).",
+)
+
 poll_option = click.option(
     "--poll", is_flag=True,
     help="Poll for changes instead of relying on the system's notifications "

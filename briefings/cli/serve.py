@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from briefings.cli.console import handles_problems, plain, say
-from briefings.cli.options import archive_dir_option, jobs_option, poll_option, project_option
+from briefings.cli.options import archive_dir_option, audience_option, jobs_option, poll_option, project_option
 from briefings.cli.watch import report_result
 from briefings.live.serve import DEFAULT_PORT, serve_project
 from briefings.lock import waiting_message
@@ -39,9 +39,10 @@ STOPPED_MESSAGE = "briefings: stopped serving"
 @jobs_option
 @poll_option
 @archive_dir_option
+@audience_option
 @handles_problems("serve")
 def serve(project: Path, port: int, open_browser: bool, jobs: int | None, poll: bool,
-          archive_dir: Path | None) -> None:
+          archive_dir: Path | None, audience: str | None) -> None:
     """Serve the HTML drafts on 127.0.0.1 with live reload, rebuilding as the sources change (Ctrl-C stops)."""
 
     def ready(url: str) -> None:
@@ -50,7 +51,7 @@ def serve(project: Path, port: int, open_browser: bool, jobs: int | None, poll: 
         if open_browser:
             webbrowser.open(url)
 
-    options = {"jobs": jobs, "wait": DEFAULT_WAIT, "archive_dir": archive_dir,
+    options = {"jobs": jobs, "wait": DEFAULT_WAIT, "archive_dir": archive_dir, "audience": audience,
                "on_wait": lambda: click.echo(waiting_message(DEFAULT_WAIT), err=True)}
     try:
         serve_project(project, stop_event=threading.Event(), port=port, on_ready=ready, on_result=report_result,

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from briefings.cli.console import handles_problems, plain, say
-from briefings.cli.options import archive_dir_option, jobs_option, poll_option, project_option
+from briefings.cli.options import archive_dir_option, audience_option, jobs_option, poll_option, project_option
 from briefings.errors import printable
 from briefings.live.watch import RebuildResult, summary_line, watch_project
 from briefings.lock import waiting_message
@@ -39,12 +39,13 @@ STOPPED_MESSAGE = "briefings: stopped watching"
 @jobs_option
 @poll_option
 @archive_dir_option
+@audience_option
 @handles_problems("watch")
 def watch(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, jobs: int | None,
-          poll: bool, archive_dir: Path | None) -> None:
+          poll: bool, archive_dir: Path | None, audience: str | None) -> None:
     """Build, then rebuild whenever sources/, templates/ or briefings.yaml change (Ctrl-C stops)."""
     options = {"only": only, "formats": formats, "strict": strict, "jobs": jobs, "wait": DEFAULT_WAIT,
-               "archive_dir": archive_dir,
+               "archive_dir": archive_dir, "audience": audience,
                "on_wait": lambda: click.echo(waiting_message(DEFAULT_WAIT), err=True)}
     say(f"Watching {plain(project)} for changes to sources/, templates/ and briefings.yaml (Ctrl-C to stop).")
     sys.stdout.flush()

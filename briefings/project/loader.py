@@ -226,7 +226,8 @@ class _ProjectLoader:
             self.problems.extend(style_problems(self.root, document, (), settings.style, settings.stylesheet))
         if settings.briefings is None:
             briefings = [Briefing(id=topic.id, title=topic.title, topics=(topic,), style=settings.style,
-                                  stylesheets=tuple(settings.stylesheet)) for topic in topics.values()]
+                                  stylesheets=tuple(settings.stylesheet), audience=settings.audience)
+                         for topic in topics.values()]
             for topic_id in topics:
                 origins[topic_id] = (self.topic_files[topic_id].document.display_path, 1)
             return briefings, origins, template_origins
@@ -250,7 +251,8 @@ class _ProjectLoader:
                 sheets = spec.stylesheet if spec.stylesheet is not None else settings.stylesheet
                 briefings.append(Briefing(id=briefing_id, title=spec.title, topics=tuple(chosen),
                                           template=spec.template, schedule=spec.schedule,
-                                          style=settings.style.merged(spec.style), stylesheets=tuple(sheets)))
+                                          style=settings.style.merged(spec.style), stylesheets=tuple(sheets),
+                                          audience=spec.audience or settings.audience))
                 self.problems.extend(style_problems(self.root, document, location, spec.style,
                                                     spec.stylesheet))
         return briefings, origins, template_origins

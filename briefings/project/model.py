@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from briefings.errors import Problem
 from briefings.project.acknowledge import Acknowledged, PendingAcknowledgements
-from briefings.project.schema import Fact, Figure, Reference, Settings, Style, Topic
+from briefings.project.schema import DEFAULT_AUDIENCE, Fact, Figure, Reference, Settings, Style, Topic
 from briefings.project.yaml import YamlDocument
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ class Briefing:
     style: Style = Style()
     #: Stylesheets in templates/ applied after the built-in one: the briefing's, else the project's.
     stylesheets: tuple[str, ...] = ()
+    #: Who it is for: "reader" (no audit trail in the document) or "analyst" (the audit trail shown).
+    audience: str = DEFAULT_AUDIENCE
 
     @property
     def as_of(self) -> datetime.date:

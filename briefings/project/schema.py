@@ -48,6 +48,13 @@ RELIABILITY_GRADES: dict[str, str] = {
 #: Grades too weak for a fact to rest on alone without a warning (F: cannot be judged, so it corroborates nothing).
 LOW_RELIABILITY = frozenset({"D", "E", "F"})
 
+#: Who a briefing is for (see the README's "Audiences"): readers get the statements, their numbered citations
+#: and a clean Sources list; analysts get the audit trail too (grades, verification marks, evidence).
+AUDIENCES = ("reader", "analyst")
+#: The audience of a briefing that names none, in a project that names none: the document with its audit trail.
+DEFAULT_AUDIENCE = "analyst"
+Audience = Literal["reader", "analyst"]
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_HINT = "must be a slug (lowercase letters, digits and single hyphens, e.g. 'nato-spending')"
 
@@ -276,6 +283,8 @@ class BriefingSpec(_Keyed):
     schedule: Text | None = None
     style: Style | None = None
     stylesheet: list[StylesheetName] | None = None
+    #: Who this briefing is for; by default the project's ``audience:``.
+    audience: Audience | None = None
 
 
 class Limits(Schema):
@@ -291,6 +300,8 @@ class Settings(Schema):
     classification: Text | None = None
     formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
+    #: Who the briefings are for, unless a briefing says otherwise (:data:`AUDIENCES`).
+    audience: Audience = DEFAULT_AUDIENCE
     limits: Limits = Limits()
     style: Style = Style()
     #: CSS files in templates/ applied after the built-in stylesheet, in order.

@@ -107,6 +107,8 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         "discrepancies": discrepancy_views(audit, topics, project.topics),
         # The project keeps archived copies, so quotes and evidence carry verification outcomes.
         "audited": bool(audit and audit.uses_archives),
+        # Who the briefing is for: "reader" (the audit's marks are left out) or "analyst" (shown).
+        "audience": briefing.audience,
     }
 
 

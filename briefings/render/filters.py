@@ -12,8 +12,12 @@ and functions (``edition_label``, ``changes_heading``, ``review_notice``,
 registered by :func:`briefings.render.environment.make_environment` (and
 ``source_note`` by :func:`briefings.render.markdown.render_markdown`). Those
 that take the template's context read from it only ``style`` (the locale),
-``standalone`` (the Markdown file, or the body of the HTML) and
-``multi_topic``. A function given the wrong kind of value raises a template
+``standalone`` (the Markdown file, or the body of the HTML), ``multi_topic``
+and ``audience``: for a reader edition (``audience`` is "reader") the audit's
+marks (``grade_note``, ``date_note``, ``verification_note``, ``figure_note``,
+``check_legend``, ``cited_for``) are "" and ``source_note`` is outlet, title,
+date and link only, so that house templates written before audiences existed
+make a clean reader edition unchanged. A function given the wrong kind of value raises a template
 error that names the right call.
 
 Dates and numbers are written in the briefing's locale (``style.locale``);
@@ -119,6 +123,12 @@ def figure_text(value: object, unit: str | None, locale: str | None = None) -> s
 # -- filters -------------------------------------------------------------------
 
 
+def is_reader_edition(context: Any) -> bool:
+    """Whether the template renders a reader edition (no audit trail); a context without ``audience`` is an
+    analyst's (the default, and what every template written before audiences existed was rendered as)."""
+    return context is not None and context.get("audience") == "reader"
+
+
 def _locale_of(context: Any) -> str:
     style = context.get("style") if context is not None else None
     return style.locale if isinstance(style, StyleView) else DEFAULT_LOCALE
@@ -183,7 +193,9 @@ def review_notice(context: Any, topic: TopicView) -> str:
 
 @jinja2.pass_context
 def source_note(context: Any, reference: ReferenceView, brief: bool = False) -> str:
-    """The Sources entry for one reference: outlet, title, date, link, grade (``brief``: outlet, title, date, grade)."""
+    """The Sources entry for one reference: outlet, title, date, link, grade (``brief``: outlet, title, date, grade).
+
+    In a reader edition: outlet, title, date and link (``brief``: outlet, title, date), nothing of the audit."""
     if not isinstance(reference, ReferenceView):
         raise jinja2.TemplateRuntimeError("source_note() takes a reference, e.g. source_note(reference)")
     title = escape_markdown(reference.title)
@@ -192,10 +204,14 @@ def source_note(context: Any, reference: ReferenceView, brief: bool = False) -> 
     shown_title = title if reference.title.startswith("[") else f"“{title}”"
     locale = _locale_of(context)
     parts = [f"{escape_markdown(reference.outlet)}, {shown_title}, {format_long_date(reference.published, locale)}."]
+    reader = is_reader_edition(context)
     if brief:
-        return " ".join([*parts, f"({reference.reliability})." if reference.reliability else ""]).strip()
+        grade = f"({reference.reliability})." if reference.reliability and not reader else ""
+        return " ".join([*parts, grade]).strip()
     if reference.url:
         parts.append(f"<{reference.url}>.")
+    if reader:
+        return " ".join(parts)
     if reference.reliability:
         parts.append(f"Reliability {reference.reliability} ({RELIABILITY_GRADES[reference.reliability]}).")
     if reference.accessed:
@@ -213,6 +229,8 @@ def grade_note(context: Any, fact: FactView) -> str:
     """
     if not isinstance(fact, FactView):
         raise jinja2.TemplateRuntimeError("grade_note() takes a fact, e.g. grade_note(fact)")
+    if is_reader_edition(context):
+        return ""
     notes = [note for note in (fact.grade, "single outlet" if fact.single_outlet else "",
                                "weak sources" if fact.low_reliability else "") if note]
     if not notes:
@@ -231,7 +249,7 @@ def date_note(context: Any, fact: FactView) -> str:
     """
     if not isinstance(fact, FactView):
         raise jinja2.TemplateRuntimeError("date_note() takes a fact, e.g. date_note(entry.fact)")
-    if not fact.date_inferred:
+    if not fact.date_inferred or is_reader_edition(context):
         return ""
     mark = fact.date_mark
     if mark is None:
@@ -275,7 +293,7 @@ def verification_note(context: Any, quote: QuoteView | str | None) -> str:
         outcome, confirmed = quote.verification, quote.speaker_confirmed
     else:
         outcome, confirmed = quote, None
-    if outcome is None:
+    if outcome is None or is_reader_edition(context):
         return ""
     return _check_mark(context, quote_words(outcome, confirmed))
 
@@ -286,13 +304,15 @@ def figure_note(context: Any, figure: FigureView) -> str:
     checked: no archived copy)"; "" when the project keeps no archives."""
     if not isinstance(figure, FigureView):
         raise jinja2.TemplateRuntimeError("figure_note() takes a figure, e.g. figure_note(entry.figure)")
-    return _check_mark(context, figure_words(figure.outcome)) if figure.outcome else ""
+    return _check_mark(context, figure_words(figure.outcome)) if figure.outcome and not is_reader_edition(context) \
+        else ""
 
 
-def check_legend() -> str:
+@jinja2.pass_context
+def check_legend(context: Any) -> str:
     """The legend of the checks' marks: one sentence per state a built document can show
-    (:data:`briefings.audit.states.LEGEND`), in Markdown."""
-    return LEGEND
+    (:data:`briefings.audit.states.LEGEND`), in Markdown; "" in a reader edition, which shows no marks."""
+    return "" if is_reader_edition(context) else LEGEND
 
 
 @jinja2.pass_context
@@ -300,7 +320,7 @@ def cited_for(context: Any, reference: ReferenceView) -> str:
     """" Cited for: fact-id (Topic): “evidence passage”; …" after a Sources entry (linked to the facts in HTML)."""
     if not isinstance(reference, ReferenceView):
         raise jinja2.TemplateRuntimeError("cited_for() takes a reference, e.g. cited_for(reference)")
-    if not reference.cited_by:
+    if not reference.cited_by or is_reader_edition(context):
         return ""
     standalone = context.get("standalone", True)
     multi_topic = context.get("multi_topic", False)

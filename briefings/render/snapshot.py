@@ -13,7 +13,9 @@ the references it cites. Two snapshots with equal content are the same
 edition (:func:`content_digest`). The rest is about this rendering: the
 schema version, the generator, the time, the edition or draft status and
 "what changed" since the edition before (:mod:`briefings.editions.changes`), and the
-house style it was rendered in (``style``: restyling makes no new edition).
+house style it was rendered in (``style``: restyling makes no new edition),
+and its audience (``briefing.audience``, kept out of the content by
+:func:`content_of`: a reader edition of the same facts is the same edition).
 Each fact is read with the audit's findings through :mod:`briefings.render.facts`, the reading the
 template views are made from too.
 
@@ -57,7 +59,7 @@ def make_snapshot(project: Project, briefing: Briefing, *, today: datetime.date,
         "generated": generated.isoformat() if generated else None,
         "edition": edition,
         "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
-                     "schedule": briefing.schedule},
+                     "schedule": briefing.schedule, "audience": briefing.audience},
         "settings": {"title": settings.title, "author": settings.author,
                      "classification": settings.classification},
         "as_of": briefing.as_of.isoformat(),
@@ -87,8 +89,17 @@ def _style(briefing: Briefing) -> dict[str, Any]:
     }
 
 
+#: Keys of ``briefing`` that describe the rendering, not the content: a reader and an analyst edition of the
+#: same facts are the same edition (and a snapshot from before 1.3 has no ``audience``).
+RENDERING_KEYS = ("audience",)
+
+
 def content_of(snapshot: Snapshot) -> dict[str, Any]:
-    return {key: snapshot.get(key) for key in CONTENT_KEYS}
+    content = {key: snapshot.get(key) for key in CONTENT_KEYS}
+    if isinstance(content["briefing"], dict):
+        content["briefing"] = {key: value for key, value in content["briefing"].items()
+                               if key not in RENDERING_KEYS}
+    return content
 
 
 def content_digest(snapshot: Snapshot) -> str:

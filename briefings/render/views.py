@@ -343,6 +343,7 @@ class TemplateContext(TypedDict, total=False):
     style: StyleView
     discrepancies: tuple[DiscrepancyView, ...]
     audited: bool
+    audience: str
 
 
 _VIEW_TYPES: tuple[type, ...] = (QuoteView, FactView, FigureView, TopicView, ReferenceView, BriefingView,
