@@ -285,6 +285,13 @@ class Limits(Schema):
     pdf_seconds: Seconds = 120.0
 
 
+class PdfSettings(Schema):
+    """How the PDFs are written (every PDF is tagged and declares PDF/UA-1; see the README's "Accessible PDF")."""
+
+    #: Write every PDF as PDF/A-3a (archival, with the JSON snapshot attached) as well as PDF/UA-1.
+    archival: StrictBool = False
+
+
 class Settings(Schema):
     title: Text | None = None
     author: Text | None = None
@@ -292,6 +299,7 @@ class Settings(Schema):
     formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
     limits: Limits = Limits()
+    pdf: PdfSettings = PdfSettings()
     style: Style = Style()
     #: CSS files in templates/ applied after the built-in stylesheet, in order.
     stylesheet: list[StylesheetName] = Field(default_factory=list)
