@@ -122,3 +122,9 @@ def test_an_image_without_alternative_text_is_a_warning(tmp_path: Path) -> None:
         f'Image "{image}" has no required alt description']
     assert [element["/Alt"] for element in structure_elements(PdfReader(io.BytesIO(result.data)))
             if element["/S"] == "/Figure" and "/Alt" in element] == ["A logo"]
+
+
+def test_a_page_without_a_language_is_a_warning(tmp_path: Path) -> None:
+    result = html_to_pdf("<!DOCTYPE html><html><title>T</title><p>No language.</p></html>", tmp_path)
+    assert result.warnings == ['Missing required "lang" attribute at the root of the document']
+    assert PdfReader(io.BytesIO(result.data)).trailer["/Root"]["/Lang"] == ""
