@@ -286,7 +286,7 @@ class Limits(Schema):
 
 
 class PdfSettings(Schema):
-    """How the PDFs are written (every PDF is tagged and declares PDF/UA-1; see the README's "Accessible PDF")."""
+    """How the PDFs are written: every PDF is tagged PDF/UA-1 (the README's "Accessible and archival PDF")."""
 
     #: Write every PDF as PDF/A-3a (archival, with the JSON snapshot attached) as well as PDF/UA-1.
     archival: StrictBool = False

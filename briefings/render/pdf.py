@@ -25,6 +25,13 @@ Each refusal, each removed link and every warning WeasyPrint logs (a missing
 image, an unsupported CSS property) comes back in :attr:`PdfResult.warnings`,
 so the caller can report it and ``--strict`` can fail on it.
 
+Every PDF is tagged and declares PDF/UA-1 (WeasyPrint's ``pdf/ua-1`` variant):
+a logical structure tree made from the HTML, the document language from
+``<html lang>``, the title shown by viewers and bookmarks from the headings.
+With ``archival`` it is PDF/A-3a instead (tagged, and allowing the attached
+snapshot, associated with the document as data), and :func:`_declare_pdfua_too`
+adds the PDF/UA-1 identification, which WeasyPrint writes for one variant only.
+
 Rendering is limited in time: a stylesheet or template that lays out an
 enormous number of pages, or anything else that runs longer than
 ``timeout_seconds`` (default :data:`DEFAULT_PDF_TIMEOUT`, 120 s), raises
