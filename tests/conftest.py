@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import markdown
 import pytest
@@ -195,6 +196,72 @@ def link_targets(pdf: PdfReader) -> tuple[list[str], int]:
             elif "/Dest" in annotation or (action is not None and "/D" in action):
                 internal += 1
     return uris, internal
+
+
+# --- Accessible (tagged, PDF/UA-1) and archival (PDF/A-3) PDFs, read back (issue 19).
+
+_XMP_NAMESPACES = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf", "http://purl.org/dc/elements/1.1/": "dc",
+                   "http://www.aiim.org/pdfua/ns/id/": "pdfuaid", "http://www.aiim.org/pdfa/ns/id/": "pdfaid",
+                   "http://www.aiim.org/pdfa/ns/schema#": "pdfaSchema"}
+
+
+def xmp_properties(pdf: PdfReader) -> dict[str, list[str]]:
+    """The XMP metadata's properties, as ``prefix:name`` → values (attributes and elements with text)."""
+    data = pdf.trailer["/Root"]["/Metadata"].get_object().get_data()
+    root = ElementTree.fromstring(data[data.index(b"<x:xmpmeta"):data.rindex(b"</x:xmpmeta>") + 12])
+    found: dict[str, list[str]] = {}
+
+    def name(qualified: str) -> str:
+        namespace, _, local = qualified[1:].partition("}")
+        return f"{_XMP_NAMESPACES.get(namespace, namespace)}:{local}"
+
+    for element in root.iter():
+        for key, value in element.attrib.items():
+            if key.startswith("{"):
+                found.setdefault(name(key), []).append(value)
+        if not element.tag.startswith("{"):
+            continue
+        # An element's text, or its values (dc:title's rdf:Alt, dc:creator's rdf:Seq) under its own name.
+        values = [item.text.strip() for item in element.iter() if item.text and item.text.strip()]
+        if values and (element.text and element.text.strip() or name(element.tag).startswith("dc:")):
+            found.setdefault(name(element.tag), []).extend(values)
+    return found
+
+
+def structure_elements(pdf: PdfReader) -> list[Any]:
+    """Every element of the PDF's structure tree (``/S`` its type: ``/H1``, ``/P``, ``/Figure``…), depth first."""
+    elements: list[Any] = []
+    pending = [pdf.trailer["/Root"]["/StructTreeRoot"].get_object()]
+    while pending:
+        element = pending.pop()
+        if "/S" in element:
+            elements.append(element)
+        kids = element.get("/K", [])
+        for kid in reversed(kids if isinstance(kids, list) else [kids]):
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and kid.get("/Type", "/StructElem") == "/StructElem":
+                pending.append(kid)
+    return elements
+
+
+def assert_accessible_pdf(path: Path, *, title: str, lang: str) -> PdfReader:
+    """``path`` is tagged, with its structure tree, language and title, and declares PDF/UA-1."""
+    info = subprocess.run([require_tool("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE), f"{path.name}: {info}"
+    pdf = reader(path)
+    catalog = pdf.trailer["/Root"]
+    assert catalog["/StructTreeRoot"]["/Type"] == "/StructTreeRoot", path.name
+    assert catalog["/MarkInfo"]["/Marked"].value, path.name
+    assert catalog["/Lang"] == lang, path.name
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value, path.name
+    assert pdf.metadata.title == title, path.name
+    xmp = xmp_properties(pdf)
+    assert xmp["dc:title"] == [title], path.name
+    assert xmp["pdfuaid:part"] == ["1"], path.name
+    types = {str(element["/S"]) for element in structure_elements(pdf)}
+    assert {"/Document", "/H1", "/H2", "/P", "/Link"} <= types, path.name
+    assert [item.title for item in pdf.outline if not isinstance(item, list)][0] == title, path.name
+    return pdf
 
 
 # --- Checking JSON snapshots against their published schema, for the tests.

@@ -25,10 +25,12 @@ from tests.conftest import (
     PAGED_MEDIA_CSS,
     REPO_ROOT,
     VNU_JAR,
+    assert_accessible_pdf,
     copy_example,
     decompressed,
     machine_traces,
     require_tool,
+    xmp_properties,
 )
 
 
@@ -91,6 +93,19 @@ def test_pdfs_are_well_formed_and_embed_every_font(example_outputs: Path) -> Non
         assert rows, f"{pdf.name} uses no fonts?"
         for row in rows:
             assert row[emb:emb + 3] == "yes", f"{pdf.name}: font not embedded: {row}"
+
+
+def test_every_pdf_is_tagged_and_declares_pdf_ua(example_outputs: Path) -> None:
+    """Drafts and edition copies: a structure tree, the language, the title, bookmarks and PDF/UA-1 (issue 19)."""
+    settings = yaml.safe_load((example_outputs.parent / "briefings.yaml").read_text(encoding="utf-8"))
+    titles = {briefing_id: entry["title"] for briefing_id, entry in settings["briefings"].items()}
+    pdfs = sorted(example_outputs.rglob("*.pdf"))
+    assert len(pdfs) == 3 * len(titles)  # the draft and two editions of each
+    for path in pdfs:
+        briefing_id = path.stem.split("-edition-")[0]
+        pdf = assert_accessible_pdf(path, title=titles[briefing_id], lang="en-GB")
+        assert "pdfaid:part" not in xmp_properties(pdf)  # the example does not ask for archival PDFs
+        assert f"{briefing_id}.json" in [name for name in pdf.attachments]
 
 
 

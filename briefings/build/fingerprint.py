@@ -81,6 +81,8 @@ class Fingerprints:
             "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
             "edition": edition.as_json() if edition else None,
             "changes": edition.changes if edition else None,
+            # Only for a project that asks for archival PDFs (the snapshot shows it), so that other digests stay.
+            **({"pdf": {"archival": True}} if settings.pdf.archival else {}),
             # The families the PDF is actually set in, when the style names some: installing one re-renders.
             **({"fonts": _fonts_used(briefing)} if briefing.style.fonts else {}),
         })

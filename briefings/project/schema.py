@@ -294,6 +294,13 @@ class Limits(Schema):
     pdf_seconds: Seconds = 120.0
 
 
+class PdfSettings(Schema):
+    """How the PDFs are written: every PDF is tagged PDF/UA-1 (the README's "Accessible and archival PDF")."""
+
+    #: Write every PDF as PDF/A-3a (archival, with the JSON snapshot attached) as well as PDF/UA-1.
+    archival: StrictBool = False
+
+
 class Settings(Schema):
     title: Text | None = None
     author: Text | None = None
@@ -303,6 +310,7 @@ class Settings(Schema):
     #: Who the briefings are for, unless a briefing says otherwise (:data:`AUDIENCES`).
     audience: Audience = DEFAULT_AUDIENCE
     limits: Limits = Limits()
+    pdf: PdfSettings = PdfSettings()
     style: Style = Style()
     #: CSS files in templates/ applied after the built-in stylesheet, in order.
     stylesheet: list[StylesheetName] = Field(default_factory=list)

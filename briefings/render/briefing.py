@@ -181,7 +181,8 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                                            "The briefing's JSON snapshot: its facts, sources and their checks",
                                            generated)
                 try:
-                    pdf = html_to_pdf(html, project.root, timeout_seconds=pdf_seconds, attachments=(attachment,))
+                    pdf = html_to_pdf(html, project.root, timeout_seconds=pdf_seconds, attachments=(attachment,),
+                                      archival=project.settings.pdf.archival)
                 except PdfTimeout:
                     result.problems.append(Problem(path, line, f"{briefing.id}.pdf: rendering took longer than "
                                                    f"{pdf_seconds:g} s (the limit); look for a stylesheet or "

@@ -25,6 +25,13 @@ Each refusal, each removed link and every warning WeasyPrint logs (a missing
 image, an unsupported CSS property) comes back in :attr:`PdfResult.warnings`,
 so the caller can report it and ``--strict`` can fail on it.
 
+Every PDF is tagged and declares PDF/UA-1 (WeasyPrint's ``pdf/ua-1`` variant):
+a logical structure tree made from the HTML, the document language from
+``<html lang>``, the title shown by viewers and bookmarks from the headings.
+With ``archival`` it is PDF/A-3a instead (tagged, and allowing the attached
+snapshot, associated with the document as data), and :func:`_declare_pdfua_too`
+adds the PDF/UA-1 identification, which WeasyPrint writes for one variant only.
+
 Rendering is limited in time: a stylesheet or template that lays out an
 enormous number of pages, or anything else that runs longer than
 ``timeout_seconds`` (default :data:`DEFAULT_PDF_TIMEOUT`, 120 s), raises
@@ -210,6 +217,46 @@ def _give_back_font_config(config: Any) -> None:
         _spare_font_config = config
 
 
+#: The variant every PDF is written as: tagged (a logical structure tree), with the document's language,
+#: its title shown by viewers (DisplayDocTitle) and ``pdfuaid:part=1`` in its XMP metadata.
+ACCESSIBLE_VARIANT = "pdf/ua-1"
+#: The variant of an archival PDF: PDF/A-3 (which allows the attached JSON snapshot), level A (tagged).
+ARCHIVAL_VARIANT = "pdf/a-3a"
+
+# WeasyPrint writes one variant's identification; an archival PDF declares PDF/UA-1 too, and PDF/A requires
+# a property outside the schemas it predefines (pdfuaid) to be described by an extension schema in the XMP.
+_PDFUA_DECLARATION = b"""<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" \
+pdfuaid:part="1"/>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+"""
+
+
+def _declare_pdfua_too(document: Any, pdf: Any) -> None:
+    """Add the PDF/UA-1 identification (and its PDF/A extension schema) to the XMP metadata WeasyPrint wrote."""
+    number = int(pdf.catalog["Metadata"].split()[0])  # a reference: b"12 0 R"
+    stream = pdf.objects[number]
+    stream.stream = [chunk.replace(b"</rdf:RDF>", _PDFUA_DECLARATION + b"</rdf:RDF>", 1)
+                     for chunk in stream.stream]
+    # WeasyPrint 70 lists each attachment twice in the catalog's /AF (from the name tree and from the file
+    # specifications): once is enough.
+    associated = pdf.catalog.get("AF")
+    if associated:
+        associated[:] = list(dict.fromkeys(associated))
+
+
 @dataclass(frozen=True)
 class PdfAttachment:
     """A file embedded in the PDF (``pdfdetach -list`` shows it), dated ``time`` so that the bytes are reproducible."""
@@ -221,8 +268,11 @@ class PdfAttachment:
 
 
 def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAULT_PDF_TIMEOUT,
-                attachments: tuple[PdfAttachment, ...] = ()) -> PdfResult:
+                attachments: tuple[PdfAttachment, ...] = (), archival: bool = False) -> PdfResult:
     """Render ``html`` (whose relative URLs resolve against ``project_root``) to PDF, embedding ``attachments``.
+
+    The PDF is tagged and declares PDF/UA-1 (:data:`ACCESSIBLE_VARIANT`); with ``archival`` it is PDF/A-3a
+    (:data:`ARCHIVAL_VARIANT`) and declares PDF/UA-1 as well (see the module docstring).
 
     Raises :class:`PdfTimeout` when rendering takes longer than ``timeout_seconds``
     (only when called from the main thread; see the module docstring).
@@ -250,7 +300,10 @@ def html_to_pdf(html: str, project_root: Path, *, timeout_seconds: float = DEFAU
         files = [weasyprint.Attachment(string=item.data, name=item.name, description=item.description,
                                        created=item.time, modified=item.time, relationship="Data")
                  for item in attachments]
-        return rendered.write_pdf(attachments=files), removed, len(rendered.pages)
+        variant = ARCHIVAL_VARIANT if archival else ACCESSIBLE_VARIANT
+        finisher = _declare_pdfua_too if archival else None
+        return (rendered.write_pdf(attachments=files, pdf_variant=variant, finisher=finisher), removed,
+                len(rendered.pages))
 
     try:
         with limits.time_limit(timeout_seconds):

@@ -68,7 +68,7 @@ def make_snapshot(project: Project, briefing: Briefing, *, today: datetime.date,
         "references": [_reference(project.references[reference_id], project.audit)
                        for reference_id in _cited(briefing) if reference_id in project.references],
         "changes": changes,
-        "style": _style(briefing),
+        "style": {**_style(briefing), "pdf": {"archival": settings.pdf.archival}},
         "discrepancies": _discrepancies(project, briefing),
     }
     return snapshot

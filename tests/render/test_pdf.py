@@ -88,8 +88,9 @@ def test_fetcher_refuses_files_outside_the_project_and_remote_hosts(tmp_path: Pa
     secret = tmp_path / "secret.svg"
     secret.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     (root / "inside.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
-    html = (f'<p><img src="{secret.as_uri()}"><img src="../secret.svg">'
-            '<img src="http://127.0.0.1:9/x.png"><img src="inside.svg"></p>')
+    # Each image has an alt: without one, the tagged PDF's warning would name it (see test_pdf_standards.py).
+    html = (f'<p><img alt="1" src="{secret.as_uri()}"><img alt="2" src="../secret.svg">'
+            '<img alt="3" src="http://127.0.0.1:9/x.png"><img alt="4" src="inside.svg"></p>')
     result = html_to_pdf(html, root)
     assert result.data.startswith(b"%PDF-")
     refused = [w for w in result.warnings if w.startswith("refused to fetch")]
