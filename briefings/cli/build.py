@@ -30,6 +30,7 @@ from briefings.cli.console import (
     styled,
     warning_counts,
 )
+from briefings.cli.delivery import deliver_and_report
 from briefings.cli.options import archive_dir_option, check_now_year, jobs_option, project_option, wait_option
 from briefings.errors import printable, relative_path
 from briefings.lock import waiting_message
@@ -129,10 +130,16 @@ def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
               help="Publish as if it were this time (UTC; in the years schedule --now takes), for tests and "
                    "rehearsals.")
 @archive_dir_option
+@click.option("--redeliver", nargs=2, type=(str, click.IntRange(min=1)), default=None, metavar="ID N",
+              help="Send edition N of briefing ID to its delivery destinations again (publishes nothing).")
 @handles_problems("publish")
 def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,
-            archive_dir: Path | None) -> None:
-    """Publish each briefing whose content changed as a new edition (output/editions/)."""
+            archive_dir: Path | None, redeliver: tuple[str, int] | None) -> None:
+    """Publish each briefing whose content changed as a new edition (output/editions/), then deliver it."""
+    if redeliver is not None:
+        if deliver_and_report(project, redeliver=(redeliver[0], redeliver[1])):
+            raise SystemExit(EXIT_PROBLEMS)
+        return
     moment = now.replace(tzinfo=datetime.UTC) if now else None
     report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir)
     for warning in report.warnings:
@@ -154,5 +161,8 @@ def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float,
     counts = {outcome: sum(1 for result in report.results if result.outcome == outcome)
               for outcome in ("published", "unchanged", "failed")}
     say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
-    if report.failed:
+    published = {result.briefing_id: result.edition for result in report.results
+                 if result.outcome == "published" and result.edition is not None}
+    undelivered = deliver_and_report(project, published=published)
+    if report.failed or undelivered:
         raise SystemExit(EXIT_PROBLEMS)

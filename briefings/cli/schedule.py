@@ -25,6 +25,7 @@ import click
 
 from briefings.build.publish import publish
 from briefings.cli.console import EXIT_PROBLEMS, handles_problems, plain, say, styled
+from briefings.cli.delivery import deliver_and_report
 from briefings.cli.options import (
     NOW_YEARS,
     archive_dir_option,
@@ -120,6 +121,8 @@ def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int |
     when = report.at.isoformat(timespec="minutes")
     if not report.due:
         say(f"Nothing is due at {when}.")
+        if deliver_and_report(project):  # what an earlier run left undelivered
+            sys.exit(EXIT_PROBLEMS)
         return
     counts = {"published": 0, "unchanged": 0, "failed": 0}
     for result in report.results:
@@ -137,7 +140,10 @@ def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int |
                 click.echo(str(problem), err=True)
     say(f"{len(report.due)} briefing(s) due at {when}: {counts['published']} published, "
         f"{counts['unchanged']} unchanged, {counts['failed']} failed; {report.seconds:.1f} s.")
-    if report.failed:
+    published = {result.briefing_id: result.edition for result in report.results
+                 if result.outcome == "published" and result.edition is not None}
+    undelivered = deliver_and_report(project, published=published)
+    if report.failed or undelivered:
         sys.exit(EXIT_PROBLEMS)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from briefings.errors import Problem
 from briefings.project.acknowledge import Acknowledged, PendingAcknowledgements
+from briefings.project.delivery_settings import Delivery
 from briefings.project.schema import Fact, Figure, Reference, Settings, Style, Topic
 from briefings.project.yaml import YamlDocument
 
@@ -42,6 +43,8 @@ class Briefing:
     style: Style = Style()
     #: Stylesheets in templates/ applied after the built-in one: the briefing's, else the project's.
     stylesheets: tuple[str, ...] = ()
+    #: Where new editions go: the project's ``delivery:`` with the briefing's kinds over it (None: nowhere).
+    delivery: Delivery | None = None
 
     @property
     def as_of(self) -> datetime.date:
