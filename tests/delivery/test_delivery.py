@@ -16,8 +16,10 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.conftest import REFERENCES, TOPIC, invoke, line_of, write
+from briefings.project.schema import BriefingSpec, Settings
+from tests.conftest import REFERENCES, REPO_ROOT, TOPIC, invoke, line_of, write
 from tests.delivery.servers import smtp_server, webhook_server
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -260,3 +262,14 @@ def test_a_scheduled_run_delivers_what_it_publishes(servers) -> None:
     result = invoke("schedule", "--project", str(root), "--once", "--now", "2026-12-07T07:30", "--jobs", "1")
     assert result.exit_code == 0 and "delivered" not in result.output
     assert len(mailbox.messages) == 1 and len(hook.received) == 1
+
+
+def test_the_readme_example_is_valid() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Delivery", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    parsed = Settings.model_validate(yaml.safe_load(block))
+    assert parsed.delivery is not None and parsed.delivery.kinds == ["email", "folder", "webhook"]
+    assert parsed.delivery.email is not None and parsed.delivery.email.smtp.effective_port == 587
+    spec = BriefingSpec.model_validate({"id": "baltic-security", **parsed.briefings["baltic-security"]})
+    merged = parsed.delivery.merged(spec.delivery)
+    assert merged.folder == "/srv/share/baltic" and merged.email == parsed.delivery.email
