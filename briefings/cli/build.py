@@ -5,14 +5,15 @@ Contract: ``build`` parses the options, calls
 was rendered or up to date, then the counts and the time taken. ``publish``
 calls :func:`briefings.build.publish.publish` and prints per briefing whether
 it was published as a new edition (with what changed), unchanged or failed;
-it exits 1 when any briefing failed. Warnings and problems go to standard
+then delivers the new editions (:func:`deliver_and_report`; ``--redeliver ID N``
+sends one again instead); it exits 1 when any briefing or delivery failed. Warnings and problems go to standard
 error as everywhere (see :mod:`briefings.cli.console`).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,8 +31,8 @@ from briefings.cli.console import (
     styled,
     warning_counts,
 )
-from briefings.cli.delivery import deliver_and_report
 from briefings.cli.options import archive_dir_option, check_now_year, jobs_option, project_option, wait_option
+from briefings.delivery.runner import after_publish
 from briefings.errors import printable, relative_path
 from briefings.lock import waiting_message
 from briefings.paths import BUILD_FORMATS
@@ -113,6 +114,20 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
             bar.update(task, completed=done)
 
         yield update
+
+
+def deliver_and_report(project: Path, *, published: Mapping[str, int] | None = None,
+                       redeliver: tuple[str, int] | None = None) -> bool:
+    """Deliver what is due (:func:`briefings.delivery.runner.after_publish`): a line per edition delivered, a
+    located line per failure on standard error; whether anything failed."""
+    report = after_publish(project, published=published, redeliver=redeliver)
+    for outcome in report.outcomes:
+        if outcome.delivered:
+            say(styled("delivered", style="green"), f" {plain(outcome.briefing_id)} edition {outcome.edition} "
+                f"by {outcome.kind}{' again' if redeliver else ''}")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    return report.failed
 
 
 def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
