@@ -58,7 +58,8 @@ COMMANDS: Mapping[str, LazyCommand] = {
                         "Create a new briefing project in DIRECTORY, with one sample topic."),
     "list": LazyCommand("briefings.cli.project:list_", "List topics and briefings with their as-of dates."),
     "publish": LazyCommand("briefings.cli.build:publish",
-                           "Publish each briefing whose content changed as a new edition (output/editions/)."),
+                           "Publish each briefing whose content changed as a new edition (output/editions/), "
+                           "then deliver it."),
     "schedule": LazyCommand("briefings.cli.schedule:schedule",
                             "Publish briefings at the times their schedules name (see docs/scheduling.md)."),
     "serve": LazyCommand("briefings.cli.serve:serve", "Serve the HTML drafts on 127.0.0.1 with live reload, "

@@ -5,14 +5,15 @@ Contract: ``build`` parses the options, calls
 was rendered or up to date, then the counts and the time taken. ``publish``
 calls :func:`briefings.build.publish.publish` and prints per briefing whether
 it was published as a new edition (with what changed), unchanged or failed;
-it exits 1 when any briefing failed. Warnings and problems go to standard
+then delivers the new editions (:func:`deliver_and_report`; ``--redeliver ID N``
+sends one again instead); it exits 1 when any briefing or delivery failed. Warnings and problems go to standard
 error as everywhere (see :mod:`briefings.cli.console`).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from briefings.cli.options import (
     project_option,
     wait_option,
 )
+from briefings.delivery.runner import after_publish
 from briefings.errors import printable, relative_path
 from briefings.lock import waiting_message
 from briefings.paths import BUILD_FORMATS
@@ -122,6 +124,20 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
         yield update
 
 
+def deliver_and_report(project: Path, *, published: Mapping[str, int] | None = None,
+                       redeliver: tuple[str, int] | None = None) -> bool:
+    """Deliver what is due (:func:`briefings.delivery.runner.after_publish`): a line per edition delivered, a
+    located line per failure on standard error; whether anything failed."""
+    report = after_publish(project, published=published, redeliver=redeliver)
+    for outcome in report.outcomes:
+        if outcome.delivered:
+            say(styled("delivered", style="green"), f" {plain(outcome.briefing_id)} edition {outcome.edition} "
+                f"by {outcome.kind}{' again' if redeliver else ''}")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    return report.failed
+
+
 def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
     """``publish --now``, refused outside the years ``schedule --now`` takes, as a usage error."""
     return None if value is None else check_now_year(value.isoformat(sep="T"), value)
@@ -138,10 +154,16 @@ def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
                    "rehearsals.")
 @archive_dir_option
 @audience_option
+@click.option("--redeliver", nargs=2, type=(str, click.IntRange(min=1)), default=None, metavar="ID N",
+              help="Send edition N of briefing ID to its delivery destinations again (publishes nothing).")
 @handles_problems("publish")
 def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,
-            archive_dir: Path | None, audience: str | None) -> None:
-    """Publish each briefing whose content changed as a new edition (output/editions/)."""
+            archive_dir: Path | None, audience: str | None, redeliver: tuple[str, int] | None) -> None:
+    """Publish each briefing whose content changed as a new edition (output/editions/), then deliver it."""
+    if redeliver is not None:
+        if deliver_and_report(project, redeliver=(redeliver[0], redeliver[1])):
+            raise SystemExit(EXIT_PROBLEMS)
+        return
     moment = now.replace(tzinfo=datetime.UTC) if now else None
     report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir,
                          audience=audience)
@@ -164,5 +186,8 @@ def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float,
     counts = {outcome: sum(1 for result in report.results if result.outcome == outcome)
               for outcome in ("published", "unchanged", "failed")}
     say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
-    if report.failed:
+    published = {result.briefing_id: result.edition for result in report.results
+                 if result.outcome == "published" and result.edition is not None}
+    undelivered = deliver_and_report(project, published=published)
+    if report.failed or undelivered:
         raise SystemExit(EXIT_PROBLEMS)

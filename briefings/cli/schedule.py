@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import functools
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from briefings.cli.options import (
     project_option,
     wait_option,
 )
+from briefings.delivery.runner import after_publish
 from briefings.errors import printable
 from briefings.lock import waiting_message
 from briefings.schedule.cron import next_runs
@@ -101,6 +103,20 @@ def _list(project: Path, now: datetime.datetime | None) -> None:
         say(f"{plain(briefing.id)}: \"{plain(briefing.schedule)}\"; next: {shown}")
 
 
+def deliver_and_report(project: Path, *, published: Mapping[str, int] | None = None,
+                       redeliver: tuple[str, int] | None = None) -> bool:
+    """Deliver what is due (:func:`briefings.delivery.runner.after_publish`): a line per edition delivered, a
+    located line per failure on standard error; whether anything failed."""
+    report = after_publish(project, published=published, redeliver=redeliver)
+    for outcome in report.outcomes:
+        if outcome.delivered:
+            say(styled("delivered", style="green"), f" {plain(outcome.briefing_id)} edition {outcome.edition} "
+                f"by {outcome.kind}{' again' if redeliver else ''}")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    return report.failed
+
+
 def _publisher(archive_dir: Path | None) -> PublishFunction | None:
     """:func:`briefings.build.publish.publish` reading the archived sources from ``archive_dir`` when given;
     otherwise None: the scheduler's own default."""
@@ -120,6 +136,8 @@ def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int |
     when = report.at.isoformat(timespec="minutes")
     if not report.due:
         say(f"Nothing is due at {when}.")
+        if deliver_and_report(project):  # what an earlier run left undelivered
+            sys.exit(EXIT_PROBLEMS)
         return
     counts = {"published": 0, "unchanged": 0, "failed": 0}
     for result in report.results:
@@ -137,7 +155,10 @@ def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int |
                 click.echo(str(problem), err=True)
     say(f"{len(report.due)} briefing(s) due at {when}: {counts['published']} published, "
         f"{counts['unchanged']} unchanged, {counts['failed']} failed; {report.seconds:.1f} s.")
-    if report.failed:
+    published = {result.briefing_id: result.edition for result in report.results
+                 if result.outcome == "published" and result.edition is not None}
+    undelivered = deliver_and_report(project, published=published)
+    if report.failed or undelivered:
         sys.exit(EXIT_PROBLEMS)
 
 

@@ -36,6 +36,7 @@ from briefings.files import list_topic_files
 from briefings.paths import REFERENCES_FILE, SETTINGS_FILE, TOPICS_DIR
 from briefings.project.acknowledge import Ledger
 from briefings.project.crosscheck import CrossChecker, TopicFile
+from briefings.project.delivery_settings import Delivery
 from briefings.project.messages import describe
 from briefings.project.model import Briefing, Project, TopicParts
 from briefings.project.schema import SLUG_HINT, SLUG_PATTERN, BriefingSpec, Reference, Schema, Settings, Topic
@@ -226,7 +227,8 @@ class _ProjectLoader:
             self.problems.extend(style_problems(self.root, document, (), settings.style, settings.stylesheet))
         if settings.briefings is None:
             briefings = [Briefing(id=topic.id, title=topic.title, topics=(topic,), style=settings.style,
-                                  stylesheets=tuple(settings.stylesheet), audience=settings.audience)
+                                  stylesheets=tuple(settings.stylesheet), audience=settings.audience,
+                                  delivery=settings.delivery)
                          for topic in topics.values()]
             for topic_id in topics:
                 origins[topic_id] = (self.topic_files[topic_id].document.display_path, 1)
@@ -252,7 +254,8 @@ class _ProjectLoader:
                 briefings.append(Briefing(id=briefing_id, title=spec.title, topics=tuple(chosen),
                                           template=spec.template, schedule=spec.schedule,
                                           style=settings.style.merged(spec.style), stylesheets=tuple(sheets),
-                                          audience=spec.audience or settings.audience))
+                                          audience=spec.audience or settings.audience,
+                                          delivery=_delivery(settings, spec)))
                 self.problems.extend(style_problems(self.root, document, location, spec.style,
                                                     spec.stylesheet))
         return briefings, origins, template_origins
@@ -271,3 +274,9 @@ class _ProjectLoader:
             specs.append((spec, location))
         return specs
 
+
+def _delivery(settings: Settings, spec: BriefingSpec) -> Delivery | None:
+    """A briefing's delivery: the project's, with each kind the briefing names over it."""
+    if settings.delivery is None:
+        return spec.delivery
+    return settings.delivery.merged(spec.delivery)

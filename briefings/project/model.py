@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from briefings.errors import Problem
 from briefings.project.acknowledge import Acknowledged, PendingAcknowledgements
+from briefings.project.delivery_settings import Delivery
 from briefings.project.schema import DEFAULT_AUDIENCE, Fact, Figure, Reference, Settings, Style, Topic
 from briefings.project.yaml import YamlDocument
 
@@ -44,6 +45,8 @@ class Briefing:
     stylesheets: tuple[str, ...] = ()
     #: Who it is for: "reader" (no audit trail in the document) or "analyst" (the audit trail shown).
     audience: str = DEFAULT_AUDIENCE
+    #: Where new editions go: the project's ``delivery:`` with the briefing's kinds over it (None: nowhere).
+    delivery: Delivery | None = None
 
     @property
     def as_of(self) -> datetime.date:

@@ -32,6 +32,7 @@ from pydantic import (
 
 from briefings.paths import DEFAULT_ARCHIVE_DIR, OUTPUT_FORMATS, OutputFormat
 from briefings.project.archive_names import archive_dir_problem, archive_name_problem
+from briefings.project.delivery_settings import Delivery
 
 #: The heading of the facts that name no ``section``.
 DEFAULT_SECTION = "Key developments"
@@ -285,6 +286,7 @@ class BriefingSpec(_Keyed):
     stylesheet: list[StylesheetName] | None = None
     #: Who this briefing is for; by default the project's ``audience:``.
     audience: Audience | None = None
+    delivery: Delivery | None = None
 
 
 class Limits(Schema):
@@ -320,4 +322,6 @@ class Settings(Schema):
     archive_dir: Annotated[str, AfterValidator(_check_archive_dir)] = DEFAULT_ARCHIVE_DIR
     #: The IANA time zone in which schedules are read (checked by the loader against the zone database).
     timezone: Text = "UTC"
+    #: Where new editions are delivered (briefings.project.delivery_settings).
+    delivery: Delivery | None = None
 

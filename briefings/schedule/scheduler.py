@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefings.build.publish import PublishResult
+from briefings.delivery.runner import after_publish
 from briefings.errors import Problem, ProblemsFound, printable
 from briefings.files import FileProblem, read_project_file
 from briefings.lock import BuildLock
@@ -240,7 +241,20 @@ class Scheduler:
                 self.echo_error(str(warning))
         for problem in unrecorded:
             self.echo_error(str(problem))
+        self._deliver(results)
         return results
+
+    def _deliver(self, results: list[PublishResult]) -> None:
+        """Deliver the editions just published (and any an earlier run left due), after the lock is released."""
+        published = {result.briefing_id: result.edition for result in results
+                     if result.outcome == "published" and result.edition is not None}
+        delivered = after_publish(self.root, published=published, wait=self.wait)
+        for outcome in delivered.outcomes:
+            if outcome.delivered:
+                self.echo(printable(f"{self._now_text()} delivered {outcome.briefing_id} edition {outcome.edition} "
+                                    f"by {outcome.kind}"))
+        for problem in delivered.problems:
+            self.echo_error(str(problem))
 
     # -- running
 

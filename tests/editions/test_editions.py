@@ -424,7 +424,7 @@ def test_only_publishes_just_that_briefing(root: Path) -> None:
 
     result = invoke("publish", "--project", str(root), "--now", "2026-11-21", "--only", "alpha")
     assert result.exit_code == 0, result.output
-    assert sorted(path.name for path in (root / "output/editions").iterdir()) == ["alpha", "beta"]
+    assert sorted(path.name for path in (root / "output/editions").iterdir()) == ["alpha", "beta", "feed.xml"]
     with pytest.raises(ProblemsFound, match="gamma"):
         run(root, "2026-11-22", only=["gamma"])
 
