@@ -207,6 +207,8 @@ def _ensure_styles(document: Any, style: Any, accent: str | None) -> None:
     # python-docx names these by their ids' words; Word knows them by the ids FootnoteText/FootnoteReference.
     styles["footnote text"].element.set(f"{{{W_NS}}}styleId", "FootnoteText")
     styles["footnote text"].font.size = Pt(8.5)
+    styles["footnote text"].paragraph_format.space_after = Pt(2)
+    styles["footnote text"].paragraph_format.space_before = Pt(0)
     styles["footnote reference"].element.set(f"{{{W_NS}}}styleId", "FootnoteReference")
     styles["footnote reference"].font.superscript = True
     if style.body_font:

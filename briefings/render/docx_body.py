@@ -23,9 +23,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
-from lxml import html as lxml_html
 
+class _LazyEtree:
+    """``lxml.etree``, imported on first use: a build that makes no Word document does not load lxml."""
+
+    def __getattr__(self, name: str) -> Any:
+        from lxml import etree as module
+
+        return getattr(module, name)
+
+
+etree = _LazyEtree()
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 FOOTNOTES_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
@@ -83,6 +91,8 @@ def make_run(text: str, fmt: frozenset[str], *, style: str | None = None, colour
 
 def parse_body(body_html: str) -> Any:
     """The sanitised body as an element tree under one ``div``."""
+    from lxml import html as lxml_html
+
     return lxml_html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
 
 

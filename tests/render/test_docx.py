@@ -19,6 +19,7 @@ from briefings.render.docx_body import W_NS, xml_text
 from tests.conftest import (
     GENERATED,
     SETTINGS_FILE,
+    assert_valid,
     changed,
     check,
     copy_example,
@@ -170,6 +171,9 @@ def test_a_house_reference_document_gives_its_styles_and_joins_the_fingerprint(p
     write(project, "templates/house.docx", _reference_docx("Georgia"))
     assert build(project, formats=["docx"], generated=GENERATED).rendered == ["test-topic"]
     assert docx.Document(str(path)).styles["Normal"].font.name == "Georgia"
+    build(project, formats=["json"], generated=GENERATED)
+    snapshot = assert_valid(project / "output" / "test-topic.json")
+    assert snapshot["style"]["docx_reference"] == "templates/house.docx"
 
 
 @pytest.mark.parametrize(("setting", "message"), [
