@@ -101,6 +101,7 @@ def html_body_to_docx(context: Any, body_html: str, notes: dict[str, str], proje
     from docx.opc.packuri import PackURI
     from docx.opc.part import XmlPart
     from docx.oxml import parse_xml
+    from docx.shared import Mm
 
     warnings: list[str] = []
     style = context["style"]
@@ -116,6 +117,9 @@ def html_body_to_docx(context: Any, body_html: str, notes: dict[str, str], proje
                 body.remove(child)
     else:
         document = docx.Document()
+        for section in document.sections:  # A4, as the PDF (python-docx's own template is US Letter)
+            section.page_width, section.page_height = Mm(210), Mm(297)
+            section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(20)
     _ensure_styles(document, style, accent)
 
     footnotes_part = XmlPart(PackURI("/word/footnotes.xml"), FOOTNOTES_CONTENT_TYPE,

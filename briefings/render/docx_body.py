@@ -184,10 +184,12 @@ class BodyWriter:
             prefix = f"{number}.\t" if numbered else ""
             item_style = "List Paragraph" if numbered else style
             if sources:
-                self.paragraph(item, "List Paragraph", prefix=prefix)
+                _hanging(self.paragraph(item, "List Paragraph", prefix=prefix))
                 continue
             first, rest = _split_item(item)
             paragraph = self.document.add_paragraph(style=item_style)
+            if numbered:
+                _hanging(paragraph)
             if prefix:
                 paragraph._p.append(make_run(prefix, frozenset()))
             for node in first:
@@ -329,6 +331,14 @@ def _split_item(item: Any) -> tuple[list[Any], list[Any]]:
         if (child.tail or "").strip():
             first.append(child.tail)
     return first, rest
+
+
+def _hanging(paragraph: Any) -> None:
+    """A numbered entry: the number hangs in the margin, its text aligned after the tab."""
+    from docx.shared import Cm
+
+    paragraph.paragraph_format.left_indent = Cm(0.9)
+    paragraph.paragraph_format.first_line_indent = Cm(-0.9)
 
 
 def _trim(p: Any) -> None:

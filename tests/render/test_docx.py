@@ -88,6 +88,7 @@ def test_example_headings_classification_properties_and_key_figures(example: Pat
     assert properties.author == "briefings example project"
     assert properties.created == properties.modified == GENERATED
     assert properties.language == "en-GB"
+    assert (document.sections[0].page_width.mm, document.sections[0].page_height.mm) == pytest.approx((210, 297), abs=0.1)
     figures = document.tables[0]
     assert [cell.text for cell in figures.rows[0].cells] == ["Figure", "Value", "Sources"]
     assert ["£27.8bn" in cell.text for row in figures.rows for cell in row.cells].count(True) == 1
@@ -136,6 +137,14 @@ def test_hostile_text_is_text(project: Path) -> None:
     assert document.sections[0].header.paragraphs[0].text == "SECRET </w:t> & <b>"
     assert document.core_properties.author == '<A> & "B"'
     assert any("Alpha <script>x</script> & </w:t>" in note for note in _footnotes(path))
+    # The source's link is a Word hyperlink in its footnote, through the footnotes part's relationships.
+    notes = _part(path, "word/footnotes.xml")
+    links = list(notes.iter(f"{W}hyperlink"))
+    assert links and "".join(links[0].itertext()) == "https://alpha.example/talks"
+    rels = _part(path, "word/_rels/footnotes.xml.rels")
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+    assert targets[links[0].get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")] == \
+        "https://alpha.example/talks"
     xml = zipfile.ZipFile(path).read("word/document.xml")
     assert b"<script" not in xml and b"\x07" not in xml and b"alert" not in xml
 
