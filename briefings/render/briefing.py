@@ -159,16 +159,9 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
                                                "when converted to HTML"))
                 return result
-            html = render_html(environment, project, briefing, generated, body_markdown, body,
-                               edition=edition, today=today)
-            result.warnings.extend(
-                Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
-                        "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
-                # The body is sanitised (no remote sources survive): only the page around it can load any.
-                for url in remote_resources(html.replace(body.html, "", 1)))
-            html_reads = template_read_keys(tracker)
+            body_reads = template_read_keys(tracker)  # the Markdown template stack (Word uses no other)
             if briefing.style.logo:  # embedded as a data: URL, so no fetcher sees it: recorded here
-                html_reads.add(briefing.style.logo)
+                body_reads.add(briefing.style.logo)
             if "docx" in formats:
                 # Word is made from the same body (the template rendered for its audience) and template context.
                 context = briefing_context(project, briefing, generated, standalone=False, edition=edition,
@@ -183,8 +176,18 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.outputs["docx"] = word.data
                 result.warnings.extend(Problem(path, line, f"{briefing.id}.docx: {message}", Severity.WARNING)
                                        for message in word.warnings)
-                result.reads["docx"] = html_reads | ({reference} if reference else set())
+                result.reads["docx"] = body_reads | ({reference} if reference else set())
                 result.uses_all_references["docx"] = tracker.uses_all_references
+            html = render_html(environment, project, briefing, generated, body_markdown, body,
+                               edition=edition, today=today)
+            result.warnings.extend(
+                Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
+                        "opened (the PDF refuses it): put the file in the project", Severity.WARNING)
+                # The body is sanitised (no remote sources survive): only the page around it can load any.
+                for url in remote_resources(html.replace(body.html, "", 1)))
+            html_reads = template_read_keys(tracker)
+            if briefing.style.logo:  # embedded as a data: URL, so no fetcher sees it: recorded here
+                html_reads.add(briefing.style.logo)
             if "html" in formats:
                 result.outputs["html"] = html.encode("utf-8")
                 result.reads["html"] = html_reads

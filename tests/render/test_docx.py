@@ -177,6 +177,8 @@ def test_a_house_reference_document_gives_its_styles_and_joins_the_fingerprint(p
     assert not any("sample text" in paragraph.text for paragraph in document.paragraphs)
     assert document.paragraphs[0].style.name == "Title"
     assert build(project, formats=["docx"], generated=GENERATED).up_to_date == ["test-topic"]
+    write(project, "templates/briefing.html.j2", "<!doctype html><title>x</title>{{ body }}")  # Word uses no page
+    assert build(project, formats=["docx"], generated=GENERATED).up_to_date == ["test-topic"]
     write(project, "templates/house.docx", _reference_docx("Georgia"))
     assert build(project, formats=["docx"], generated=GENERATED).rendered == ["test-topic"]
     assert docx.Document(str(path)).styles["Normal"].font.name == "Georgia"
