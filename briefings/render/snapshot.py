@@ -75,7 +75,6 @@ def make_snapshot(project: Project, briefing: Briefing, *, today: datetime.date,
 def _style(briefing: Briefing) -> dict[str, Any]:
     """The house style the briefing was rendered in (not content: restyling makes no new edition)."""
     style = briefing.style
-    extra = {"docx_reference": style.docx_reference} if style.docx_reference else {}
     return {
         "organisation": style.organisation,
         "logo": style.logo,
@@ -85,7 +84,7 @@ def _style(briefing: Briefing) -> dict[str, Any]:
         "handling": style.handling,
         "locale": style.locale,
         "stylesheets": list(briefing.stylesheets),
-        **extra,
+        "docx_reference": style.docx_reference,
     }
 
 
