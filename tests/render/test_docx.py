@@ -88,7 +88,8 @@ def test_example_headings_classification_properties_and_key_figures(example: Pat
     assert properties.author == "briefings example project"
     assert properties.created == properties.modified == GENERATED
     assert properties.language == "en-GB"
-    assert (document.sections[0].page_width.mm, document.sections[0].page_height.mm) == pytest.approx((210, 297), abs=0.1)
+    page = document.sections[0]
+    assert (page.page_width.mm, page.page_height.mm) == pytest.approx((210, 297), abs=0.1)  # A4
     figures = document.tables[0]
     assert [cell.text for cell in figures.rows[0].cells] == ["Figure", "Value", "Sources"]
     assert ["£27.8bn" in cell.text for row in figures.rows for cell in row.cells].count(True) == 1
