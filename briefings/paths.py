@@ -46,9 +46,11 @@ EDITIONS_DIR: Final = f"{OUTPUT_DIR}/{EDITIONS_NAME}"
 RUN_LOG: Final = f"{EDITIONS_DIR}/runs.jsonl"
 SCHEDULE_STATE_FILE: Final = f"{EDITIONS_DIR}/schedule-state.json"
 
-OutputFormat = Literal["md", "html", "pdf"]
+OutputFormat = Literal["md", "html", "pdf", "docx"]
 #: The document formats a briefing can be rendered in (``formats:`` in briefings.yaml).
-OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("md", "html", "pdf")
+OUTPUT_FORMATS: Final[tuple[OutputFormat, ...]] = ("md", "html", "pdf", "docx")
+#: The formats a project builds when its briefings.yaml names none (Word only when asked for).
+DEFAULT_FORMATS: Final[tuple[OutputFormat, ...]] = ("md", "html", "pdf")
 #: What ``build --format`` accepts: those and the JSON snapshot.
 BUILD_FORMATS: Final = (*OUTPUT_FORMATS, "json")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -22,7 +25,7 @@ EXPECTED_BRIEFINGS = ["coalition-of-the-willing", "drone-coproduction", "europea
 
 @pytest.fixture(scope="module")
 def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the example project, built once in all three formats."""
+    """A copy of the example project, built once in every format it names."""
     root = copy_example(tmp_path_factory.mktemp("example"))
     build(root, generated=GENERATED)
     return root
@@ -48,7 +51,23 @@ def test_example_meets_the_curation_bar() -> None:
 
 def test_every_briefing_is_built_in_every_format(example_build: Path) -> None:
     names = sorted(path.name for path in (example_build / "output").iterdir() if path.name != ".briefings")
-    assert names == sorted(f"{b}.{ext}" for b in EXPECTED_BRIEFINGS for ext in ("md", "html", "pdf", "json"))
+    assert names == sorted(f"{b}.{ext}" for b in EXPECTED_BRIEFINGS for ext in ("md", "html", "pdf", "docx", "json"))
+
+
+@pytest.mark.parametrize("briefing_id", EXPECTED_BRIEFINGS)
+def test_word_document_contains_every_fact_and_every_cited_outlet(example_build: Path, briefing_id: str) -> None:
+    project = load_and_audit(example_build)
+    briefing = project.briefing(briefing_id)
+    document = docx.Document(str(example_build / "output" / f"{briefing_id}.docx"))
+    text = "\n".join([paragraph.text for paragraph in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    with zipfile.ZipFile(example_build / "output" / f"{briefing_id}.docx") as package:
+        footnotes = package.read("word/footnotes.xml").decode("utf-8")
+    for topic in briefing.topics:
+        for fact in shown_facts(briefing, topic):
+            assert contains(text, plain(fact.text)), f"{topic.id}/{fact.id} missing from {briefing_id}.docx"
+            for fact_source in fact.sources:
+                assert html.escape(project.references[fact_source].outlet, quote=False) in footnotes
 
 
 def shown_facts(briefing: Briefing, topic: Topic) -> list[Fact]:

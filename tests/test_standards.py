@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -115,8 +116,11 @@ def test_no_output_names_the_machine_that_built_it(example_outputs: Path, tmp_pa
     root = example_outputs.parent
     outputs = sorted(path for path in example_outputs.rglob("*")  # with the bookkeeping, less the (empty) lock
                      if path.is_file() and path.name != "lock")
-    assert {path.suffix for path in outputs} == {".md", ".html", ".pdf", ".json"}
+    assert {path.suffix for path in outputs} == {".md", ".html", ".pdf", ".docx", ".json"}
     for path in outputs:
         data = decompressed(path, tmp_path) if path.suffix == ".pdf" else path.read_bytes()
+        if path.suffix == ".docx":  # every part of the Word package, unzipped
+            with zipfile.ZipFile(path) as package:
+                data = b"".join(package.read(name) for name in package.namelist())
         # root.parent.parent: the whole of pytest's temporary directory.
         assert not machine_traces(data, root, root.parent.parent, REPO_ROOT), path.name

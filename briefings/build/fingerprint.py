@@ -116,7 +116,8 @@ class Fingerprints:
     def output(self, data: str, output_format: str, generated: str, reads: Iterable[str],
                uses_all_references: bool) -> str:
         libraries = ("jinja2", "markdown", "nh3") + (("weasyprint", "pydyf", "tinyhtml5")
-                                                      if output_format == "pdf" else ())
+                                                      if output_format == "pdf" else ("python-docx", "lxml")
+                                                      if output_format == "docx" else ())
         return canonical_digest({
             "format": output_format, "data": data, "generated": generated,
             "versions": {name: self.versions.get(name) for name in ("briefings", *libraries)},

@@ -38,7 +38,7 @@ from briefings.paths import MANIFEST_NAME, MANIFEST_PATH, STATE_DIR
 BOOKKEEPING_MAX_BYTES = 1 << 30
 MANIFEST_FORMAT = 1
 #: Libraries whose versions change output bytes; a change in any rebuilds everything they touch.
-RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "weasyprint", "pydyf", "tinyhtml5")
+RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "weasyprint", "pydyf", "tinyhtml5", "python-docx", "lxml")
 
 
 @functools.cache

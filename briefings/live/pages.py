@@ -152,7 +152,7 @@ def index_page(root: Path, state: PreviewState) -> bytes:
         briefings = [(stem, stem, "") for stem in stems]
     entries = []
     for briefing_id, title, as_of in briefings:
-        links = _links(output, [f"{briefing_id}.{suffix}" for suffix in ("html", "pdf", "md")])
+        links = _links(output, [f"{briefing_id}.{suffix}" for suffix in ("html", "pdf", "docx", "md")])
         entries.append({"id": briefing_id, "title": title, "as_of": as_of, "links": links,
                         **_editions(output, briefing_id)})
     document = _render("index.html.j2", output=str(output), entries=entries, building=state.building)
@@ -165,7 +165,7 @@ def refused_page(root: Path, state: PreviewState, problem: Problem) -> bytes:
     return inject(document.encode("utf-8"), live_additions(state, None))
 
 
-_LABELS = {"html": "HTML", "pdf": "PDF", "md": "Markdown", "json": "JSON"}
+_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "Word", "md": "Markdown", "json": "JSON"}
 
 
 def _links(output: Path, relative_paths: list[str]) -> list[dict[str, str]]:
@@ -194,7 +194,7 @@ def _editions(output: Path, briefing_id: str) -> dict[str, Any]:
     rows = []
     for edition in reversed(editions[-MAX_EDITIONS_SHOWN:]):
         names = [f"{EDITIONS_NAME}/{briefing_id}/{file_name(briefing_id, edition.number, edition.date, suffix)}"
-                 for suffix in ("html", "pdf", "md", "json")]
+                 for suffix in ("html", "pdf", "docx", "md", "json")]
         links = _links(output, names)
         if links:  # none when output/editions/ leads elsewhere in the project: nothing there is served
             rows.append({"number": edition.number, "date": edition.date.isoformat(), "links": links})

@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from briefings.paths import DEFAULT_ARCHIVE_DIR, OUTPUT_FORMATS, OutputFormat
+from briefings.paths import DEFAULT_ARCHIVE_DIR, DEFAULT_FORMATS, OutputFormat
 from briefings.project.archive_names import archive_dir_problem, archive_name_problem
 from briefings.project.delivery_settings import Delivery
 
@@ -264,6 +264,8 @@ class Style(Schema):
     fonts: Fonts | None = None
     handling: Text | None = None
     locale: Text | None = None
+    #: A Word document inside the project whose styles, page size and margins the DOCX uses.
+    docx_reference: Annotated[str, StringConstraints(pattern=r"^[^\\]+\.docx$", max_length=500)] | None = None
 
     def merged(self, override: Style | None) -> Style:
         """This style with every field ``override`` sets replacing ours (fonts field by field)."""
@@ -307,7 +309,7 @@ class Settings(Schema):
     title: Text | None = None
     author: Text | None = None
     classification: Text | None = None
-    formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(OUTPUT_FORMATS)
+    formats: Annotated[list[OutputFormat], Field(min_length=1)] = list(DEFAULT_FORMATS)
     briefings: dict[Slug, dict[str, Any]] | None = None
     #: Who the briefings are for, unless a briefing says otherwise (:data:`AUDIENCES`).
     audience: Audience = DEFAULT_AUDIENCE

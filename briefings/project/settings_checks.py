@@ -19,7 +19,9 @@ fires).
 from __future__ import annotations
 
 import datetime
+import io
 import re
+import zipfile
 import zoneinfo
 from pathlib import Path
 
@@ -37,6 +39,8 @@ from briefings.project.yaml import Location, YamlDocument
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: The largest reference Word document (``style: docx_reference:``) read, in bytes.
+MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 
 # An IANA zone name ("UTC", "Europe/London", "Etc/GMT+5", "America/Port-au-Prince"): never a path that
 # zoneinfo would resolve elsewhere ("/etc/…", "..", "a//b"), and not the database's posix/ and right/
@@ -59,6 +63,10 @@ def style_problems(root: Path, document: YamlDocument, location: Location, style
             message = check_image(root, style.logo)
             if message:
                 problems.append(document.problem((*location, "style", "logo"), message))
+        if style.docx_reference is not None:
+            message = check_reference_docx(root, style.docx_reference)
+            if message:
+                problems.append(document.problem((*location, "style", "docx_reference"), message))
         if style.handling is not None:
             for message in check_markdown(style.handling, "fact"):
                 problems.append(document.problem((*location, "style", "handling"), f"handling: {message}"))
@@ -84,6 +92,23 @@ def check_image(root: Path, name: str) -> str | None:
         read_project_file(path, root, max_bytes=MAX_IMAGE_BYTES)
     except FileProblem as error:
         return f"image '{name}': {error.problem.message}"
+    return None
+
+
+def check_reference_docx(root: Path, name: str) -> str | None:
+    """What is wrong with ``name`` as a reference Word document inside the project (None: it is a .docx)."""
+    path = root / name
+    if not (path.exists() or path.is_symlink()):
+        return f"reference document '{name}' does not exist (the path is relative to the project directory)"
+    try:
+        data = read_project_file(path, root, max_bytes=MAX_REFERENCE_BYTES)
+    except FileProblem as error:
+        return f"reference document '{name}': {error.problem.message}"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            package.getinfo("word/document.xml")
+    except (zipfile.BadZipFile, KeyError):
+        return f"reference document '{name}' is not a Word document (.docx)"
     return None
 
 

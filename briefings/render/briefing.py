@@ -1,7 +1,7 @@
 """Rendering one briefing in the formats asked for, and recording what it read.
 
 Contract: :func:`render_briefing` renders one briefing of a loaded project to
-Markdown, HTML and/or PDF bytes at a given "generated" time, and returns a
+Markdown, HTML, PDF and/or Word (DOCX) bytes at a given "generated" time, and returns a
 :class:`RenderedBriefing`: the bytes of each format, the warnings and the
 problems of this briefing alone (a template error, a PDF over its time
 limit), and, for each format, every file that went into it (each template
@@ -24,8 +24,11 @@ import orjson
 
 from briefings import limits
 from briefings.errors import Problem, Severity
+from briefings.files import FileProblem
 from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
 from briefings.project.model import Briefing, Project
+from briefings.render.context import briefing_context
+from briefings.render.docx import footnote_notes, html_body_to_docx
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX, TemplateProblem
 from briefings.render.fonts import used_instead
@@ -115,7 +118,7 @@ def page_limit(html: str) -> int | None:
 def render_briefing(project: Project, environment: BriefingSandbox, briefing: Briefing, generated: datetime.datetime,
                     formats: tuple[str, ...], *, pdf_seconds: float, edition: EditionState | None = None,
                     today: datetime.date | None = None) -> RenderedBriefing:
-    """Render ``briefing`` in ``formats`` (a subset of md, html, pdf, json); see the module docstring.
+    """Render ``briefing`` in ``formats`` (a subset of md, html, pdf, docx, json); see the module docstring.
 
     ``edition`` says whether this rendering is an edition or a draft and what
     changed; ``today`` decides which topics are overdue (default: the generated date).
@@ -143,7 +146,7 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
             result.warnings.extend(document.warnings)
             result.reads["md"] = template_read_keys(tracker)
             result.uses_all_references["md"] = tracker.uses_all_references
-        if "html" in formats or "pdf" in formats:
+        if {"html", "pdf", "docx"} & set(formats):
             tracker = environment.tracker = DependencyTracker()
             body_markdown = render_markdown(environment, project, briefing, generated, standalone=False,
                                             edition=edition, today=today)
@@ -156,6 +159,25 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.problems.append(Problem(path, line, f"briefing '{briefing.id}': its Markdown {reason} "
                                                "when converted to HTML"))
                 return result
+            body_reads = template_read_keys(tracker)  # the Markdown template stack (Word uses no other)
+            if briefing.style.logo:  # embedded as a data: URL, so no fetcher sees it: recorded here
+                body_reads.add(briefing.style.logo)
+            if "docx" in formats:
+                # Word is made from the same body (the template rendered for its audience) and template context.
+                context = briefing_context(project, briefing, generated, standalone=False, edition=edition,
+                                           today=today)
+                reference = briefing.style.docx_reference
+                try:
+                    notes = footnote_notes(context, body_markdown.cited_references)
+                    word = html_body_to_docx(context, body.html, notes, project.root, generated, reference)
+                except FileProblem as error:
+                    result.problems.append(error.problem)
+                    return result
+                result.outputs["docx"] = word.data
+                result.warnings.extend(Problem(path, line, f"{briefing.id}.docx: {message}", Severity.WARNING)
+                                       for message in word.warnings)
+                result.reads["docx"] = body_reads | ({reference} if reference else set())
+                result.uses_all_references["docx"] = tracker.uses_all_references
             html = render_html(environment, project, briefing, generated, body_markdown, body,
                                edition=edition, today=today)
             result.warnings.extend(

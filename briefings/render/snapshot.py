@@ -86,6 +86,7 @@ def _style(briefing: Briefing) -> dict[str, Any]:
         "handling": style.handling,
         "locale": style.locale,
         "stylesheets": list(briefing.stylesheets),
+        "docx_reference": style.docx_reference,
     }
 
 

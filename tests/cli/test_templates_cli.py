@@ -90,7 +90,7 @@ def test_list_follows_named_templates_chains_and_includes(project: Path) -> None
 
 
 def test_list_still_works_when_the_project_has_errors(project: Path) -> None:
-    write(project, "briefings.yaml", "formats: [md, docx]\n")
+    write(project, "briefings.yaml", "formats: [md, odt]\n")
     result = run("list", "--project", str(project))
     assert result.exit_code == 0
     assert "note: the project has 1 error(s)" in result.stderr
