@@ -68,7 +68,7 @@ class Fingerprints:
             **({"archives": archives} if archives else {}),
             "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
                          "topics": [topic.id for topic in briefing.topics],
-                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets)},
+                         "style": _style_data(briefing), "stylesheets": list(briefing.stylesheets)},
             "settings": {"title": settings.title, "author": settings.author,
                          "classification": settings.classification, "formats": list(settings.formats)},
             "topics": [_topic_data(topic) for topic in briefing.topics],
@@ -133,3 +133,12 @@ def _topic_data(topic: Any) -> Any:
 
 def _reference_data(reference: Any) -> Any:
     return reference.model_dump(mode="json", exclude={"acknowledge"})
+
+
+def _style_data(briefing: Briefing) -> dict[str, Any]:
+    """The briefing's style settings; a caveat only when set, so that the digests of briefings without one stay
+    as they were before the setting existed."""
+    data = briefing.style.model_dump(mode="json")
+    if data.get("caveat") is None:
+        data.pop("caveat", None)
+    return data
