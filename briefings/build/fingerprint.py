@@ -70,7 +70,7 @@ class Fingerprints:
             **({"archives": archives} if archives else {}),
             "briefing": {"id": briefing.id, "title": briefing.title, "template": briefing.template,
                          "topics": [topic.id for topic in briefing.topics],
-                         "style": briefing.style.model_dump(mode="json"), "stylesheets": list(briefing.stylesheets),
+                         "style": _style_data(briefing), "stylesheets": list(briefing.stylesheets),
                          # Only for a reader edition, so that the digests of analyst editions stay as they were.
                          **({"audience": briefing.audience} if briefing.audience != DEFAULT_AUDIENCE else {})},
             "settings": {"title": settings.title, "author": settings.author,
@@ -140,3 +140,13 @@ def _topic_data(topic: Any) -> Any:
 
 def _reference_data(reference: Any) -> Any:
     return reference.model_dump(mode="json", exclude={"acknowledge"})
+
+
+def _style_data(briefing: Briefing) -> dict[str, Any]:
+    """The briefing's style settings; a caveat or a Word reference document only when set, so that the digests
+    of briefings without them stay as they were before those settings existed."""
+    data = briefing.style.model_dump(mode="json")
+    for newer in ("caveat", "docx_reference"):
+        if data.get(newer) is None:
+            data.pop(newer, None)
+    return data

@@ -31,6 +31,7 @@ from briefings.cli.console import (
     styled,
     warning_counts,
 )
+from briefings.cli.findings import echo_warnings
 from briefings.cli.options import (
     archive_dir_option,
     audience_option,
@@ -62,6 +63,8 @@ def _shard(context: click.Context, parameter: click.Parameter, value: str | None
 @click.option("--force", is_flag=True, help="Render everything, even what is up to date.")
 @jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Print every warning (without it, many archive-missing warnings are summed up in one line).")
 @wait_option("How long to wait for another build of this project to finish (0: fail at once).")
 @click.option("--shard", metavar="K/N", callback=_shard,
               help="Build only the K-th of N equal, fixed slices of the briefings (see docs/sharding.md).")
@@ -70,7 +73,7 @@ def _shard(context: click.Context, parameter: click.Parameter, value: str | None
 @handles_problems("build")
 def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict: bool, force: bool,
           jobs: int | None, quiet: bool, wait: float, shard: tuple[int, int] | None,
-          archive_dir: Path | None, audience: str | None) -> None:
+          archive_dir: Path | None, audience: str | None, verbose: bool) -> None:
     """Build briefings into output/, rendering only what changed."""
     with _progress_bar(enabled=not quiet) as progress:
         report = run_build(project, only=only, formats=formats, strict=strict, force=force, jobs=jobs,
@@ -78,8 +81,7 @@ def build(project: Path, only: tuple[str, ...], formats: tuple[str, ...], strict
                            on_wait=lambda: click.echo(waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
+    echo_warnings(report.warnings, project, verbose=verbose)
     if quiet:
         return
     if shard is not None:
@@ -167,8 +169,7 @@ def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float,
     moment = now.replace(tzinfo=datetime.UTC) if now else None
     report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir,
                          audience=audience)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
+    echo_warnings(report.warnings, project)
     for result in report.results:
         name = plain(result.briefing_id)
         if result.outcome == "published":

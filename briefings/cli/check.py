@@ -19,6 +19,7 @@ import click
 
 from briefings.build.orchestrate import build as run_build
 from briefings.cli.console import handles_problems, plain, say, styled, warning_counts
+from briefings.cli.findings import echo_warnings
 from briefings.cli.options import archive_dir_option, project_option
 from briefings.errors import printable
 
@@ -33,12 +34,14 @@ if TYPE_CHECKING:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the result and the attribution audit's summary (json: for scripts).")
 @archive_dir_option
+@click.option("--verbose", "-v", is_flag=True,
+              help="Print every warning (without it, many archive-missing warnings are summed up in one line).")
 @handles_problems("check")
-def check(project: Path, strict: bool, show_acknowledged: bool, output_format: str, archive_dir: Path | None) -> None:
+def check(project: Path, strict: bool, show_acknowledged: bool, output_format: str, archive_dir: Path | None,
+          verbose: bool) -> None:
     """Validate the project, audit its attribution and render every template; write nothing."""
     report = run_build(project, formats=("md", "html"), write=False, strict=strict, archive_dir=archive_dir)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
+    echo_warnings(report.warnings, project, verbose=verbose)
     if show_acknowledged:
         for item in report.acknowledged:
             shown = str(item.warning).replace(": warning: ", ": acknowledged: ", 1)

@@ -26,6 +26,7 @@ import click
 
 from briefings.build.publish import publish
 from briefings.cli.console import EXIT_PROBLEMS, handles_problems, plain, say, styled
+from briefings.cli.findings import echo_warnings
 from briefings.cli.options import (
     NOW_YEARS,
     archive_dir_option,
@@ -131,8 +132,7 @@ def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int |
                       on_wait=lambda: click.echo(waiting_message(wait), err=True))
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
+    echo_warnings(report.warnings, project)
     when = report.at.isoformat(timespec="minutes")
     if not report.due:
         say(f"Nothing is due at {when}.")

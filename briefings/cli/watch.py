@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from briefings.cli.console import handles_problems, plain, say
+from briefings.cli.findings import echo_warnings
 from briefings.cli.options import archive_dir_option, audience_option, jobs_option, poll_option, project_option
 from briefings.errors import printable
 from briefings.live.watch import RebuildResult, summary_line, watch_project
@@ -65,7 +66,6 @@ def report_result(result: RebuildResult) -> None:
     else:
         if result.report.notice:
             click.echo(f"briefings: {printable(result.report.notice)}", err=True)
-        for warning in result.report.warnings:
-            click.echo(str(warning), err=True)
+        echo_warnings(result.report.warnings, result.report.project.root)
     say(plain(summary_line(result)))
     sys.stdout.flush()

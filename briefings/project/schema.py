@@ -248,6 +248,20 @@ TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9
 StylesheetName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.css$")]
 
 
+#: The longest page caveat: it is one short line in the page's running header (the handling note is the long text).
+CAVEAT_MAX_LENGTH = 120
+
+
+def _check_caveat(value: str) -> str:
+    # Plain text on one line: runs of white space (a YAML block's line breaks) read as one space. (Control
+    # characters never get here: the YAML reader refuses them in any text.)
+    value = " ".join(value.split())
+    if len(value) > CAVEAT_MAX_LENGTH:
+        raise ValueError(f"is {len(value)} characters long: a page caveat is one short line of at most "
+                         f"{CAVEAT_MAX_LENGTH} characters, printed on every page (longer text belongs in handling:)")
+    return value
+
+
 class Fonts(Schema):
     """Font families, each put before the built-in fallbacks for its role."""
 
@@ -263,6 +277,8 @@ class Style(Schema):
     accent: Annotated[str, StringConstraints(pattern=CSS_COLOUR)] | None = None
     fonts: Fonts | None = None
     handling: Text | None = None
+    #: A short handling caveat, plain text, printed on every page of the PDF and once at the top of the HTML.
+    caveat: Annotated[Text, AfterValidator(_check_caveat)] | None = None
     locale: Text | None = None
     #: A Word document inside the project whose styles, page size and margins the DOCX uses.
     docx_reference: Annotated[str, StringConstraints(pattern=r"^[^\\]+\.docx$", max_length=500)] | None = None

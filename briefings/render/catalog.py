@@ -7,7 +7,8 @@ built-in (same name) and what it extends (a constant ``{% extends %}`` name,
 read from the template's syntax tree, never by pattern-matching text); for a
 built-in, whether the project replaces it; and for each, which briefings use
 it (the template a briefing renders with, and every template that one
-extends, includes or imports, by constant name, transitively).
+extends, includes or imports, by constant name, transitively; for its HTML,
+also the stylesheets it names in ``stylesheet:``, which the page includes).
 
 :func:`builtin_source` gives a built-in's text (``NAME`` or ``builtin/NAME``),
 and :func:`eject` copies a built-in into the project's ``templates/``: written
@@ -156,9 +157,13 @@ def _usage(environment: jinja2.Environment, root: Path, briefings: Sequence[Brie
             chosen = _first_existing(environment, template_names(briefing, extension))
             if chosen is None:
                 continue
-            if chosen not in walked:
-                walked[chosen] = _reachable(environment, root, chosen)
-            used |= walked[chosen]
+            # The stylesheets a briefing names (stylesheet:, project-wide or its own) are included by name
+            # from a variable, which the walk through the template cannot see: they are used by its HTML.
+            starts = [chosen, *(briefing.stylesheets if extension == "html" else ())]
+            for start in starts:
+                if start not in walked:
+                    walked[start] = _reachable(environment, root, start)
+                used |= walked[start]
         for path in sorted(used):
             usage.setdefault(path, []).append(briefing.id)
     return usage

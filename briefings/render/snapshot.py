@@ -84,6 +84,7 @@ def _style(briefing: Briefing) -> dict[str, Any]:
         "fonts": {"body": style.fonts.body if style.fonts else None,
                   "headings": style.fonts.headings if style.fonts else None},
         "handling": style.handling,
+        "caveat": style.caveat,
         "locale": style.locale,
         "stylesheets": list(briefing.stylesheets),
         "docx_reference": style.docx_reference,

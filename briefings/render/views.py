@@ -276,6 +276,7 @@ class StyleView:
     same file, wherever the HTML is opened), or None. ``handling`` is Markdown
     of the fact subset. ``body_font`` and ``heading_font`` are the family names
     put before the built-in fallbacks. ``locale`` formats dates and numbers.
+    ``caveat`` is plain text (escaped where written), for the running header of every page.
     """
 
     organisation: str | None
@@ -288,6 +289,8 @@ class StyleView:
     locale: str
     #: Project stylesheets (in templates/) applied after the built-in one, in order.
     stylesheets: tuple[str, ...]
+    #: A short handling caveat (plain text, one line) for every page's running header, or None.
+    caveat: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ LIBRARY = ("briefings.project", "briefings.audit", "briefings.render", "briefing
 RENDERING = ("jinja2", "nh3", "weasyprint", "watchfiles", "http.server", "briefings.render", "briefings.build",
              "briefings.editions", "briefings.live")
 #: The modules of briefings.cli every command uses: the rest are one module per command family.
-SHARED = {"briefings.cli.console", "briefings.cli.options"}
+SHARED = {"briefings.cli.console", "briefings.cli.options", "briefings.cli.findings"}  # findings: how warnings print
 
 PROBE = """
 import json, sys

@@ -89,6 +89,38 @@ def test_list_follows_named_templates_chains_and_includes(project: Path) -> None
     assert rows["builtin/briefing.css"] == "package used by no briefing"
 
 
+def test_list_counts_a_stylesheet_named_in_settings_as_used_by_the_briefings_that_name_it(project: Path) -> None:
+    # A house's own @page rules in a stylesheet named under stylesheet: (included by the HTML page from a
+    # variable, not by a constant name): used by the briefings it applies to, project-wide or each its own.
+    write(project, "briefings.yaml", """\
+        formats: [md, pdf]
+        stylesheet: [house.css]
+        briefings:
+          plain:
+            title: Plain
+            topics: [test-topic]
+          desk:
+            title: Desk
+            topics: [test-topic]
+            stylesheet: [house.css, desk.css]
+        """)
+    write(project, "templates/house.css", '@page { @top-left { content: "Not for onward distribution"; } }\n'
+                                          '{% include "partials/fonts.css" %}\n')
+    write(project, "templates/partials/fonts.css", "body { font-size: 11pt; }\n")
+    write(project, "templates/desk.css", "h1 { color: navy; }\n")
+    write(project, "templates/spare.css", "p {}\n")
+    result = run("list", "--project", str(project))
+    assert result.exit_code == 0, result.output
+    rows = lines_of(result)
+    assert rows["templates/house.css"] == "project used by plain, desk"
+    assert rows["templates/partials/fonts.css"] == "project used by plain, desk"  # included by it
+    assert rows["templates/desk.css"] == "project used by desk"
+    assert rows["templates/spare.css"] == "project used by no briefing"
+    # Without an HTML output (nor a PDF), a stylesheet serves nobody.
+    write(project, "briefings.yaml", "formats: [md]\nstylesheet: [house.css]\n")
+    assert lines_of(run("list", "--project", str(project)))["templates/house.css"] == "project used by no briefing"
+
+
 def test_list_still_works_when_the_project_has_errors(project: Path) -> None:
     write(project, "briefings.yaml", "formats: [md, odt]\n")
     result = run("list", "--project", str(project))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from briefings.audit.archive import read_archive
@@ -693,9 +694,11 @@ def test_the_example_briefing_says_what_was_checked_in_every_format(tmp_path: Pa
     output = root / "output"
     md = (output / "nato-spending.md").read_text(encoding="utf-8")
     html = visible_text((output / "nato-spending.html").read_text(encoding="utf-8"))
-    # Each page's text, without the running footer and header (the legend may run over a page break).
-    pdf = fold(" ".join(re.sub(r"^OFFICIAL NATO defence spending |Defence & Security Research Desk — example "
-                               r"project OFFICIAL Page \d+ of \d+$", "", fold(page))
+    # Each page's text, without the running footer and header (the legend may run over a page break): the
+    # header is the example's page caveat, the classification and (from page 2) the title.
+    caveat = re.escape(yaml.safe_load((root / "briefings.yaml").read_text("utf-8"))["style"]["caveat"])
+    pdf = fold(" ".join(re.sub(rf"^{caveat} OFFICIAL (NATO defence spending )?|Defence & Security Research Desk — "
+                               r"example project OFFICIAL Page \d+ of \d+$", "", fold(page))
                         for page in pdftotext_pages(output / "nato-spending.pdf")))
     for text, legend in ((md, LEGEND), (html, LEGEND.replace("*", "").replace("'", "’")),
                          (pdf, LEGEND.replace("*", "").replace("'", "’"))):
