@@ -142,6 +142,9 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
             if quoted and quoted.speaker_confirmed is not None else None
     # 1.3: what each check found, in the documents' words (briefings.audit.states).
     data["checks"] = _fact_checks(checked)
+    if fact.headline is not None:
+        # 1.3, only when the curator wrote one: the fact's headline for the timeline.
+        data["headline"] = fact.headline
     return data
 
 
