@@ -225,7 +225,7 @@ class ChangedFact:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FactChange:
-    """A fact whose ``fields`` (of text, date, section, sources, quote) changed."""
+    """A fact whose ``fields`` (of text, headline, date, section, sources, quote) changed."""
 
     topic: str
     topic_title: str

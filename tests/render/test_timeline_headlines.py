@@ -228,3 +228,13 @@ def test_a_headline_stating_what_its_fact_does_not_is_a_warning(project: Path) -
     fine = changed(TOPIC, "    date: 2025-06-23\n", "    date: 2025-06-23\n    headline: Leaders meet on 23 June\n")
     write(project, "sources/topics/test-topic.yaml", fine)
     assert "headline-unsupported" not in check(project).output
+
+
+def test_a_changed_headline_rebuilds_the_briefing(project: Path) -> None:
+    topic = changed(TOPIC, "    date: 2025-06-23\n", "    date: 2025-06-23\n    headline: Leaders meet in London\n")
+    write(project, "sources/topics/test-topic.yaml", topic)
+    assert build(project, formats=["md"], generated=GENERATED).rendered == ["test-topic"]
+    assert build(project, formats=["md"], generated=GENERATED).rendered == []
+    write(project, "sources/topics/test-topic.yaml", changed(topic, "Leaders meet", "Leaders hold talks"))
+    assert build(project, formats=["md"], generated=GENERATED).rendered == ["test-topic"]
+    assert "| Leaders hold talks in London[^1] |" in (project / "output/test-topic.md").read_text("utf-8")
