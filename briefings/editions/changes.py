@@ -128,12 +128,9 @@ def _fact(fact: dict[str, Any]) -> dict[str, Any]:
     quote = fact.get("quote")
     quoted = {"text": quote["text"], "speaker": quote["speaker"]} if isinstance(quote, dict) and isinstance(
         quote.get("text"), str) and isinstance(quote.get("speaker"), str) else None
-    version = {"id": _text(fact.get("id")), "text": _text(fact.get("text")), "date": _text(fact.get("date")),
-               "section": _text(fact.get("section")), "sources": _sources(fact.get("sources")), "quote": quoted}
-    headline = _text(fact.get("headline"))
-    if headline is not None:  # (only when it has one, as in the snapshot)
-        version["headline"] = headline
-    return version
+    return {"id": _text(fact.get("id")), "text": _text(fact.get("text")), "headline": _text(fact.get("headline")),
+            "date": _text(fact.get("date")), "section": _text(fact.get("section")),
+            "sources": _sources(fact.get("sources")), "quote": quoted}
 
 
 def _figure(figure: dict[str, Any]) -> dict[str, Any]:

@@ -116,6 +116,8 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": fact.id,
         "text": fact.text,
+        # 1.3: the curator's headline for the timeline, or null.
+        "headline": fact.headline,
         "date": fact.date.isoformat() if fact.date else None,
         "section": fact.section,
         "sources": list(fact.sources),
@@ -142,9 +144,7 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
             if quoted and quoted.speaker_confirmed is not None else None
     # 1.3: what each check found, in the documents' words (briefings.audit.states).
     data["checks"] = _fact_checks(checked)
-    if fact.headline is not None:
-        # 1.3, only when the curator wrote one: the fact's headline for the timeline.
-        data["headline"] = fact.headline
+
     return data
 
 
