@@ -493,7 +493,7 @@ def test_acknowledgement_for_a_warning_that_does_not_apply_is_itself_a_warning(p
 
 FACT_CODES = ("low-reliability, date-after-as-of, source-after-as-of, quote-unverifiable, quote-speaker-unconfirmed, "
               "evidence-unverifiable, number-not-in-evidence, evidence-missing, single-outlet, polarity-mismatch, "
-              "credibility-unsupported, date-not-in-evidence")
+              "credibility-unsupported, date-not-in-evidence, headline-unsupported")
 
 
 def test_unknown_or_misplaced_acknowledgements_are_errors(project: Path) -> None:

@@ -61,6 +61,9 @@ What is checked:
   ``date-after-publication``; a weekday written with a date it does not fall
   on, **error** ``weekday-contradicts-date``. How the ``date:`` was established
   is :attr:`briefings.audit.results.FactAudit.date_basis`.
+* **Headlines.** Each number and day a fact's ``headline`` states must be stated by the fact's text
+  (or be its ``date:``): otherwise warning ``headline-unsupported`` at the headline
+  (:mod:`briefings.audit.headline_checks`; in every project, archives or not).
 * **Figures with evidence.** A figure may name, per source, the passage that
   gives its value (``evidence``, as facts do). Each passage is checked like a
   quote (``evidence-not-found``, an **error**). The curator has said that the

@@ -1,4 +1,5 @@
-"""The checks of one fact: its quote and speaker, its evidence, its numbers, its polarity, its corroboration.
+"""The checks of one fact: its quote and speaker, its evidence, its numbers, its polarity, its corroboration,
+its headline.
 
 Contract: :func:`check_fact` checks one fact against the archived text of its
 sources through a :class:`~briefings.audit.checker.Checker` (which collects
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from briefings.audit.checker import Checker, listed
 from briefings.audit.date_checks import check_dates
 from briefings.audit.grades import NOT_CONFIRMING, WEAK_GRADES, combined_grade, confirming_sources, independent_sources
+from briefings.audit.headline_checks import check_headline
 from briefings.audit.numbers import number_appears, numbers_in, same_kind_stated
 from briefings.audit.polarity import polarity_mismatch
 from briefings.audit.results import FactAudit, PassageAudit, QuoteAudit, SourceAudit
@@ -62,6 +64,7 @@ def check_fact(checker: Checker, topic_id: str, index: int, fact: Fact) -> FactA
                    "its text is not checked; give under evidence: the passage of each source that supports it",
                    "evidence-missing", about)
     date_basis = check_dates(checker, topic_id, index, fact)
+    check_headline(checker, topic_id, index, fact)
     groups = independent_sources([(reference.id, reference.source_key) for reference in references])
     single_outlet = len(groups) == 1 and len(known) == len(fact.sources)
     if single_outlet and checker.uses_archives:

@@ -4,8 +4,8 @@ Contract: :func:`compare` takes the snapshot of the edition a reader last saw
 (or None when there is none) and the snapshot of the briefing now, and
 returns the "what changed" record stored in the new snapshot under
 ``changes`` (JSON-native, described in the snapshot schema): topics added
-and removed; facts added, changed (naming which of text, date, section,
-sources and quote changed, with both versions) and removed (with their last
+and removed; facts added, changed (naming which of text, headline, date,
+section, sources and quote changed, with both versions) and removed (with their last
 text); figures added, removed and changed in value, unit or sources (old and
 new). Facts are matched by topic id and fact id, figures by topic id and
 label, never by the text of the output, so renaming a topic file or moving
@@ -24,7 +24,8 @@ from briefings.render.edition_state import empty_changes
 from briefings.render.filters import figure_text
 from briefings.render.snapshot import Snapshot
 
-FACT_FIELDS = ("text", "date", "section", "sources", "quote")
+#: A headline is content a reader sees (the timeline shows it): changing it changes the fact.
+FACT_FIELDS = ("text", "headline", "date", "section", "sources", "quote")
 FIGURE_FIELDS = ("value", "unit", "sources")
 
 
@@ -127,8 +128,9 @@ def _fact(fact: dict[str, Any]) -> dict[str, Any]:
     quote = fact.get("quote")
     quoted = {"text": quote["text"], "speaker": quote["speaker"]} if isinstance(quote, dict) and isinstance(
         quote.get("text"), str) and isinstance(quote.get("speaker"), str) else None
-    return {"id": _text(fact.get("id")), "text": _text(fact.get("text")), "date": _text(fact.get("date")),
-            "section": _text(fact.get("section")), "sources": _sources(fact.get("sources")), "quote": quoted}
+    return {"id": _text(fact.get("id")), "text": _text(fact.get("text")), "headline": _text(fact.get("headline")),
+            "date": _text(fact.get("date")), "section": _text(fact.get("section")),
+            "sources": _sources(fact.get("sources")), "quote": quoted}
 
 
 def _figure(figure: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ FACT_WARNINGS = {
     "polarity-mismatch": "the fact's text and its evidence disagree in polarity (agreed against refused)",
     "credibility-unsupported": "the fact is graded credibility 1 without two independent sources graded A to D",
     "date-not-in-evidence": "the fact gives a date that its evidence neither states nor lets one work out",
+    "headline-unsupported": "the fact's headline states a number or a day that the fact's text does not",
 }
 FIGURE_WARNINGS = {
     "source-after-as-of": "a source the figure cites was published after its topic's as_of",

@@ -4,7 +4,7 @@ Contract: :meth:`CrossChecker.run` goes through every topic file (as far as
 it could be understood: :class:`TopicFile` salvages the well-formed facts and
 figures of a topic that is invalid as a whole, so that one run reports every
 problem) and the references, and adds to the loader's problems: duplicate
-fact ids, Markdown a fact or summary may not use, sources that are not in
+fact ids, Markdown a fact, its headline or a summary may not use, sources that are not in
 ``sources/references.yaml`` (except ids written there whose entry is invalid,
 and reported there), evidence for a source the fact does not cite,
 ``acknowledge:`` entries that cannot stand where they are. Its warnings (a
@@ -123,6 +123,9 @@ class CrossChecker:
             else:
                 first_seen[fact.id] = line
             self._check_markup(document, (*location, "text"), fact.text, "fact", f"fact '{fact.id}': ")
+            if fact.headline is not None:
+                self._check_markup(document, (*location, "headline"), fact.headline, "headline",
+                                   f"fact '{fact.id}': headline: ")
             acknowledgements = self._entries(document, location, ("facts", topic_id, index), fact.acknowledge,
                                              FACT_WARNINGS, f"fact '{fact.id}'", "facts", topic_acknowledgements)
             self._check_sources(document, location, fact.sources, references, cited)

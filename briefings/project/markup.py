@@ -10,6 +10,8 @@ section names, figure labels) is plain text, shown exactly as written.
 * in fact text (one paragraph): ``*emphasis*``, ``**strong**``, ```code```,
   links ``[text](https://…)`` or ``[text](mailto:…)`` and ``<https://…>``,
   backslash escapes, HTML character entities, and line breaks;
+* in a fact's headline: the same on one line, without links (the timeline
+  links the headline to its fact) and without unescaped square brackets;
 * in summaries, in addition: several paragraphs and bulleted or numbered
   lists, nested at most :data:`MAX_LIST_DEPTH` deep.
 
@@ -40,12 +42,13 @@ MAX_BRACKET_DEPTH = 8
 #: Longer runs of emphasis markers are never intended and make python-markdown recurse.
 MAX_EMPHASIS_RUN = 3
 
-Kind = Literal["fact", "summary"]
+Kind = Literal["fact", "summary", "headline"]
 
 _INLINE_TAGS = frozenset({"em", "strong", "code", "a", "br"})
 _BLOCK_TAGS = frozenset({"p", "ul", "ol", "li"})
 _LINK_TARGET = re.compile(r"^(?:https?://[^\s]+|mailto:[^\s]+)$", re.IGNORECASE)
 _ENTITY = re.compile(r"^&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});$")
+_BARE_BRACKET = re.compile(r"(?<!\\)[\[\]]")
 _EMPHASIS_RUN = re.compile(rf"(?<!\\)(?:\*{{{MAX_EMPHASIS_RUN + 1},}}|_{{{MAX_EMPHASIS_RUN + 1},}})")
 
 _REFUSED_TAGS = {
@@ -73,7 +76,7 @@ class _Checker:
         self.converter.treeprocessors.register(self.capture, "briefings-capture", 0)
 
     def check(self, text: str, kind: Kind) -> list[str]:
-        problems = _check_source(text)
+        problems = _check_source(text, kind)
         if problems:
             return problems
         self.converter.reset()
@@ -104,7 +107,7 @@ def check_markdown(text: str, kind: Kind) -> list[str]:
     return _checker.check(text, kind)
 
 
-def _check_source(text: str) -> list[str]:
+def _check_source(text: str, kind: Kind) -> list[str]:
     if len(text) > MAX_TEXT_CHARS:
         return [f"text is longer than {MAX_TEXT_CHARS:,} characters"]
     if "[^" in text:
@@ -123,6 +126,9 @@ def _check_source(text: str) -> list[str]:
             depth = max(depth - 1, 0)
     if deepest > MAX_BRACKET_DEPTH:
         return [f"square brackets are nested {deepest} deep (at most {MAX_BRACKET_DEPTH})"]
+    if kind == "headline" and _BARE_BRACKET.search(text):
+        return ["square brackets in a headline are written \\[ and \\] (links are not allowed: "
+                "the timeline links the headline to its fact)"]
     if _EMPHASIS_RUN.search(text):
         return [f"more than {MAX_EMPHASIS_RUN} emphasis markers in a row ('****'): escape them as \\*"]
     return []
@@ -131,12 +137,14 @@ def _check_source(text: str) -> list[str]:
 def _check_tree(root: etree.Element, kind: Kind) -> list[str]:
     problems: list[str] = []
     top = list(root)
-    if kind == "fact" and (len(top) > 1 or any(child.tag != "p" for child in top)):
+    if kind in ("fact", "headline") and (len(top) > 1 or any(child.tag != "p" for child in top)):
         if any(child.tag in ("ul", "ol") for child in top):
             problems.append("lists are allowed in summaries, not in fact text: a fact is one statement")
         elif len(top) > 1 and all(child.tag == "p" for child in top):
             problems.append("a fact is one paragraph: remove the blank line or make it two facts")
     allowed = _INLINE_TAGS | (_BLOCK_TAGS if kind == "summary" else {"p"})
+    if kind == "headline":
+        allowed = allowed - {"a", "br"}
     _walk(root, allowed, 0, problems)
     return list(dict.fromkeys(problems))
 
@@ -150,6 +158,8 @@ def _walk(element: etree.Element, allowed: frozenset[str] | set[str], list_depth
             continue
         if re.fullmatch(r"h[1-6]", str(tag)):
             problems.append("headings (a line starting with '#') are not allowed: escape the '#' as \\#")
+        elif tag == "a" and "a" not in allowed:
+            problems.append("links are not allowed in a headline: the timeline links the headline to its fact")
         elif tag not in allowed:
             if tag not in ("ul", "ol", "li"):  # lists in fact text are reported once, above
                 problems.append(f"<{tag}> is not allowed here")

@@ -96,6 +96,21 @@ def _check_archive_dir(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: The longest headline: a line of a chronology, not a paragraph.
+HEADLINE_MAX_CHARS = 120
+
+
+def _check_headline(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("a headline is one line: write it without line breaks")
+    if len(value) > HEADLINE_MAX_CHARS:
+        raise ValueError(f"a headline is at most {HEADLINE_MAX_CHARS} characters (this one has {len(value)}): "
+                         "say what happened, the fact's text says the rest")
+    return value
+
+
+#: A fact's headline for the timeline (its Markdown is checked with the fact's, by the cross-checks).
+Headline = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_check_headline)]
 Acknowledgements = dict[str, Text]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Date = Annotated[datetime.date, BeforeValidator(_reject_non_dates)]
@@ -191,6 +206,9 @@ class Fact(Schema):
     text: Text
     sources: Annotated[list[Slug], Field(min_length=1)]
     date: Date | None = None
+    #: What happened, in a line, for the timeline ("Zelensky meets Starmer in London"); without one the
+    #: timeline shows the text's first sentence, cut short (briefings.render.shortform).
+    headline: Headline | None = None
     #: The date is the curator's inference (from a weekday, say), not stated by the sources.
     date_inferred: StrictBool = False
     section: Text = DEFAULT_SECTION

@@ -30,6 +30,7 @@ from briefings.render.environment import TemplateProblem
 from briefings.render.facts import checked_fact
 from briefings.render.filters import DEFAULT_LOCALE, escape_markdown
 from briefings.render.sandbox import TrackedReferences
+from briefings.render.shortform import short_form
 from briefings.render.views import (
     BriefingView,
     ChangedFact,
@@ -203,7 +204,8 @@ def fact_view(fact: Fact, topic_id: str = "", audit: Audit | None = None) -> Fac
                     single_outlet=bool(found and found.single_outlet),
                     low_reliability=bool(found and found.low_reliability),
                     anchor=fact_anchor(topic_id, fact.id),
-                    date_mark=checked.check.date_basis.mark if checked.check and checked.check.date_basis else None)
+                    date_mark=checked.check.date_basis.mark if checked.check and checked.check.date_basis else None,
+                    headline=fact.headline, short_text=fact.headline or short_form(fact.text))
 
 
 def figure_view(figure: Figure, discrepant: bool = False, outcome: str | None = None) -> FigureView:

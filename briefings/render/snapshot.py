@@ -129,6 +129,8 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": fact.id,
         "text": fact.text,
+        # 1.3: the curator's headline for the timeline, or null.
+        "headline": fact.headline,
         "date": fact.date.isoformat() if fact.date else None,
         "section": fact.section,
         "sources": list(fact.sources),
@@ -155,6 +157,7 @@ def _fact(checked: CheckedFact) -> dict[str, Any]:
             if quoted and quoted.speaker_confirmed is not None else None
     # 1.3: what each check found, in the documents' words (briefings.audit.states).
     data["checks"] = _fact_checks(checked)
+
     return data
 
 

@@ -80,6 +80,11 @@ class FactView:
     #: What an inferred date was inferred from ("inferred from the publication date, 23 June 2025, and
     #: 'on Tuesday'"; :attr:`briefings.audit.results.DateBasis.mark`), or None when the audit did not establish it.
     date_mark: str | None = None
+    #: The curator's headline for the timeline (Markdown of the subset, one line, no links), or None.
+    headline: str | None = None
+    #: What the timeline shows: the headline, or else the text's first sentence cut short at a word
+    #: boundary with "…" (:func:`briefings.render.shortform.short_form`); Markdown of the subset, no links.
+    short_text: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -220,7 +225,7 @@ class ChangedFact:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FactChange:
-    """A fact whose ``fields`` (of text, date, section, sources, quote) changed."""
+    """A fact whose ``fields`` (of text, headline, date, section, sources, quote) changed."""
 
     topic: str
     topic_title: str
