@@ -301,4 +301,7 @@ class Settings(Schema):
     archive_dir: Annotated[str, AfterValidator(_check_archive_dir)] = DEFAULT_ARCHIVE_DIR
     #: The IANA time zone in which schedules are read (checked by the loader against the zone database).
     timezone: Text = "UTC"
+    #: What a scheduled run does with scheduled times that passed unrun (docs/scheduling.md, "Catching up"):
+    #: "latest" publishes once, for the latest of them; "none" skips them and waits for the next.
+    catch_up: Literal["latest", "none"] = "latest"
 

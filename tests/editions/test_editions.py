@@ -237,7 +237,8 @@ def test_changes_of_every_kind_make_a_valid_snapshot(root: Path) -> None:
     recorded = snapshot["changes"]
     assert {key: len(value) for key, value in recorded.items() if isinstance(value, list)} == {
         "topics_added": 1, "topics_removed": 1, "facts_added": 1, "facts_changed": 1, "facts_removed": 1,
-        "figures_added": 1, "figures_changed": 1, "figures_removed": 0}
+        "figures_added": 1, "figures_changed": 1, "figures_removed": 0, "facts_renamed": 0, "other": 1}
+    assert recorded["other"] == ["references"]  # the reference cited only by the figure removed
     assert recorded["facts_changed"][0]["fields"] == ["text", "date"]
     assert recorded["topics_removed"] == [{"id": "beta", "title": "Beta topic"}]
     assert_valid(edition_file(root, "both", 3, "2026-11-22", "json"))
