@@ -138,7 +138,8 @@ def edition_states(root: Path, output_dir: Path, project: Project, briefings: li
 
     Returns the briefings that can be planned, the state of each, and the briefings whose editions could
     not be read, with the problem (only when ``isolate``; otherwise that problem is raised). A new edition
-    is dated ``edition_dates[id]`` when given, else the day of ``publish_at``.
+    is dated ``edition_dates[id]`` when given, else the day of ``publish_at``, but never before the edition
+    it follows.
     """
     kept: list[Briefing] = []
     states: dict[str, EditionState] = {}
@@ -158,6 +159,8 @@ def edition_states(root: Path, output_dir: Path, project: Project, briefings: li
             continue
         current = make_snapshot(project, briefing, today=today)
         publishing = ((edition_dates or {}).get(briefing.id) or publish_at.date()) if publish_at else None
+        if publishing is not None and latest is not None and publishing < latest.date:
+            publishing = latest.date  # never dated before the edition it follows (one published by hand since)
         states[briefing.id] = edition_state(latest, current, publishing=publishing)
     return kept, states, failed
 

@@ -96,7 +96,7 @@ def _match_renamed(changes: dict[str, Any]) -> None:
 
 
 def _content_key(fact: dict[str, Any]) -> str:
-    return json.dumps([fact.get(name) for name in FACT_FIELDS], sort_keys=True, ensure_ascii=False)
+    return json.dumps([fact.get(name) for name in FACT_FIELDS], sort_keys=True, ensure_ascii=False, default=str)
 
 
 #: The parts of a briefing's content besides its facts and figures, as "what changed" names them (``other``).
@@ -116,15 +116,17 @@ def _other_changes(previous: Snapshot, current: Snapshot) -> list[str]:
         return {topic["id"]: [topic.get(key) for key in keys] for topic in _topics(snapshot)}
 
     def checks(snapshot: Snapshot) -> dict[str, Any]:
-        # What the audit says of the facts and figures (everything of theirs "what changed" does not compare).
+        # What the audit says of the facts and figures (everything of theirs "what changed" does not compare),
+        # keyed with their content too: a fact or figure listed as changed is not counted again here.
         found = {}
         for topic in _topics(snapshot):
             for fact in _list(topic, "facts"):
-                found[f"{topic['id']}/{fact['id']}"] = {key: value for key, value in fact.items()
-                                                        if key not in FACT_FIELDS}
+                found[(topic["id"], fact["id"], _content_key(fact))] = {
+                    key: value for key, value in fact.items() if key not in FACT_FIELDS}
             for figure in _list(topic, "figures"):
-                found[f"{topic['id']}//{figure['label']}"] = {key: value for key, value in figure.items()
-                                                             if key not in FIGURE_FIELDS}
+                content = json.dumps([figure.get(name) for name in FIGURE_FIELDS], sort_keys=True, default=str)
+                found[(topic["id"], "", figure["label"], content)] = {
+                    key: value for key, value in figure.items() if key not in FIGURE_FIELDS}
         return found
 
     shared = set(topics(previous)) & set(topics(current))

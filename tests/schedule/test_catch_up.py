@@ -144,6 +144,21 @@ def test_two_missed_mondays_publish_once_dated_at_the_latest_slot(project: Path)
     assert read_state(project)[0] == {"weekly": at("2026-12-21T10:00+00:00")}
 
 
+def test_an_edition_is_never_dated_before_the_one_it_follows(project: Path) -> None:
+    write(project, "briefings.yaml", WEEKLY)
+    assert cli("schedule", "--project", str(project), "--once", "--now", "2026-12-07T10:05+00:00").exit_code == 0
+    change_a_fact(project)
+    # Published by hand on the 22nd; then a catch-up for the 21st, with another change.
+    assert cli("publish", "--project", str(project), "--now", "2026-12-22T09:00").exit_code == 0
+    path = project / TOPIC
+    path.write_text(path.read_text().replace("held talks in Paris", "held talks in Rome"))
+    late = cli("schedule", "--project", str(project), "--once", "--now", "2026-12-22T10:00+00:00")
+    assert late.exit_code == 0, late.output
+    assert sorted(p.name for p in (project / "output/editions/weekly").glob("*.md")) == [
+        "weekly-edition-0001-2026-12-07.md", "weekly-edition-0002-2026-12-22.md",
+        "weekly-edition-0003-2026-12-22.md"]
+
+
 def test_a_run_on_time_names_no_missed_slot(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project, "briefings.yaml", WEEKLY)
     write_state(project, {"weekly": at("2026-12-07T10:00+00:00")})
