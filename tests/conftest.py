@@ -504,7 +504,7 @@ FAKE_SITECUSTOMIZE = '''
 import datetime, json, os
 from briefings.build import publish as publishing
 
-def fake_publish(root, *, only=(), now=None, wait=300.0, jobs=None, lock=None):
+def fake_publish(root, *, only=(), now=None, wait=300.0, jobs=None, lock=None, **options):
     with open(os.environ["FAKE_PUBLISH_LOG"], "a") as log:
         log.write(json.dumps({"only": list(only), "now": now.isoformat() if now else None}) + "\\n")
     return publishing.PublishReport([publishing.PublishResult(b, "published", edition=1) for b in only])

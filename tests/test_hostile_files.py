@@ -530,6 +530,9 @@ def test_a_value_no_stage_could_carry_is_refused_by_check_build_and_publish(
         assert result.exit_code == 1, (command, result.output)
         assert "Traceback" not in result.output and "internal error" not in result.output, command
         errors = result.stderr.splitlines()
+        if command == "publish":  # first, the line saying that --now is for testing
+            assert errors[0].startswith("briefings: --now is for testing: "), errors
+            errors = errors[1:]
         if command != "publish" or errors[-1:] == ["publish failed: 1 error."]:
             assert errors == [expected, f"{command} failed: 1 error."], command
         else:  # each briefing fails with the problem

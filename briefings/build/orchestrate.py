@@ -47,7 +47,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,9 @@ class BuildOptions:
     #: Publishing (:mod:`briefings.build.publish`, which takes the lock before the last editions are read):
     #: each selected briefing whose content differs from its last edition becomes an edition dated that day.
     publish_at: datetime.datetime | None = None
+    #: The date of each new edition, by briefing, when it is not that of ``publish_at`` (a scheduled run dates
+    #: an edition at the scheduled time it stands for).
+    edition_dates: Mapping[str, datetime.date] | None = None
     #: Build the briefings a problem does not touch (a broken topic file stops only the briefings that use it)
     #: and record the others in :attr:`BuildReport.failed` instead of raising for them.
     isolate: bool = False
@@ -229,7 +232,8 @@ def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: da
                             options.shard)
     briefings, report.editions, failed = edition_states(root, output_dir, project, selected,
                                                         publish_at=options.publish_at, today=today,
-                                                        isolate=options.isolate)
+                                                        isolate=options.isolate,
+                                                        edition_dates=options.edition_dates)
     report.failed.update(failed)
     # The JSON snapshot is always made, unless the caller asked for particular formats only.
     wanted = tuple(name for name in BUILD_FORMATS if name in (options.formats or (*project.settings.formats, "json")))

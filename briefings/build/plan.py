@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,12 +131,15 @@ def isolate(project: Project, problems: list[Problem], only: Sequence[str]
 
 
 def edition_states(root: Path, output_dir: Path, project: Project, briefings: list[Briefing], *,
-                   publish_at: datetime.datetime | None, today: datetime.date, isolate: bool
+                   publish_at: datetime.datetime | None, today: datetime.date, isolate: bool,
+                   edition_dates: Mapping[str, datetime.date] | None = None
                    ) -> tuple[list[Briefing], dict[str, EditionState], dict[str, list[Problem]]]:
     """Whether each briefing is rendered as its latest edition or as a draft after it, and what changed.
 
     Returns the briefings that can be planned, the state of each, and the briefings whose editions could
-    not be read, with the problem (only when ``isolate``; otherwise that problem is raised).
+    not be read, with the problem (only when ``isolate``; otherwise that problem is raised). A new edition
+    is dated ``edition_dates[id]`` when given, else the day of ``publish_at``, but never before the edition
+    it follows.
     """
     kept: list[Briefing] = []
     states: dict[str, EditionState] = {}
@@ -155,7 +158,10 @@ def edition_states(root: Path, output_dir: Path, project: Project, briefings: li
             states[briefing.id] = never_published()
             continue
         current = make_snapshot(project, briefing, today=today)
-        states[briefing.id] = edition_state(latest, current, publishing=publish_at.date() if publish_at else None)
+        publishing = ((edition_dates or {}).get(briefing.id) or publish_at.date()) if publish_at else None
+        if publishing is not None and latest is not None and publishing < latest.date:
+            publishing = latest.date  # never dated before the edition it follows (one published by hand since)
+        states[briefing.id] = edition_state(latest, current, publishing=publishing)
     return kept, states, failed
 
 

@@ -154,26 +154,33 @@ def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:
               hidden=True, callback=lambda context, parameter, value: _publish_now(value),
               help="Publish as if it were this time (UTC; in the years schedule --now takes), for tests and "
                    "rehearsals.")
+@click.option("--dry-run", is_flag=True,
+              help="Say what would be published (briefings, edition numbers, what changed) and write nothing.")
 @archive_dir_option
 @audience_option
 @click.option("--redeliver", nargs=2, type=(str, click.IntRange(min=1)), default=None, metavar="ID N",
               help="Send edition N of briefing ID to its delivery destinations again (publishes nothing).")
 @handles_problems("publish")
 def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float, now: datetime.datetime | None,
-            archive_dir: Path | None, audience: str | None, redeliver: tuple[str, int] | None) -> None:
+            dry_run: bool, archive_dir: Path | None, audience: str | None,
+            redeliver: tuple[str, int] | None) -> None:
     """Publish each briefing whose content changed as a new edition (output/editions/), then deliver it."""
     if redeliver is not None:
         if deliver_and_report(project, redeliver=(redeliver[0], redeliver[1])):
             raise SystemExit(EXIT_PROBLEMS)
         return
     moment = now.replace(tzinfo=datetime.UTC) if now else None
+    if moment is not None:
+        click.echo(f"briefings: --now is for testing: publishing as if it were {moment.isoformat()}"
+                   + ("" if dry_run else " (the editions are real, dated then)"), err=True)
     report = run_publish(project, only=only, jobs=jobs, wait=wait, now=moment, archive_dir=archive_dir,
-                         audience=audience)
+                         audience=audience, dry_run=dry_run)
     echo_warnings(report.warnings, project)
     for result in report.results:
         name = plain(result.briefing_id)
         if result.outcome == "published":
-            say(styled("published", style="green"), f" {name} as edition {result.edition} "
+            verb = "would publish" if dry_run else "published"
+            say(styled(verb, style="green"), f" {name} as edition {result.edition} "
                 f"({format_long_date(result.edition_date)})")
             for line in result.summary:
                 say("    ", plain(line))
@@ -186,9 +193,14 @@ def publish(project: Path, only: tuple[str, ...], jobs: int | None, wait: float,
                 click.echo(str(problem), err=True)
     counts = {outcome: sum(1 for result in report.results if result.outcome == outcome)
               for outcome in ("published", "unchanged", "failed")}
-    say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
-    published = {result.briefing_id: result.edition for result in report.results
-                 if result.outcome == "published" and result.edition is not None}
-    undelivered = deliver_and_report(project, published=published)
+    if dry_run:  # nothing was published, so nothing is delivered
+        say(f"Dry run, nothing written: {counts['published']} would be published, {counts['unchanged']} unchanged, "
+            f"{counts['failed']} failed.")
+        undelivered = False
+    else:
+        say(f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed.")
+        published = {result.briefing_id: result.edition for result in report.results
+                     if result.outcome == "published" and result.edition is not None}
+        undelivered = deliver_and_report(project, published=published)
     if report.failed or undelivered:
         raise SystemExit(EXIT_PROBLEMS)

@@ -6,7 +6,8 @@ briefing at its times and re-reading ``briefings.yaml`` when it changes;
 ``--once`` publishes what is due now and exits (0 when everything due was
 published or unchanged, 1 when anything failed); ``--list`` prints each
 briefing's schedule and its next three times in the project's time zone.
-``--now`` (for testing) fixes the instant ``--once`` and ``--list`` act at;
+``--once --dry-run`` says what would be published and writes nothing.
+``--now`` (for testing, said on stderr with ``--once``) fixes the instant ``--once`` and ``--list`` act at;
 a time outside the years :data:`briefings.cli.options.NOW_YEARS` is a usage
 error (exit 2), as is one that is not ISO 8601. The logic is
 :mod:`briefings.schedule` (runner, cron, scheduler); the publish function is
@@ -65,22 +66,30 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
 @click.option("--now", metavar="ISO-DATETIME", callback=_instant,
               help="For testing: act as if it were this instant (with --once or --list; without an offset it is "
                    f"in the project's time zone; in the years {NOW_YEARS[0]} to {NOW_YEARS[1]}).")
+@click.option("--dry-run", is_flag=True,
+              help="With --once: say what would be published (briefings, edition numbers, what changed, the "
+                   "times missed) and write nothing.")
 @wait_option("How long a run waits for another build or run of this project to finish (0: fail at once); "
              "a run that waited finds what the other one published already done.")
 @jobs_option
 @archive_dir_option
 @handles_problems("schedule")
-def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | None, wait: float,
+def schedule(project: Path, once: bool, list_: bool, now: datetime.datetime | None, dry_run: bool, wait: float,
              jobs: int | None, archive_dir: Path | None) -> None:
     """Publish briefings at the times their schedules name (see docs/scheduling.md)."""
     if once and list_:
         raise click.UsageError("--once and --list do not go together")
     if now is not None and not (once or list_):
         raise click.UsageError("--now goes with --once or --list")
+    if dry_run and not once:
+        raise click.UsageError("--dry-run goes with --once")
+    if now is not None and once:
+        click.echo(f"briefings: --now is for testing: acting as if it were {now.isoformat()}"
+                   + ("" if dry_run else " (the editions it publishes are real)"), err=True)
     if list_:
         _list(project, now)
     elif once:
-        _once(project, now, wait, jobs, archive_dir)
+        _once(project, now, wait, jobs, archive_dir, dry_run)
     else:
         _run(project, wait, jobs, archive_dir)
 
@@ -125,25 +134,39 @@ def _publisher(archive_dir: Path | None) -> PublishFunction | None:
 
 
 def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int | None,
-          archive_dir: Path | None = None) -> None:
+          archive_dir: Path | None = None, dry_run: bool = False) -> None:
     if now is not None and now.tzinfo is None:
         now = _at(load_schedules(project).zone, now)
     report = run_once(project, now=now, wait=wait, jobs=jobs, publish=_publisher(archive_dir),
-                      on_wait=lambda: click.echo(waiting_message(wait), err=True))
+                      on_wait=lambda: click.echo(waiting_message(wait), err=True), dry_run=dry_run)
     if report.notice:
         click.echo(f"briefings: {printable(report.notice)}", err=True)
     echo_warnings(report.warnings, project)
     when = report.at.isoformat(timespec="minutes")
+    policy = report.schedules.catch_up
+    for item in report.skipped:
+        following = next_runs(item.schedule, report.schedules.zone, report.at, 1)
+        say(plain(item.catch_up_line(policy, skipped=True, following=following[0] if following else None) or ""))
+    for item in report.due:
+        line = item.catch_up_line(policy)
+        if line:
+            say(plain(line))
     if not report.due:
-        say(f"Nothing is due at {when}.")
-        if deliver_and_report(project):  # what an earlier run left undelivered
+        say(f"Nothing is due at {when}." + (" (Dry run: nothing written.)" if dry_run else ""))
+        if not dry_run and deliver_and_report(project):  # what an earlier run left undelivered
             sys.exit(EXIT_PROBLEMS)
         return
     counts = {"published": 0, "unchanged": 0, "failed": 0}
+    slots = {item.briefing_id: item.scheduled for item in report.due}
     for result in report.results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         if result.outcome == "published":
-            say(styled("published", style="green"), f" {plain(result.briefing_id)} as edition {result.edition}")
+            # A dry run says which day the edition would be dated (the day of the scheduled time it is for).
+            dated = (f" ({result.edition_date.isoformat()}, for "
+                     f"{slots[result.briefing_id].isoformat(timespec='minutes')})"
+                     if dry_run and result.edition_date else "")
+            say(styled("would publish" if dry_run else "published", style="green"),
+                f" {plain(result.briefing_id)} as edition {result.edition}{dated}")
             for line in result.summary:
                 say("  ", plain(line))
         elif result.outcome == "unchanged":
@@ -153,11 +176,15 @@ def _once(project: Path, now: datetime.datetime | None, wait: float, jobs: int |
             say(styled("failed", style="red"), f" {plain(result.briefing_id)}")
             for problem in result.problems:
                 click.echo(str(problem), err=True)
-    say(f"{len(report.due)} briefing(s) due at {when}: {counts['published']} published, "
-        f"{counts['unchanged']} unchanged, {counts['failed']} failed; {report.seconds:.1f} s.")
-    published = {result.briefing_id: result.edition for result in report.results
-                 if result.outcome == "published" and result.edition is not None}
-    undelivered = deliver_and_report(project, published=published)
+    published_words = "would be published" if dry_run else "published"
+    say(f"{len(report.due)} briefing(s) due at {when}: {counts['published']} {published_words}, "
+        f"{counts['unchanged']} unchanged, {counts['failed']} failed; {report.seconds:.1f} s."
+        + (" Dry run: nothing written." if dry_run else ""))
+    undelivered = False
+    if not dry_run:
+        published = {result.briefing_id: result.edition for result in report.results
+                     if result.outcome == "published" and result.edition is not None}
+        undelivered = deliver_and_report(project, published=published)
     if report.failed or undelivered:
         sys.exit(EXIT_PROBLEMS)
 

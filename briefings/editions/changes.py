@@ -18,9 +18,10 @@ loaders bound.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from briefings.render.edition_state import empty_changes
+from briefings.render.edition_state import PRESENTATION_PARTS, empty_changes
 from briefings.render.filters import figure_text
 from briefings.render.snapshot import Snapshot
 
@@ -55,6 +56,7 @@ def compare(previous: Snapshot | None, current: Snapshot, *, since: dict[str, An
     changes["facts_removed"] = [{"topic": topic_id, **_fact(fact)}
                                 for (topic_id, fact_id), fact in old_facts.items()
                                 if (topic_id, fact_id) not in new_facts and topic_id in new_topics]
+    _match_renamed(changes)
     old_figures = {(topic["id"], figure["label"]): figure
                    for topic in old_topics.values() for figure in _list(topic, "figures")}
     new_figures = {(topic["id"], figure["label"]): figure
@@ -70,7 +72,92 @@ def compare(previous: Snapshot | None, current: Snapshot, *, since: dict[str, An
     changes["figures_removed"] = [{"topic": topic_id, **_figure(figure)}
                                   for (topic_id, label), figure in old_figures.items()
                                   if (topic_id, label) not in new_figures and topic_id in new_topics]
+    changes["other"] = _other_changes(previous, current)
     return changes
+
+
+def _match_renamed(changes: dict[str, Any]) -> None:
+    """Pair each added fact with a removed fact of the same topic whose content is identical: one renamed fact."""
+    removed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for fact in changes["facts_removed"]:
+        removed.setdefault((fact["topic"], _content_key(fact)), []).append(fact)
+    added = []
+    for fact in changes["facts_added"]:
+        candidates = removed.get((fact["topic"], _content_key(fact)))
+        if not candidates:
+            added.append(fact)
+            continue
+        before = candidates.pop(0)
+        changes["facts_renamed"].append({"topic": fact["topic"], "id": fact["id"], "previous_id": before["id"],
+                                         "text": fact["text"]})
+    renamed = {(item["topic"], item["previous_id"]) for item in changes["facts_renamed"]}
+    changes["facts_added"] = added
+    changes["facts_removed"] = [fact for fact in changes["facts_removed"]
+                                if (fact["topic"], fact["id"]) not in renamed]
+
+
+def _content_key(fact: dict[str, Any]) -> str:
+    return json.dumps([fact.get(name) for name in FACT_FIELDS], sort_keys=True, ensure_ascii=False, default=str)
+
+
+#: The parts of a briefing's content besides its facts and figures, as "what changed" names them (``other``).
+#: A change of ``template`` or ``schedule`` alone (:data:`~briefings.render.edition_state.PRESENTATION_PARTS`)
+#: is "presentation changed; content unchanged" (or "schedule changed; …").
+OTHER_PARTS = ("briefing title", "template", "schedule", "project title, author or classification", "topic titles",
+               "topic summaries", "as-of dates", "review dates", "tags", "source checks", "references")
+
+
+def _other_changes(previous: Snapshot, current: Snapshot) -> list[str]:
+    """Which parts of the content other than facts and figures differ (names from :data:`OTHER_PARTS`)."""
+    def part(snapshot: Snapshot, key: str) -> Any:
+        value = snapshot.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def topics(snapshot: Snapshot, *keys: str) -> dict[str, list[Any]]:
+        return {topic["id"]: [topic.get(key) for key in keys] for topic in _topics(snapshot)}
+
+    def checks(snapshot: Snapshot) -> dict[str, Any]:
+        # What the audit says of the facts and figures (everything of theirs "what changed" does not compare),
+        # keyed with their content too: a fact or figure listed as changed is not counted again here.
+        found = {}
+        for topic in _topics(snapshot):
+            for fact in _list(topic, "facts"):
+                found[(topic["id"], fact["id"], _content_key(fact))] = {
+                    key: value for key, value in fact.items() if key not in FACT_FIELDS}
+            for figure in _list(topic, "figures"):
+                content = json.dumps([figure.get(name) for name in FIGURE_FIELDS], sort_keys=True, default=str)
+                found[(topic["id"], "", figure["label"], content)] = {
+                    key: value for key, value in figure.items() if key not in FIGURE_FIELDS}
+        return found
+
+    shared = set(topics(previous)) & set(topics(current))
+
+    def same_topics(*keys: str) -> bool:
+        old, new = topics(previous, *keys), topics(current, *keys)
+        return all(old[key] == new[key] for key in shared)
+
+    checks_old, checks_new = checks(previous), checks(current)
+    differs = {
+        "briefing title": part(previous, "briefing").get("title") != part(current, "briefing").get("title"),
+        "template": part(previous, "briefing").get("template") != part(current, "briefing").get("template"),
+        "schedule": part(previous, "briefing").get("schedule") != part(current, "briefing").get("schedule"),
+        "project title, author or classification": part(previous, "settings") != part(current, "settings"),
+        "topic titles": not same_topics("title"),
+        "topic summaries": not same_topics("summary"),
+        "as-of dates": (previous.get("as_of"), previous.get("latest_as_of")) != (
+            current.get("as_of"), current.get("latest_as_of")) or not same_topics("as_of"),
+        "review dates": not same_topics("review_by", "overdue"),
+        "tags": not same_topics("tags"),
+        "source checks": any(checks_old[key] != checks_new[key] for key in set(checks_old) & set(checks_new)),
+        "references": previous.get("references") != current.get("references"),
+    }
+    return [name for name in OTHER_PARTS if differs[name]]
+
+
+def presentation_only(changes: dict[str, Any]) -> bool:
+    """Whether a record with no fact, figure or topic changes names only presentation (the template) as changed."""
+    other = changes.get("other")
+    return isinstance(other, list) and bool(other) and set(other) <= PRESENTATION_PARTS
 
 
 def summary_lines(changes: dict[str, Any]) -> list[str]:
@@ -87,6 +174,9 @@ def summary_lines(changes: dict[str, Any]) -> list[str]:
     for fact in changes["facts_changed"]:
         lines.append(f"~ fact {fact['topic']}/{fact['id']} ({', '.join(fact['fields'])}): "
                      f"{_short(fact['after']['text'])}")
+    for fact in changes.get("facts_renamed", []):
+        lines.append(f"= fact {fact['topic']}/{fact['previous_id']} renamed {fact['id']} (content unchanged): "
+                     f"{_short(fact['text'])}")
     for fact in changes["facts_removed"]:
         lines.append(f"- fact {fact['topic']}/{fact['id']}: {_short(fact['text'])}")
     for figure in changes["figures_added"]:
@@ -96,7 +186,14 @@ def summary_lines(changes: dict[str, Any]) -> list[str]:
                      f"{_value(figure['after'])}")
     for figure in changes["figures_removed"]:
         lines.append(f"- figure {figure['topic']}/{figure['label']}: {_value(figure)}")
-    return lines or ["no changes to facts or figures (other content changed)"]
+    if lines:
+        return lines
+    if presentation_only(changes):
+        return [f"{'presentation' if 'template' in changes['other'] else 'schedule'} changed; content unchanged"]
+    other = changes.get("other")
+    if isinstance(other, list) and other:
+        return [f"no changes to facts or figures; other content changed: {', '.join(map(str, other))}"]
+    return ["no changes to facts or figures (other content changed)"]
 
 
 # The previous snapshot is an edition's, read from disk: only items keyed by a string are matched, and what

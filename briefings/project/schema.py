@@ -360,4 +360,7 @@ class Settings(Schema):
     timezone: Text = "UTC"
     #: Where new editions are delivered (briefings.project.delivery_settings).
     delivery: Delivery | None = None
+    #: What a scheduled run does with scheduled times that passed unrun (docs/scheduling.md, "Catching up"):
+    #: "latest" publishes once, for the latest of them; "none" skips them and waits for the next.
+    catch_up: Literal["latest", "none"] = "latest"
 

@@ -25,7 +25,7 @@ from briefings.project.markup import check_markdown
 from briefings.project.model import Briefing, Project
 from briefings.project.schema import RELIABILITY_GRADES, Fact, Figure, Reference, Settings, Topic
 from briefings.project.settings_checks import IMAGE_TYPES, MAX_IMAGE_BYTES
-from briefings.render.edition_state import EditionState, never_published
+from briefings.render.edition_state import PRESENTATION_PARTS, EditionState, never_published
 from briefings.render.environment import TemplateProblem
 from briefings.render.facts import checked_fact
 from briefings.render.filters import DEFAULT_LOCALE, escape_markdown
@@ -49,6 +49,7 @@ from briefings.render.views import (
     FigureView,
     QuoteView,
     ReferenceView,
+    RenamedFact,
     Section,
     SettingsView,
     StyleView,
@@ -357,7 +358,13 @@ def changes_view(changes: dict[str, Any], topic_titles: dict[str, str], known_re
             for item in records("figures_changed")),
         figures_removed=tuple(figure(item, item.get("topic"), item.get("label"))
                               for item in records("figures_removed")),
+        facts_renamed=tuple(RenamedFact(topic=plain(item.get("topic")), topic_title=title(item.get("topic")),
+                                        id=plain(item.get("id")), previous_id=plain(item.get("previous_id")),
+                                        text=text(item.get("text")))
+                            for item in records("facts_renamed")),
     )
+    other = tuple(item for item in records_of(changes.get("other")) if isinstance(item, str))
     return ChangesView(since_number=number if isinstance(number, int) and not isinstance(number, bool) else None,
                        since_date=day(since.get("date")), first=changes.get("first") is True,
-                       count=sum(len(items) for items in view.values()), **view)
+                       count=sum(len(items) for items in view.values()), other=other,
+                       presentation_only=bool(other) and set(other) <= PRESENTATION_PARTS, **view)

@@ -24,12 +24,17 @@ from typing import Any
 
 #: The lists of a "what changed" record, in the order the record holds them.
 CHANGE_LISTS = ("topics_added", "topics_removed", "facts_added", "facts_changed", "facts_removed",
-                "figures_added", "figures_changed", "figures_removed")
+                "figures_added", "figures_changed", "figures_removed", "facts_renamed")
+
+#: The parts of the content whose change alone leaves what the briefing says as it was: "presentation changed;
+#: content unchanged" (the template), or "schedule changed; content unchanged". ``other`` in a "what changed"
+#: record names the parts besides facts and figures that changed.
+PRESENTATION_PARTS = frozenset({"template", "schedule"})
 
 
 def empty_changes(since: dict[str, Any] | None, *, first: bool) -> dict[str, Any]:
     """A "what changed" record with nothing in it: since edition ``since``, or the ``first`` edition."""
-    return {"since": since, "first": first, **{name: [] for name in CHANGE_LISTS}}
+    return {"since": since, "first": first, **{name: [] for name in CHANGE_LISTS}, "other": []}
 
 
 @dataclass

@@ -236,6 +236,17 @@ class FactChange:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class RenamedFact:
+    """A fact whose id changed while its content (text, date, section, sources, quote) did not."""
+
+    topic: str
+    topic_title: str
+    id: str
+    previous_id: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ChangedFigure:
     topic: str
     topic_title: str
@@ -271,6 +282,11 @@ class ChangesView:
     figures_added: tuple[ChangedFigure, ...]
     figures_changed: tuple[FigureChange, ...]
     figures_removed: tuple[ChangedFigure, ...]
+    facts_renamed: tuple[RenamedFact, ...] = ()
+    #: Which other parts of the content changed (e.g. "topic summaries", "template"); empty when not recorded.
+    other: tuple[str, ...] = ()
+    #: No fact, figure or topic changed and only the presentation (the template) did: "content unchanged".
+    presentation_only: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -356,7 +372,7 @@ class TemplateContext(TypedDict, total=False):
 
 _VIEW_TYPES: tuple[type, ...] = (QuoteView, FactView, FigureView, TopicView, ReferenceView, BriefingView,
                                  SettingsView, TimelineEntry, FigureEntry, TocEntry, EditionView, ChangedTopic,
-                                 ChangedFact, FactChange, ChangedFigure, FigureChange, ChangesView,
+                                 ChangedFact, FactChange, RenamedFact, ChangedFigure, FigureChange, ChangesView,
                                  StyleView, EvidenceView, CitingFact, DiscrepantFigureView, DiscrepancyView)
 
 #: What templates and their error messages call each type (never the class name, an internal detail).
@@ -364,7 +380,8 @@ TEMPLATE_TYPE_NAMES: dict[type, str] = {
     QuoteView: "quote", FactView: "fact", FigureView: "figure", TopicView: "topic", ReferenceView: "reference",
     BriefingView: "briefing", SettingsView: "settings", TimelineEntry: "timeline entry", FigureEntry: "figure entry",
     TocEntry: "contents entry", EditionView: "edition", ChangedTopic: "changed topic", ChangedFact: "changed fact",
-    FactChange: "fact change", ChangedFigure: "changed figure", FigureChange: "figure change", ChangesView: "changes",
+    FactChange: "fact change", RenamedFact: "renamed fact", ChangedFigure: "changed figure",
+    FigureChange: "figure change", ChangesView: "changes",
     StyleView: "style", Section: "section", EvidenceView: "evidence", CitingFact: "citing fact",
     DiscrepantFigureView: "discrepant figure", DiscrepancyView: "discrepancy", datetime.date: "date",
     datetime.datetime: "date and time", str: "text",

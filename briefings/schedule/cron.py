@@ -23,7 +23,8 @@ it" plus "the zone is known", so that ``briefings check`` (which asks cronsim
 directly, in the project layer) and the scheduler accept the same schedules.
 cronsim refuses a day of the month that no listed month has (``0 0 31 2 *``).
 
-:func:`next_runs` lists the next times strictly after an instant;
+:func:`next_runs` lists the next times strictly after an instant, :func:`runs_between`
+those between two instants (bounded);
 :func:`last_run` finds the latest time at or before one. cronsim only runs
 forwards in the way these rules are defined, so :func:`last_run` searches
 forwards from a window before the instant, doubling it up to :data:`LOOKBACK`
@@ -135,6 +136,19 @@ def next_runs(expression: str, zone: str, after: datetime.datetime, count: int =
     return runs
 
 
+def runs_between(expression: str, zone: str, after: datetime.datetime, until: datetime.datetime,
+                 limit: int) -> list[datetime.datetime]:
+    """The scheduled times in (``after``, ``until``], in ``zone``, oldest first: at most ``limit`` of them."""
+    tz = _checked(expression, zone)
+    end = aware(until).astimezone(UTC)
+    runs: list[datetime.datetime] = []
+    for fire in _times_after(expression, tz, aware(after)):
+        if fire > end or len(runs) >= limit:
+            break
+        runs.append(fire.astimezone(tz))
+    return runs
+
+
 def last_run(expression: str, zone: str, at: datetime.datetime) -> datetime.datetime | None:
     """The latest scheduled time at or before ``at`` (within :data:`LOOKBACK`), in ``zone``; None if there is none."""
     tz = _checked(expression, zone)
@@ -186,6 +200,8 @@ class Schedules:
 
     zone: str
     briefings: tuple[ScheduledBriefing, ...]
+    #: The catch-up policy (``catch_up:`` in briefings.yaml): "latest" or "none".
+    catch_up: str = "latest"
 
     @property
     def scheduled(self) -> tuple[ScheduledBriefing, ...]:

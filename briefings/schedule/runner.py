@@ -43,7 +43,7 @@ from briefings.files import list_topic_files
 from briefings.lock import BuildLock
 from briefings.paths import TOPICS_DIR
 from briefings.project.loader import load_settings
-from briefings.schedule.cron import ScheduledBriefing, Schedules, aware, in_zone, last_run
+from briefings.schedule.cron import ScheduledBriefing, Schedules, aware, in_zone, last_run, runs_between
 from briefings.schedule.state import (
     RunRecord,
     append_runs,
@@ -75,10 +75,16 @@ def load_schedules(root: Path) -> Schedules:
         briefings = tuple(ScheduledBriefing(path.stem, None) for path in paths)
     else:
         briefings = tuple(ScheduledBriefing(spec.id, spec.schedule, line) for spec, line in specs)
-    return Schedules(settings.timezone, briefings)
+    return Schedules(settings.timezone, briefings, settings.catch_up)
 
 
 # -- what is due -------------------------------------------------------------------------------------------
+
+
+#: A run this soon after a scheduled time is on time for it; a time that passed longer ago unrun is missed.
+ON_TIME = datetime.timedelta(hours=1)
+#: The most missed times a run counts and names one by one (more are "more than 100").
+MAX_MISSED = 100
 
 
 @dataclass(frozen=True)
@@ -87,13 +93,46 @@ class Due:
     schedule: str
     #: The scheduled time that makes it due: the latest at or before the instant asked about.
     scheduled: datetime.datetime
+    #: The scheduled times since its last run that passed more than :data:`ON_TIME` before the instant asked
+    #: about, oldest first (at most :data:`MAX_MISSED`; ``more_missed``: there were more).
+    missed: tuple[datetime.datetime, ...] = ()
+    more_missed: bool = False
+    #: It has never run (then only its most recent time counts, and being late for it is not said).
+    first: bool = False
+
+    def catch_up_line(self, policy: str, *, skipped: bool = False,
+                      following: datetime.datetime | None = None) -> str | None:
+        """What a run says of the times it missed (None when it missed none)."""
+        if not self.missed or (self.first and not skipped):
+            return None
+        count = f"more than {MAX_MISSED}" if self.more_missed else str(len(self.missed))
+        shown = [when.isoformat(timespec="minutes") for when in self.missed]
+        if len(shown) > 6:
+            shown = [*shown[:3], "…", *shown[-2:]]
+        line = f"{self.briefing_id}: {count} slot{'' if count == '1' else 's'} missed ({', '.join(shown)}): "
+        if skipped:
+            after = f"; next at {following.isoformat(timespec='minutes')}" if following else ""
+            return line + f"skipped (catch_up: {policy}), waiting for the next{after}"
+        if policy == "none":
+            return line + f"skipped (catch_up: none); publishing for {self.scheduled.isoformat(timespec='minutes')}"
+        if self.missed[-1] == self.scheduled:
+            return line + "publishing once, for the latest"
+        return line + f"publishing once, for {self.scheduled.isoformat(timespec='minutes')}"
 
 
-def due_briefings(schedules: Schedules, state: Mapping[str, datetime.datetime],
-                  at: datetime.datetime) -> list[Due]:
-    """The briefings due at ``at``: a scheduled time at or before it, later than the last run ``state`` records."""
+def catch_up(schedules: Schedules, state: Mapping[str, datetime.datetime], at: datetime.datetime
+             ) -> tuple[list[Due], list[Due]]:
+    """The briefings due at ``at`` under the project's catch-up policy, and those it skips (``none`` only).
+
+    A briefing is behind when a scheduled time at or before ``at`` is later than the last run ``state``
+    records (or it has never run). Policy ``latest``: it is due once, for the latest such time. Policy
+    ``none``: it is due only if that time is on time (at most :data:`ON_TIME` before ``at``); otherwise it is
+    skipped (the caller records the time as run, so that it waits for the next). Either way :attr:`Due.missed`
+    names the times it missed.
+    """
+    at = aware(at)
     latest: dict[str, datetime.datetime | None] = {}
-    due = []
+    due, skipped = [], []
     for briefing in schedules.scheduled:
         assert briefing.schedule is not None
         if briefing.schedule not in latest:  # one search per distinct schedule, however many briefings share it
@@ -102,19 +141,46 @@ def due_briefings(schedules: Schedules, state: Mapping[str, datetime.datetime],
         if scheduled is None:
             continue
         previous = state.get(briefing.id)
-        if previous is None or scheduled > previous:
-            due.append(Due(briefing.id, briefing.schedule, scheduled))
-    return due
+        if previous is not None and scheduled <= previous:
+            continue
+        if previous is None:
+            times, more = [scheduled], False
+        else:
+            times = runs_between(briefing.schedule, schedules.zone, previous, at, MAX_MISSED + 1) or [scheduled]
+            more = len(times) > MAX_MISSED
+            times = times[:MAX_MISSED]
+        missed = tuple(when for when in times if at - when > ON_TIME)
+        item = Due(briefing.id, briefing.schedule, scheduled, missed, more and bool(missed), previous is None)
+        if schedules.catch_up == "none" and at - scheduled > ON_TIME:
+            skipped.append(item)
+        else:
+            due.append(item)
+    return due, skipped
+
+
+def due_briefings(schedules: Schedules, state: Mapping[str, datetime.datetime],
+                  at: datetime.datetime) -> list[Due]:
+    """The briefings due at ``at`` (:func:`catch_up`)."""
+    return catch_up(schedules, state, at)[0]
+
+
+def edition_dates(due: Sequence[Due], zone: str) -> dict[str, datetime.date]:
+    """The date each due briefing's new edition gets: the day, in ``zone``, of the scheduled time it stands for."""
+    return {item.briefing_id: in_zone(item.scheduled, zone).date() for item in due}
 
 
 # -- publishing a run --------------------------------------------------------------------------------------
 
 
-def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetime, zone: str, lock: BuildLock,
+def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetime, zone: str, lock: BuildLock | None,
                 publish: PublishFunction | None = None, wait: float = 300.0, jobs: int | None = None,
+                slots: Mapping[str, datetime.datetime] | None = None, dry_run: bool = False,
                 ) -> tuple[list[PublishResult], PublishReport | None, BaseException | None]:
     """Publish ``briefing_ids`` in one call and append one run-log line per briefing, under ``lock`` (held).
 
+    ``slots`` are the scheduled times the briefings' new editions stand for: each is dated on its time's day
+    (in ``zone``), and its run-log line records it (``slot``) beside the time the run was made (``time``).
+    ``dry_run``: publish says what it would do, nothing is logged, and no lock is needed.
     Returns the results (one per briefing, in the order given), the report (None when publish raised) and
     the exception publish raised, if it did: this function itself raises only for the run log.
     """
@@ -122,8 +188,12 @@ def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetim
     started = time.monotonic()
     report: PublishReport | None = None
     failure: BaseException | None = None
+    slots = dict(slots or {})
+    extra: dict[str, object] = {"dry_run": True} if dry_run else {}
+    if slots:
+        extra["edition_dates"] = {briefing_id: in_zone(slot, zone).date() for briefing_id, slot in slots.items()}
     try:
-        report = publish(Path(root), only=list(briefing_ids), now=at, wait=wait, jobs=jobs, lock=lock)
+        report = publish(Path(root), only=list(briefing_ids), now=at, wait=wait, jobs=jobs, lock=lock, **extra)
     except ProblemsFound as error:
         failure = error
         lines = [str(problem) for problem in error.problems]
@@ -134,7 +204,8 @@ def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetim
     results: list[PublishResult] = []
     if report is None:
         results = [PublishResult(briefing_id, "failed", seconds=elapsed) for briefing_id in briefing_ids]
-        records = [RunRecord(in_zone(at, zone), briefing_id, "failed", None, tuple(lines), elapsed)
+        records = [RunRecord(in_zone(at, zone), briefing_id, "failed", None, tuple(lines), elapsed,
+                             _slot(slots, briefing_id, zone))
                    for briefing_id in briefing_ids]
     else:
         by_id = {result.briefing_id: result for result in report.results}
@@ -146,9 +217,15 @@ def publish_run(root: Path, briefing_ids: Sequence[str], *, at: datetime.datetim
             results.append(result)
             records.append(RunRecord(in_zone(at, zone), briefing_id, result.outcome, result.edition,
                                      tuple(str(problem) for problem in result.problems),
-                                     result.seconds or elapsed))
-    append_runs(Path(root), records)
+                                     result.seconds or elapsed, _slot(slots, briefing_id, zone)))
+    if not dry_run:
+        append_runs(Path(root), records)
     return results, report, failure
+
+
+def _slot(slots: Mapping[str, datetime.datetime], briefing_id: str, zone: str) -> datetime.datetime | None:
+    slot = slots.get(briefing_id)
+    return in_zone(slot, zone) if slot is not None else None
 
 
 @dataclass
@@ -156,7 +233,10 @@ class OnceReport:
     at: datetime.datetime
     schedules: Schedules
     due: list[Due] = field(default_factory=list)
+    #: Briefings whose missed times ``catch_up: none`` skipped (recorded as run, unless a dry run).
+    skipped: list[Due] = field(default_factory=list)
     results: list[PublishResult] = field(default_factory=list)
+    dry_run: bool = False
     warnings: list[Problem] = field(default_factory=list)
     #: Why the state file was ignored, if it was.
     notice: str | None = None
@@ -168,10 +248,12 @@ class OnceReport:
 
 
 def run_once(root: Path, *, now: datetime.datetime | None = None, publish: PublishFunction | None = None,
-             wait: float = 300.0, jobs: int | None = None, on_wait: Callable[[], None] | None = None) -> OnceReport:
+             wait: float = 300.0, jobs: int | None = None, on_wait: Callable[[], None] | None = None,
+             dry_run: bool = False) -> OnceReport:
     """``briefings schedule --once``: publish what is due at ``now`` (default: the clock); see the module docstring.
 
-    ``wait`` and ``on_wait`` are the lock's (:class:`briefings.lock.BuildLock`)."""
+    ``wait`` and ``on_wait`` are the lock's (:class:`briefings.lock.BuildLock`). ``dry_run``: decide what is
+    due and ask publish what it would do, writing nothing (no lock, state, run log or edition)."""
     started = time.monotonic()
     root = Path(root)
     at = aware(now or system_clock())
@@ -182,28 +264,41 @@ def run_once(root: Path, *, now: datetime.datetime | None = None, publish: Publi
     # A first look without the lock: a pass that has nothing to do (most cron passes) neither waits for a
     # build in progress nor creates output/. Runs only move the state forward: what is not due now stays so.
     state, notice = read_state(root)
-    if notice is None and not due_briefings(schedules, state, at):
+    if dry_run:
+        due, skipped = catch_up(schedules, state, at)
+        report = OnceReport(in_zone(at, schedules.zone), schedules, due, skipped, notice=notice, dry_run=True)
+        if due:
+            report.results, published, failure = publish_run(
+                root, [item.briefing_id for item in due], at=at, zone=schedules.zone, lock=None, publish=publish,
+                wait=wait, jobs=jobs, slots={item.briefing_id: item.scheduled for item in due}, dry_run=True)
+            if failure is not None:
+                raise failure
+            assert published is not None
+            report.warnings = list(published.warnings)
+        report.seconds = time.monotonic() - started
+        return report
+    if notice is None and not any(catch_up(schedules, state, at)):
         return OnceReport(in_zone(at, schedules.zone), schedules, seconds=time.monotonic() - started)
     with BuildLock(root, wait, on_wait=on_wait) as lock:
         lock.take()
         # Decided again under the lock: a run that held it until now has recorded what it published.
         state, notice = read_state(root)
-        due = due_briefings(schedules, state, at)
-        report = OnceReport(in_zone(at, schedules.zone), schedules, due, notice=notice)
+        due, skipped = catch_up(schedules, state, at)
+        report = OnceReport(in_zone(at, schedules.zone), schedules, due, skipped, notice=notice)
+        new_state = {**state, **{item.briefing_id: item.scheduled for item in skipped}}
         if not due:
-            if notice is not None:  # leave a sound file behind
-                write_state(root, state, schedules)
+            if notice is not None or skipped:  # leave a sound file behind; skipped times count as run
+                write_state(root, new_state, schedules)
             report.seconds = time.monotonic() - started
             return report
         results, published, failure = publish_run(root, [item.briefing_id for item in due], at=at,
                                                   zone=schedules.zone, lock=lock, publish=publish, wait=wait,
-                                                  jobs=jobs)
+                                                  jobs=jobs, slots={item.briefing_id: item.scheduled for item in due})
         if failure is not None:
             raise failure
         assert published is not None
         report.results = results
         report.warnings = list(published.warnings)
-        new_state = dict(state)
         for item in due:
             new_state[item.briefing_id] = item.scheduled
         write_state(root, new_state, schedules)

@@ -36,8 +36,8 @@ from briefings.errors import Problem, ProblemsFound, printable
 from briefings.files import FileProblem, read_project_file
 from briefings.lock import BuildLock
 from briefings.paths import SETTINGS_FILE
-from briefings.schedule.cron import Schedules, aware, in_zone, last_run, next_runs
-from briefings.schedule.runner import Clock, PublishFunction, load_schedules, publish_run, system_clock
+from briefings.schedule.cron import ScheduledBriefing, Schedules, aware, in_zone, last_run, next_runs
+from briefings.schedule.runner import Clock, PublishFunction, catch_up, load_schedules, publish_run, system_clock
 from briefings.schedule.state import RunRecord, check_run_log, editions_problem, read_state, write_state
 
 #: How often the long-running scheduler looks at briefings.yaml for changes.
@@ -213,11 +213,32 @@ class Scheduler:
                     briefing_ids = [briefing_id for briefing_id in briefing_ids if briefing_id not in made]
                     if not briefing_ids:
                         return []
+                # The catch-up policy, as ``schedule --once`` applies it: the times missed are named, and with
+                # ``catch_up: none`` a time passed more than an hour ago is skipped (recorded as run).
+                policy = self.schedules.catch_up if self.schedules else "latest"
+                due, skipped = catch_up(Schedules(zone, tuple(ScheduledBriefing(briefing_id, expression)
+                                                              for briefing_id in briefing_ids), policy), state, at)
+                following = next_runs(expression, zone, at, 1)
+                for item in skipped:
+                    line = item.catch_up_line(policy, skipped=True, following=following[0] if following else None)
+                    self.echo(printable(f"{when.isoformat(timespec='seconds')} {line}"))
+                for item in due:
+                    line = item.catch_up_line(policy)
+                    if line:
+                        self.echo(printable(f"{when.isoformat(timespec='seconds')} {line}"))
+                slots = {item.briefing_id: item.scheduled for item in due}
+                skipped_times = {item.briefing_id: item.scheduled for item in skipped}
+                briefing_ids = [briefing_id for briefing_id in briefing_ids if briefing_id in slots]
+                if not briefing_ids:
+                    if skipped_times:
+                        write_state(self.root, {**state, **skipped_times}, self.schedules)
+                    return []
                 results, report, failure = publish_run(self.root, briefing_ids, at=at, zone=zone, lock=lock,
-                                                       publish=self.publish, wait=self.wait, jobs=self.jobs)
+                                                       publish=self.publish, wait=self.wait, jobs=self.jobs,
+                                                       slots=slots)
                 if failure is None:
                     try:
-                        write_state(self.root, {**state, **dict.fromkeys(briefing_ids, scheduled)}, self.schedules)
+                        write_state(self.root, {**state, **skipped_times, **slots}, self.schedules)
                     except ProblemsFound as error:  # the run was made and logged; only the state is behind
                         unrecorded = error.problems
         except ProblemsFound as error:  # no lock, or the run log cannot be written: say so, carry on
@@ -265,12 +286,28 @@ class Scheduler:
         if self._thread is not None:
             return
         now = aware(self.clock())
+        behind = self._behind(now)
         with self._jobs_guard:
             for job in self._jobs.values():
                 job.advance(now)
+                if job.briefing_ids and set(job.briefing_ids) & behind:
+                    job.next_time = now.astimezone(datetime.UTC)  # catching up: run at once
         # A daemon, as a last resort only: stop() ends it, after the run in progress.
         self._thread = threading.Thread(target=self._loop, name="briefings-scheduler", daemon=True)
         self._thread.start()
+
+    def _behind(self, now: datetime.datetime) -> set[str]:
+        """The briefings that ran before and have a scheduled time passed unrun since: their jobs run at once when
+        the scheduler starts, and the run applies the catch-up policy as ``--once`` does (and says so)."""
+        if self.schedules is None:
+            return set()
+        try:
+            state, _ = read_state(self.root)
+        except ProblemsFound:
+            return set()  # the run will say why the state cannot be read
+        due, skipped = catch_up(self.schedules, state, now)
+        # Only a briefing that has run before is behind: one that never ran waits for its first time.
+        return {item.briefing_id for item in (*due, *skipped) if item.briefing_id in state}
 
     def stop(self, *, wait: bool = True) -> None:
         """No new run starts; with ``wait``, return once the run in progress (if any) has finished."""

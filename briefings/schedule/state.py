@@ -6,7 +6,8 @@ time that was run (``last_run``, ISO 8601 with offset) and, for people, its
 schedule; it is replaced atomically. :func:`read_run_log` /
 :func:`append_runs` keep ``output/editions/runs.jsonl``, one JSON object per
 briefing per run (:class:`RunRecord`): ``time`` (ISO 8601 with offset, in
-the project's zone), ``briefing``, ``outcome`` (``published``, ``unchanged``
+the project's zone: when the run was made), ``slot`` (the scheduled time it
+stands for, when it stands for one), ``briefing``, ``outcome`` (``published``, ``unchanged``
 or ``failed``), ``edition`` (a number or null), ``problems`` (one line each)
 and ``seconds``; appended in one write, never through a link.
 
@@ -154,11 +155,16 @@ class RunRecord:
     edition: int | None = None
     problems: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: The scheduled time the run stands for (its edition is dated that day); ``time`` is when it was made.
+    slot: datetime.datetime | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"time": self.time.isoformat(timespec="seconds"), "briefing": self.briefing,
-                           "outcome": self.outcome, "edition": self.edition, "problems": list(self.problems),
-                           "seconds": round(self.seconds, 3)}, ensure_ascii=False)
+        data = {"time": self.time.isoformat(timespec="seconds"), "briefing": self.briefing,
+                "outcome": self.outcome, "edition": self.edition, "problems": list(self.problems),
+                "seconds": round(self.seconds, 3)}
+        if self.slot is not None:
+            data["slot"] = self.slot.isoformat(timespec="seconds")
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, line: str) -> RunRecord | None:
@@ -176,7 +182,12 @@ class RunRecord:
                     or not isinstance(problems, list) or not all(isinstance(p, str) for p in problems)
                     or not isinstance(seconds, (int, float)) or isinstance(seconds, bool)):
                 return None
-            return cls(instant, data["briefing"], data["outcome"], edition, tuple(problems), float(seconds))
+            slot = data.get("slot")
+            slot_time = datetime.datetime.fromisoformat(slot) if isinstance(slot, str) and len(slot) < 64 else None
+            if slot_time is not None and slot_time.tzinfo is None:
+                slot_time = None
+            return cls(instant, data["briefing"], data["outcome"], edition, tuple(problems), float(seconds),
+                       slot_time)
         except (ValueError, TypeError, KeyError, RecursionError):
             return None
 

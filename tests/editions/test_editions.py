@@ -237,7 +237,7 @@ def test_changes_of_every_kind_make_a_valid_snapshot(root: Path) -> None:
     recorded = snapshot["changes"]
     assert {key: len(value) for key, value in recorded.items() if isinstance(value, list)} == {
         "topics_added": 1, "topics_removed": 1, "facts_added": 1, "facts_changed": 1, "facts_removed": 1,
-        "figures_added": 1, "figures_changed": 1, "figures_removed": 0}
+        "figures_added": 1, "figures_changed": 1, "figures_removed": 0, "facts_renamed": 0, "other": 0}
     assert recorded["facts_changed"][0]["fields"] == ["text", "date"]
     assert recorded["topics_removed"] == [{"id": "beta", "title": "Beta topic"}]
     assert_valid(edition_file(root, "both", 3, "2026-11-22", "json"))
@@ -439,7 +439,9 @@ def invoke(*args: str) -> Result:
 def test_the_publish_command_says_what_was_published_and_what_changed(root: Path) -> None:
     first = invoke("publish", "--project", str(root), "--now", "2026-11-20")
     assert first.exit_code == 0, first.output
-    assert first.output.splitlines() == [
+    assert first.stderr.splitlines() == ["briefings: --now is for testing: publishing as if it were "
+                                         "2026-11-20T00:00:00+00:00 (the editions are real, dated then)"]
+    assert first.stdout.splitlines() == [
         "published alpha as edition 1 (20 November 2026)", "    first edition",
         "published beta as edition 1 (20 November 2026)", "    first edition",
         "published both as edition 1 (20 November 2026)", "    first edition",
@@ -456,7 +458,7 @@ def test_the_publish_command_says_what_was_published_and_what_changed(root: Path
         "    - fact alpha/second-fact: A second fact without a date, resting on two sources.",
         "    ~ figure alpha/Troops trained: 50,000 troops → 60,000 troops",
     ]
-    assert second.output.splitlines() == [
+    assert second.stdout.splitlines() == [
         "published alpha as edition 2 (25 November 2026)", *summary,
         "unchanged beta since edition 1 (20 November 2026)",
         "published both as edition 2 (25 November 2026)", *summary,

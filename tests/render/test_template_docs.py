@@ -232,7 +232,8 @@ TYPE_EXAMPLES = {
     "reference": "cited_references[0]", "timeline entry": "timeline[0]", "figure entry": "figures[0]",
     "settings": "settings", "style": "style", "edition": "edition", "changes": "changes",
     "changed topic": "changes.topics_added[0]", "changed fact": "changes.facts_added[0]",
-    "fact change": "changes.facts_changed[0]", "changed figure": "changes.figures_added[0]",
+    "fact change": "changes.facts_changed[0]", "renamed fact": "changes.facts_renamed[0]",
+    "changed figure": "changes.figures_added[0]",
     "figure change": "changes.figures_changed[0]", "contents entry": "toc[0]", "date": "briefing.as_of",
     "date and time": "generated", "mapping": "reliability_grades", "text": "briefing.title",
     "evidence": "topics[0].facts[0].evidence[0]", "citing fact": "cited_references[0].cited_by[0]",
@@ -292,8 +293,9 @@ def changed_project(tmp_path: Path) -> Path:
     write(root, "sources/references.yaml", REFERENCES.replace(
         "  reliability: B\n", "  reliability: B\n  accessed: 2025-06-25\n  note: A note.\n", 1))
     ships = "  - label: Ships\n    value: 3\n    sources: [beta-wire]\n"
+    renamed = "  - id: renamed-later\n    text: A fact whose id changes.\n    sources: [alpha-report]\nfigures:\n"
     write(root, "sources/topics/alpha.yaml", TOPIC.replace("Test topic", "Alpha").replace(
-        "review_by: 2099-01-01", "review_by: 2025-12-01") + ships)
+        "review_by: 2099-01-01", "review_by: 2025-12-01").replace("figures:\n", renamed) + ships)
     write(root, "sources/topics/beta.yaml", TOPIC.replace("Test topic", "Beta"))
     write(root, "sources/topics/gamma.yaml", TOPIC.replace("Test topic", "Gamma"))
     from tests.conftest import png as _png
@@ -318,6 +320,7 @@ def changed_project(tmp_path: Path) -> Path:
     publish(root, now=datetime.datetime(2025, 12, 1, tzinfo=datetime.UTC))
     alpha = root / "sources/topics/alpha.yaml"
     text = alpha.read_text().replace(ships, "  - label: Aircraft\n    value: 4\n    sources: [beta-wire]\n")
+    text = text.replace("id: renamed-later", "id: renamed-now")
     text = text.replace("value: 50000", "value: 60000").replace("held talks in London", "held talks in Paris")
     text = text.replace("  - id: second-fact\n    text: A second fact without a date, resting on two sources.\n",
                         "  - id: third-fact\n    text: A third fact.\n")

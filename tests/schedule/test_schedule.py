@@ -77,10 +77,13 @@ class FakePublish:
         self.editions: dict[str, int] = {}
 
     def __call__(self, root: Path, *, only: Sequence[str] = (), now: datetime.datetime | None = None,
-                 wait: float = 300.0, jobs: int | None = None, lock: BuildLock | None = None) -> PublishReport:
-        # A scheduled run decides what is due under the project's lock, and hands it over (held).
-        assert lock is not None and lock.held
-        self.calls.append({"root": root, "only": list(only), "now": now})
+                 wait: float = 300.0, jobs: int | None = None, lock: BuildLock | None = None,
+                 edition_dates: dict[str, datetime.date] | None = None, dry_run: bool = False) -> PublishReport:
+        # A scheduled run decides what is due under the project's lock, and hands it over (held); a dry run
+        # takes no lock.
+        assert dry_run or (lock is not None and lock.held)
+        self.calls.append({"root": root, "only": list(only), "now": now, "edition_dates": edition_dates,
+                           "dry_run": dry_run})
         if self.raises is not None:
             raise self.raises
         results = []
@@ -94,7 +97,8 @@ class FakePublish:
             else:
                 self.editions[briefing_id] = self.editions.get(briefing_id, 0) + 1
                 results.append(PublishResult(briefing_id, "published", edition=self.editions[briefing_id],
-                                             edition_date=(now or datetime.datetime.now(UTC)).date(),
+                                             edition_date=(edition_dates or {}).get(briefing_id) or (
+                                                 now or datetime.datetime.now(UTC)).date(),
                                              summary=["1 fact added"], seconds=0.25))
         return PublishReport(results=results)
 
@@ -109,6 +113,13 @@ def at(text: str) -> datetime.datetime:
 
 def once(root: Path, when: str, fake: FakePublish) -> scheduling.OnceReport:
     return scheduling.run_once(root, now=at(when), publish=fake)
+
+
+def problems(result: Result) -> list[str]:
+    """The lines of standard error after the one saying that --now is for testing (which comes first)."""
+    lines = result.stderr.splitlines()
+    assert lines and lines[0].startswith("briefings: --now is for testing: acting as if it were "), lines
+    return lines[1:]
 
 
 def runs(root: Path) -> list[dict[str, object]]:
@@ -154,8 +165,9 @@ def test_once_publishes_exactly_what_is_due(project: Path) -> None:
         ("daily", "published", 1), ("weekly", "published", 1), ("monthly", "published", 1),
         ("hourly", "published", 1)]
     first = runs(project)[0]
-    assert set(first) == {"time", "briefing", "outcome", "edition", "problems", "seconds"}
+    assert set(first) == {"time", "briefing", "outcome", "edition", "problems", "seconds", "slot"}
     assert first["time"] == "2026-03-02T06:30:00+00:00" and first["problems"] == [] and first["seconds"] == 0.25
+    assert first["slot"] == "2026-03-02T06:00:00+00:00"
 
 
 def test_once_across_the_spring_change(project: Path) -> None:
@@ -452,7 +464,7 @@ def test_a_state_file_or_run_log_linking_out_of_the_project_is_refused(project: 
     fake = FakePublish()
     result = invoke(monkeypatch, fake, "--project", str(project), "--once", "--now", "2026-03-02T06:30+00:00")
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.stderr.splitlines()[0].startswith(f"{name}: ")
+    assert problems(result)[0].startswith(f"{name}: ")
     assert fake.calls == [] and outside.read_text() == "precious\n"
 
 
@@ -465,7 +477,7 @@ def test_output_outside_the_project_is_refused(project: Path, tmp_path: Path,
     fake = FakePublish()
     result = invoke(monkeypatch, fake, "--project", str(project), "--once", "--now", "2026-03-02T06:30+00:00")
     assert result.exit_code == 1
-    assert result.stderr.startswith("output: is a symbolic link to a directory outside the project")
+    assert problems(result)[0].startswith("output: is a symbolic link to a directory outside the project")
     assert fake.calls == [] and list(elsewhere.iterdir()) == []
 
 
@@ -476,7 +488,7 @@ def test_a_fifo_as_run_log_is_refused_without_blocking(project: Path, monkeypatc
     result = invoke(monkeypatch, FakePublish(), "--project", str(project), "--once", "--now",
                     "2026-03-02T06:30+00:00")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"{RUNS}: cannot append to the run log: it is not a regular file")
+    assert problems(result)[0].startswith(f"{RUNS}: cannot append to the run log: it is not a regular file")
 
 
 def test_the_run_log_reader_skips_damaged_lines(project: Path) -> None:
@@ -538,7 +550,7 @@ def test_a_run_that_cannot_take_the_lock_writes_nothing(project: Path, monkeypat
         result = invoke(monkeypatch, fake, "--project", str(project), "--once", "--now", "2026-03-02T06:30+00:00",
                         "--wait", "0")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("output/.briefings/lock: another build of this project is running; "
+    assert problems(result)[0] == ("output/.briefings/lock: another build of this project is running; "
                                              "try again later or raise --wait")
     assert fake.calls == [] and not (project / RUNS).exists() and not (project / STATE).exists()
 

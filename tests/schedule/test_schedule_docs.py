@@ -138,3 +138,67 @@ def test_the_guide_links_every_file() -> None:
         assert f"]({path})" in guide, path
         assert (DOCS / path).is_file()
     assert os.path.basename(paths.RUN_LOG) in guide and os.path.basename(paths.SCHEDULE_STATE_FILE) in guide
+
+
+def ini_blocks(text: str) -> dict[str, list[str]]:
+    """The ```ini blocks of a Markdown guide (indented or not), by the file name on their first line."""
+    blocks, current, name = {}, None, ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if current is None and stripped == "```ini":
+            current, indent = [], len(line) - len(line.lstrip())
+        elif current is not None and stripped == "```":
+            name = current[0].lstrip("# ").strip()
+            blocks[name] = current[1:]
+            current = None
+        elif current is not None:
+            current.append(line[indent:])
+    return blocks
+
+
+@pytest.mark.parametrize("guide", [DOCS / "scheduling.md", REPO_ROOT / "README.md"], ids=["guide", "readme"])
+def test_the_guides_systemd_timer_example_is_the_shipped_files(guide: Path) -> None:
+    blocks = ini_blocks(guide.read_text())
+    assert set(blocks) == {"briefings-publish.timer", "briefings-publish.service"}
+    for name, block in blocks.items():
+        shipped = [line for line in (DOCS / "systemd" / name).read_text().splitlines() if not line.startswith("#")]
+        assert block == shipped, name
+    timer = unit("briefings-publish.timer")
+    assert timer["Timer"]["Persistent"] == "true"
+    # The guide no longer promises an ExecStartPre= the unit does not have: the scheduler catches up itself.
+    guide = (DOCS / "scheduling.md").read_text()
+    assert "can do so with `ExecStartPre=`" not in guide and "catch_up" in guide
+    for name in UNITS:
+        assert all(not key.startswith("ExecStartPre") for section in unit(name).values() for key in section)
+
+
+def listing(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(path.relative_to(root)): (path.lstat().st_size, path.lstat().st_mtime_ns)
+            for path in [root, *root.rglob("*")]}
+
+
+@pytest.mark.parametrize("name", ["briefings-publish.service", "briefings-scheduler.service"])
+def test_each_exec_start_is_a_valid_briefings_command_line(name: str, project: Path) -> None:
+    write(project, "briefings.yaml", """\
+        formats: [md]
+        briefings:
+          weekly:
+            title: Weekly round-up
+            topics: [test-topic]
+            schedule: "0 6 * * 1"
+        """)
+    argv = shlex.split(unit(name)["Service"]["ExecStart"])
+    assert argv[0] == BRIEFINGS and argv[argv.index("--project") + 1] == PROJECT
+    assert unit(name)["Service"]["WorkingDirectory"] == PROJECT
+    command = [str(Path(sys.executable).with_name("briefings")),
+               *(str(project) if arg == PROJECT else arg for arg in argv[1:])]
+    # Its options parse: --help reads them all and runs nothing.
+    helped = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=120, cwd=project)
+    assert helped.returncode == 0 and helped.stdout.startswith("Usage: briefings schedule"), helped.stderr
+    if "--once" in argv:
+        # And run as a dry run, as the timer would run it: it says what it would publish and writes nothing.
+        before = listing(project)
+        ran = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=300, cwd=project)
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith("would publish weekly as edition 1 ("), ran.stdout
+        assert listing(project) == before
