@@ -3,6 +3,7 @@ a house's own words (``style: labels:``), and an English project left as it was.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -100,13 +101,21 @@ def test_a_house_label_wins_over_the_catalog_and_a_briefing_over_the_project(tmp
             style:
               labels: {"Key figures": "Nos chiffres", "Page %(page)s of %(pages)s": "p. %(page)s/%(pages)s"}
         """)
-    build(root, formats=["md", "html", "pdf"], generated=GENERATED, jobs=2)
+    build(root, formats=["md", "html", "pdf", "json"], generated=GENERATED, jobs=2)
     plain, own = texts(root / "output", "plain"), texts(root / "output", "own")
     for text in plain:
         assert "Les chiffres" in text and "En bref" in text and "Chiffres clés" not in text
     for text in own:
         assert "Nos chiffres" in text and "En bref" in text and "Les chiffres" not in text
     assert "p. 1/" in own[2] and "Page 1 sur" in plain[2]
+    snapshot = json.loads((root / "output/own.json").read_text("utf-8"))
+    assert snapshot["style"]["labels"] == {"Key figures": "Nos chiffres", "Page %(page)s of %(pages)s":
+                                           "p. %(page)s/%(pages)s", "Summary": "En bref"}
+    # The labels join the incremental build's fingerprint: changing one re-renders.
+    settings = (root / "briefings.yaml").read_text("utf-8")
+    (root / "briefings.yaml").write_text(settings.replace("Nos chiffres", "Nos données"), "utf-8")
+    build(root, formats=["md", "html", "pdf", "json"], generated=GENERATED, jobs=2)
+    assert "Nos données" in (root / "output/own.md").read_text("utf-8")
 
 
 @pytest.mark.parametrize(("labels", "message"), [
