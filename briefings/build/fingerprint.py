@@ -143,10 +143,10 @@ def _reference_data(reference: Any) -> Any:
 
 
 def _style_data(briefing: Briefing) -> dict[str, Any]:
-    """The briefing's style settings; a caveat or a Word reference document only when set, so that the digests
-    of briefings without them stay as they were before those settings existed."""
+    """The briefing's style settings; a caveat, a Word reference document or label overrides only when set, so
+    that the digests of briefings without them stay as they were before those settings existed."""
     data = briefing.style.model_dump(mode="json")
-    for newer in ("caveat", "docx_reference"):
+    for newer in ("caveat", "docx_reference", "labels"):
         if data.get(newer) is None:
             data.pop(newer, None)
     return data

@@ -300,6 +300,9 @@ class Style(Schema):
     locale: Text | None = None
     #: A Word document inside the project whose styles, page size and margins the DOCX uses.
     docx_reference: Annotated[str, StringConstraints(pattern=r"^[^\\]+\.docx$", max_length=500)] | None = None
+    #: The house's own words for built-in labels, by English label ("Key figures": "Chiffres clés"); checked
+    #: against briefings.i18n.LABELS where the project is loaded (settings_checks.style_problems).
+    labels: dict[str, Text] | None = None
 
     def merged(self, override: Style | None) -> Style:
         """This style with every field ``override`` sets replacing ours (fonts field by field)."""
@@ -307,6 +310,8 @@ class Style(Schema):
             return self
         values = {name: getattr(override, name) if getattr(override, name) is not None else getattr(self, name)
                   for name in Style.model_fields}
+        if self.labels is not None and override.labels is not None:
+            values["labels"] = {**self.labels, **override.labels}
         if self.fonts is not None and override.fonts is not None:
             values["fonts"] = Fonts(body=override.fonts.body or self.fonts.body,
                                     headings=override.fonts.headings or self.fonts.headings)

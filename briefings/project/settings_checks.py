@@ -29,7 +29,7 @@ from cronsim import CronSim
 
 from briefings.errors import Problem, did_you_mean
 from briefings.files import FileProblem, read_project_file
-from briefings.i18n import check_locale
+from briefings.i18n import check_label, check_locale
 from briefings.paths import TEMPLATES_DIR
 from briefings.project.markup import check_markdown
 from briefings.project.schema import Style
@@ -59,6 +59,10 @@ def style_problems(root: Path, document: YamlDocument, location: Location, style
             message = check_locale(style.locale)
             if message:
                 problems.append(document.problem((*location, "style", "locale"), message))
+        for key, value in (style.labels or {}).items():
+            message = check_label(key, value)
+            if message:
+                problems.append(document.problem((*location, "style", "labels", key), message))
         if style.logo is not None:
             message = check_image(root, style.logo)
             if message:

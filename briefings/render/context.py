@@ -144,7 +144,8 @@ def style_view(project: Project, briefing: Briefing) -> StyleView:
                      else None, logo_file=style.logo, accent=style.accent,
                      body_font=fonts.body if fonts else None, heading_font=fonts.headings if fonts else None,
                      handling=style.handling, locale=style.locale or DEFAULT_LOCALE,
-                     stylesheets=briefing.stylesheets, caveat=style.caveat)
+                     stylesheets=briefing.stylesheets, caveat=style.caveat,
+                     labels=tuple(sorted((style.labels or {}).items())))
 
 
 def image_data_url(root: Path, name: str) -> str:

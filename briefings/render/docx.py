@@ -42,7 +42,7 @@ from briefings.render.docx_body import (
     source_entries,
     xml_text,
 )
-from briefings.render.filters import edition_label, format_long_date, source_note
+from briefings.render.filters import edition_label, format_long_date, label_for, source_note
 from briefings.render.html import markdown_to_html
 
 #: Images python-docx can place (the logo); others are left out of the Word document with a warning.
@@ -282,7 +282,8 @@ def _meta(document: Any, context: Any) -> None:
     briefing, locale = context["briefing"], context["style"].locale
     as_of = format_long_date(briefing.as_of, locale)
     if briefing.latest_as_of != briefing.as_of:
-        as_of += f" to {format_long_date(briefing.latest_as_of, locale)}, by topic"
+        as_of = label_for(context, "%(start)s to %(end)s, by topic") % {
+            "start": as_of, "end": format_long_date(briefing.latest_as_of, locale)}
     lines = [("Facts as of", as_of), ("Edition", edition_label(context, context["edition"])),
              ("Generated", format_long_date(context["generated"], locale))]
     if context["settings"].author:
@@ -291,7 +292,7 @@ def _meta(document: Any, context: Any) -> None:
         lines.append(("Topics", "; ".join(topic.title for topic in context["topics"])))
     for label, value in lines:
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(f"{label_for(context, label)}: ").bold = True
         paragraph.add_run(xml_text(value))
 
 

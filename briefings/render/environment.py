@@ -3,7 +3,8 @@
 Contract: :func:`make_environment` builds the Jinja environment for a
 project: a :class:`~briefings.render.sandbox.BriefingSandbox` with the
 filters and functions of :mod:`briefings.render.filters`, undefined names
-as errors. Templates are looked up first in the project's ``templates/``
+as errors, and Jinja's i18n extension (``_()``, ``{% trans %}``) writing the
+built-in labels in the briefing's language. Templates are looked up first in the project's ``templates/``
 directory, then among the built-in templates shipped inside this package;
 the built-ins are also reachable as ``builtin/<name>`` so that an override
 can ``{% extends "builtin/briefing.md.j2" %}`` and replace a single block. A
@@ -42,9 +43,12 @@ from briefings.render.filters import (
     escape_markdown,
     figure_note,
     figure_value_filter,
+    gettext_label,
     grade_note,
     longdate_filter,
+    ngettext_label,
     number_filter,
+    page_numbers_rule,
     review_notice,
     table_cell,
     verification_note,
@@ -136,7 +140,13 @@ def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_S
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # _() and {% trans %} read the briefing's language from the context of each rendering (the environment is
+    # shared between briefings): briefings.render.filters.gettext_label.
+    environment.install_gettext_callables(gettext_label, ngettext_label, newstyle=True)
+    for unused in ("pgettext", "npgettext"):  # None unless installed: our catalogs have no message contexts
+        environment.globals.pop(unused, None)
     environment.template_seconds = template_seconds
     # lipsum makes random text (unreproducible outputs) of any size asked for.
     environment.globals.pop("lipsum", None)
@@ -150,6 +160,7 @@ def make_environment(project_root: Path, *, template_seconds: float = TEMPLATE_S
         "figure_note": figure_note,
         "cited_for": cited_for,
         "check_legend": check_legend,
+        "page_numbers_rule": page_numbers_rule,
     })
     environment.filters.update({
         "longdate": longdate_filter,

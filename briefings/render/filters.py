@@ -20,6 +20,11 @@ date and link only, so that house templates written before audiences existed
 make a clean reader edition unchanged. A function given the wrong kind of value raises a template
 error that names the right call.
 
+The built-in templates' labels are written in the briefing's language: ``_("Key figures")``
+(and Jinja's ``{% trans %}``, whose gettext is :func:`gettext_label`) gives
+the house's override (``style.labels``), else the catalog's translation for
+``style.locale`` (:func:`briefings.i18n.translate`), else the English words.
+
 Dates and numbers are written in the briefing's locale (``style.locale``);
 Babel (:mod:`briefings.i18n`) is consulted only for a locale other than the
 built-in templates' own, :data:`DEFAULT_LOCALE`.
@@ -33,6 +38,7 @@ import re
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from briefings.audit.states import (
     FIGURE_IN_SOURCE,
@@ -48,7 +54,7 @@ from briefings.audit.states import (
     figure_words,
     quote_words,
 )
-from briefings.i18n import format_date_for, format_number_for
+from briefings.i18n import format_date_for, format_number_for, translate
 from briefings.project.schema import RELIABILITY_GRADES
 from briefings.render.views import (
     ChangesView,
@@ -120,6 +126,46 @@ def figure_text(value: object, unit: str | None, locale: str | None = None) -> s
     return f"{value} {unit}"
 
 
+# -- labels ------------------------------------------------------------------------
+
+
+def label_for(context: Any, text: str) -> str:
+    """``text`` (one of :data:`briefings.i18n.LABELS`) in the briefing's language, or the house's own words."""
+    style = context.get("style") if context is not None else None
+    if not isinstance(style, StyleView):
+        return text
+    return translate(text, style.locale, dict(style.labels) if style.labels else None)
+
+
+@jinja2.pass_context
+def gettext_label(context: Any, text: str) -> str:
+    """The gettext of the templates' ``_()`` and ``{% trans %}`` (installed with Jinja's i18n extension)."""
+    translated = label_for(context, str(text))
+    return markupsafe.escape(translated) if context.eval_ctx.autoescape else translated
+
+
+@jinja2.pass_context
+def ngettext_label(context: Any, singular: str, plural: str, count: int) -> str:
+    """The ngettext of ``{% trans count=… %}``: our catalogs have no plural forms, so English's rule."""
+    return gettext_label(context, singular if count == 1 else plural)
+
+
+@jinja2.pass_context
+def page_numbers_rule(context: Any) -> str:
+    """A CSS rule writing the page footer's "Page N of M" in the briefing's language; "" when it is English."""
+    english = "Page %(page)s of %(pages)s"
+    words = label_for(context, english)
+    if words == english:
+        return ""
+    parts = []
+    for index, piece in enumerate(re.split(r"%\((page|pages)\)s", words)):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return markupsafe.Markup(f"@page {{ @bottom-right {{ content: {' '.join(parts)}; }} }}")
+
+
 # -- filters -------------------------------------------------------------------
 
 
@@ -161,10 +207,11 @@ def edition_label(context: Any, edition: EditionView) -> str:
     if not isinstance(edition, EditionView):
         raise jinja2.TemplateRuntimeError("edition_label() takes the edition, e.g. edition_label(edition)")
     if not edition.is_draft and edition.number is not None and edition.date is not None:
-        return f"Edition {edition.number} · {format_long_date(edition.date, _locale_of(context))}"
+        words = label_for(context, "Edition %(number)s") % {"number": edition.number}
+        return f"{words} · {format_long_date(edition.date, _locale_of(context))}"
     if edition.number is not None:
-        return f"Draft, after edition {edition.number}"
-    return "Draft, no edition published yet"
+        return label_for(context, "Draft, after edition %(number)s") % {"number": edition.number}
+    return label_for(context, "Draft, no edition published yet")
 
 
 @jinja2.pass_context

@@ -88,6 +88,7 @@ def _style(briefing: Briefing) -> dict[str, Any]:
         "locale": style.locale,
         "stylesheets": list(briefing.stylesheets),
         "docx_reference": style.docx_reference,
+        "labels": dict(sorted(style.labels.items())) if style.labels else None,
     }
 
 

@@ -312,6 +312,9 @@ class StyleView:
     stylesheets: tuple[str, ...]
     #: A short handling caveat (plain text, one line) for every page's running header, or None.
     caveat: str | None = None
+    #: The house's own words for built-in labels (``style: labels:``), as (English label, words) pairs; read
+    #: through ``_()``, not by templates.
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
