@@ -7,8 +7,8 @@ grades and caveats, the Sources entries with the facts that cite them (linked
 back to each fact in HTML and PDF), the figures that disagree across two
 topics, the inferred date, the snapshot's offsets and digests against the
 archived text, the snapshot attached to the PDF, and hostile evidence. The
-example project is checked against the real articles in /work/shared/seeds
-when that directory exists (read there, never copied into the repository).
+example project is checked against the real articles in ../shared/seeds (beside
+the checkout) when that directory exists (read there, never copied into the repository).
 """
 
 from __future__ import annotations
