@@ -5,7 +5,7 @@ Contract: ``build`` parses the options, calls
 was rendered or up to date, then the counts and the time taken. ``publish``
 calls :func:`briefings.build.publish.publish` and prints per briefing whether
 it was published as a new edition (with what changed), unchanged or failed;
-then delivers the new editions (:func:`deliver_and_report`; ``--redeliver ID N``
+then delivers the new editions (:func:`briefings.cli.deliveries.deliver_and_report`; ``--redeliver ID N``
 sends one again instead); it exits 1 when any briefing or delivery failed. Warnings and problems go to standard
 error as everywhere (see :mod:`briefings.cli.console`).
 """
@@ -13,7 +13,7 @@ error as everywhere (see :mod:`briefings.cli.console`).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from briefings.cli.console import (
     styled,
     warning_counts,
 )
+from briefings.cli.deliveries import deliver_and_report
 from briefings.cli.findings import echo_warnings
 from briefings.cli.options import (
     archive_dir_option,
@@ -40,7 +41,6 @@ from briefings.cli.options import (
     project_option,
     wait_option,
 )
-from briefings.delivery.runner import after_publish
 from briefings.errors import printable, relative_path
 from briefings.lock import waiting_message
 from briefings.paths import BUILD_FORMATS
@@ -124,20 +124,6 @@ def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int], None] | Non
             bar.update(task, completed=done)
 
         yield update
-
-
-def deliver_and_report(project: Path, *, published: Mapping[str, int] | None = None,
-                       redeliver: tuple[str, int] | None = None) -> bool:
-    """Deliver what is due (:func:`briefings.delivery.runner.after_publish`): a line per edition delivered, a
-    located line per failure on standard error; whether anything failed."""
-    report = after_publish(project, published=published, redeliver=redeliver)
-    for outcome in report.outcomes:
-        if outcome.delivered:
-            say(styled("delivered", style="green"), f" {plain(outcome.briefing_id)} edition {outcome.edition} "
-                f"by {outcome.kind}{' again' if redeliver else ''}")
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    return report.failed
 
 
 def _publish_now(value: datetime.datetime | None) -> datetime.datetime | None:

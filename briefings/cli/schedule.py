@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime
 import functools
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,7 @@ import click
 
 from briefings.build.publish import publish
 from briefings.cli.console import EXIT_PROBLEMS, handles_problems, plain, say, styled
+from briefings.cli.deliveries import deliver_and_report
 from briefings.cli.findings import echo_warnings
 from briefings.cli.options import (
     NOW_YEARS,
@@ -36,7 +36,6 @@ from briefings.cli.options import (
     project_option,
     wait_option,
 )
-from briefings.delivery.runner import after_publish
 from briefings.errors import printable
 from briefings.lock import waiting_message
 from briefings.schedule.cron import next_runs
@@ -111,20 +110,6 @@ def _list(project: Path, now: datetime.datetime | None) -> None:
         runs = next_runs(briefing.schedule, schedules.zone, at, 3)
         shown = ", ".join(run.isoformat(timespec="minutes") for run in runs) or "never (no date matches it)"
         say(f"{plain(briefing.id)}: \"{plain(briefing.schedule)}\"; next: {shown}")
-
-
-def deliver_and_report(project: Path, *, published: Mapping[str, int] | None = None,
-                       redeliver: tuple[str, int] | None = None) -> bool:
-    """Deliver what is due (:func:`briefings.delivery.runner.after_publish`): a line per edition delivered, a
-    located line per failure on standard error; whether anything failed."""
-    report = after_publish(project, published=published, redeliver=redeliver)
-    for outcome in report.outcomes:
-        if outcome.delivered:
-            say(styled("delivered", style="green"), f" {plain(outcome.briefing_id)} edition {outcome.edition} "
-                f"by {outcome.kind}{' again' if redeliver else ''}")
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    return report.failed
 
 
 def _publisher(archive_dir: Path | None) -> PublishFunction | None:

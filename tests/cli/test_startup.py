@@ -26,7 +26,8 @@ LIBRARY = ("briefings.project", "briefings.audit", "briefings.render", "briefing
 RENDERING = ("jinja2", "nh3", "weasyprint", "watchfiles", "http.server", "briefings.render", "briefings.build",
              "briefings.editions", "briefings.live")
 #: The modules of briefings.cli every command uses: the rest are one module per command family.
-SHARED = {"briefings.cli.console", "briefings.cli.options", "briefings.cli.findings"}  # findings: how warnings print
+#: (findings: how warnings print; deliveries: how publish and schedule report delivering editions)
+SHARED = {"briefings.cli.console", "briefings.cli.options", "briefings.cli.findings", "briefings.cli.deliveries"}
 
 PROBE = """
 import json, sys
