@@ -11,10 +11,10 @@ user fixes a whole run's worth of mistakes at once. The CLI prints each as
 A warning may carry a ``code`` (``low-reliability``, ``never-cited``, …):
 it is printed after the message, and it is what a project writes under
 ``acknowledge:`` to accept that one warning for that one fact, reference or
-topic. Messages quote the user's values, so :meth:`Problem.__str__` shows
-control characters, terminal escape sequences, bidirectional controls and
-line breaks escaped (``\\x1b``, ``\\u202e``, ``\\n``): a message is always one
-line that means what it says.
+topic (which makes it an :class:`Acknowledged` warning). Messages quote the
+user's values, so :meth:`Problem.__str__` shows control characters, terminal
+escape sequences, bidirectional controls and line breaks escaped (``\\x1b``,
+``\\u202e``, ``\\n``): a message is always one line that means what it says.
 
 A library the tool needs that is not installed, or cannot be loaded, is no
 internal error either: :func:`missing_library` turns the ImportError into the
@@ -80,6 +80,14 @@ class Problem:
 
 def sort_key(problem: Problem) -> tuple[str, int, str]:
     return (problem.path, problem.line or 0, problem.message)
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """A warning the project accepted, and the reason it gave."""
+
+    warning: Problem
+    reason: str
 
 
 class ProblemsFound(Exception):

@@ -9,9 +9,10 @@ opened for a blocking read), never reads a device, and never reads more than
 ``max_bytes`` (:data:`MAX_FILE_BYTES` unless told otherwise).
 
 :func:`list_topic_files` lists the topic files of ``sources/topics`` (ignoring
-hidden files and editor leftovers) and :func:`check_project_dir` vets a
-directory such as ``templates/`` or ``output/`` before anything uses it; both
-report refusals as Problems instead of raising.
+hidden files and editor leftovers), :func:`check_project_dir` vets a
+directory such as ``templates/`` or ``output/`` before anything uses it and
+:func:`check_output_directory` vets ``output/`` and its bookkeeping before a
+build writes there; they report refusals as Problems instead of raising.
 
 Writing: :func:`stage_file` writes bytes to a temporary file beside their
 target (named ``.NAME.*.briefings-tmp``, :data:`TEMP_SUFFIX`, so that the
@@ -36,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from briefings.errors import Problem, relative_path
+from briefings.paths import OUTPUT_DIR, STATE_DIR
 
 #: The largest file the tool reads (5 MiB): hundreds of times a real topic
 #: file, small enough that a mistaken or hostile file cannot exhaust memory.
@@ -129,6 +131,19 @@ def check_project_dir(path: Path, root: Path) -> Problem | None:
     except FileProblem as error:
         return error.problem
     return None
+
+
+def check_output_directory(root: Path) -> list[Problem]:
+    """Refuse, before rendering anything, an ``output/`` (or its bookkeeping directory ``output/.briefings/``)
+    that could not be written or lies outside the project."""
+    directory = root / OUTPUT_DIR
+    for vetted in (directory, directory / STATE_DIR):
+        problem = check_project_dir(vetted, root)
+        if problem is not None:
+            return [problem]
+    if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
+        return [Problem(OUTPUT_DIR, None, "output directory is not writable")]
+    return []
 
 
 def display_path(path: Path, root: Path) -> str:

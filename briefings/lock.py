@@ -25,7 +25,7 @@ an output: nothing that lists, writes or cleans the outputs may count,
 replace or remove it (:func:`is_lock_file`).
 
 The caller must have checked ``output/`` first (see
-:func:`briefings.build.writer.check_output_directory`): the lock creates
+:func:`briefings.files.check_output_directory`): the lock creates
 ``output/`` if it is missing and a file inside it, which must never happen
 in a directory outside the project or one that is not ours to write.
 

@@ -11,6 +11,7 @@ editions in ``output/editions/``). Paths here are relative: to the project
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final, Literal
 
 #: The project's settings file.
@@ -34,6 +35,8 @@ MANIFEST_NAME: Final = "manifest.json"
 #: The manifest, relative to ``output/``.
 MANIFEST_PATH: Final = f"{STATE_DIR}/{MANIFEST_NAME}"
 CACHE_NAME: Final = "cache.json"
+#: What the last complete build depended on besides its outputs (:mod:`briefings.build.quick`).
+INPUTS_NAME: Final = "inputs.json"
 LOCK_FILE_NAME: Final = "lock"
 #: The build lock as the user knows it: relative to the project.
 LOCK_PATH: Final = f"{OUTPUT_DIR}/{STATE_DIR}/{LOCK_FILE_NAME}"
@@ -56,3 +59,7 @@ BUILD_FORMATS: Final = (*OUTPUT_FORMATS, "json")
 
 #: How long a command waits for another build of the project to finish, in seconds.
 DEFAULT_WAIT: Final = 300.0
+
+#: The built-in templates, and the prefix naming them in the manifest (``builtin/briefing.md.j2``).
+BUILTIN_PREFIX: Final = "builtin"
+BUILTIN_TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"

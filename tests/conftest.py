@@ -482,7 +482,7 @@ def files_under(root: Path) -> dict[str, bytes]:
 
 # --- shared by several test files (from test_incremental.py)
 
-BOOKKEEPING = {MANIFEST_PATH, ".briefings/cache.json", ".briefings/lock"}
+BOOKKEEPING = {MANIFEST_PATH, ".briefings/cache.json", ".briefings/inputs.json", ".briefings/lock"}
 
 
 def state(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -230,7 +230,7 @@ def test_bookkeeping_that_links_outside_the_project_is_refused(project: Path, ou
     assert files_under(outside) == before
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "cache.json"])
+@pytest.mark.parametrize("name", ["manifest.json", "cache.json", "inputs.json"])
 def test_a_bookkeeping_file_linked_outside_is_not_read(project: Path, outside: Path, name: str) -> None:
     assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
     secret = write(outside, "secret.json", '{"format": 1, "OUTSIDE-SECRET": true}')

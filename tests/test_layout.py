@@ -24,6 +24,9 @@ MAX_LINES = 500
 DEFERRED_IMPORTS: dict[str, set[str]] = {
     # WeasyPrint (tens of MiB, a second to import) loads only when a PDF is rendered.
     "briefings.render.briefing": {"briefings.render.pdf"},
+    # The loader, the audit and the renderers (a third of a second to import) load only when the quick check
+    # finds something to build: a no-op build of a large project costs the hashing of its files.
+    "briefings.build.entry": {"briefings.build.orchestrate"},
 }
 
 

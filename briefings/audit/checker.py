@@ -13,15 +13,14 @@ about (``path:LINE``).
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefings.audit.archive import MAX_ARCHIVE_BYTES, ArchivedText, archive_text, read_archive
 from briefings.audit.match import WordIndex, closest_passage, find_passage
+from briefings.audit.missing import ARCHIVE_MISSING, ARCHIVE_MISSING_MESSAGE
 from briefings.audit.normalise import NormalisedText, normalise
 from briefings.audit.results import ArchiveRecord, Finding, PassageAudit
 from briefings.audit.spans import SpanProblem, locate_span, restricted
@@ -45,39 +44,6 @@ def shown(text: str) -> str:
 def listed(items: Iterable[str], *, quoted: bool = True) -> str:
     """``'a', 'b'`` for a message."""
     return ", ".join(f"'{item}'" if quoted else item for item in items)
-
-
-#: The warning on a reference whose archive file does not exist, and its wording (read back by
-#: :func:`missing_archive`, with which the command line sums many of them up in one line).
-ARCHIVE_MISSING = "archive-missing"
-ARCHIVE_MISSING_MESSAGE = ("reference '{reference}': archive '{name}' ({shown}) does not exist: its quotes and "
-                           "evidence cannot be verified")
-_ARCHIVE_MISSING_PATTERN = re.compile(r"reference '(?P<reference>[^']*)': archive '(?P<name>[^/\\]*?)' "
-                                      r"\((?P<shown>.*)\) does not exist: its quotes and evidence cannot be verified")
-
-
-@dataclasses.dataclass(frozen=True)
-class MissingArchive:
-    """What an ``archive-missing`` warning says: the reference, its archive file, and where it was looked for."""
-
-    reference: str
-    name: str
-    #: The file's path as the warning shows it (relative to the project, or absolute outside it).
-    shown: str
-
-    @property
-    def directory(self) -> str:
-        return self.shown[:-len(self.name)].rstrip("/") or "."
-
-
-def missing_archive(problem: Problem) -> MissingArchive | None:
-    """The missing archive an ``archive-missing`` warning is about (None for any other problem)."""
-    if problem.code != ARCHIVE_MISSING:
-        return None
-    match = _ARCHIVE_MISSING_PATTERN.fullmatch(problem.message)
-    if match is None or not match["shown"].endswith(match["name"]):
-        return None
-    return MissingArchive(match["reference"], match["name"], match["shown"])
 
 
 class Checker:

@@ -47,30 +47,29 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from briefings.audit.project_audit import load_and_audit_partially
 from briefings.build.cache import ParseCache
+from briefings.build.clock import build_day, generation_time
 from briefings.build.fingerprint import Fingerprints
 from briefings.build.manifest import Manifest, save_manifest
 from briefings.build.plan import (
     Plan,
-    build_day,
     edition_states,
-    generation_time,
     isolate,
     last_manifest,
     plan_briefing,
     select_briefings,
 )
+from briefings.build.quick import save_record, scan_sources
+from briefings.build.report import BuildOptions, BuildReport
 from briefings.build.shard import select_shard
-from briefings.build.workers import Progress, render_all
+from briefings.build.workers import render_all
 from briefings.build.writer import (
-    Output,
-    check_output_directory,
     keep_edition,
     output_of,
     remove_stale,
@@ -78,78 +77,14 @@ from briefings.build.writer import (
     write_briefing,
 )
 from briefings.errors import Problem, ProblemsFound, Severity
+from briefings.files import check_output_directory
 from briefings.lock import BuildLock
 from briefings.paths import BUILD_FORMATS, DEFAULT_WAIT, MANIFEST_PATH, OUTPUT_DIR
-from briefings.project.acknowledge import Acknowledged
 from briefings.project.model import Project
 from briefings.render.checks import check_templates
-from briefings.render.edition_state import EditionState
 from briefings.render.environment import BriefingSandbox, make_environment
 
 logger = logging.getLogger("briefings")
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What to build and how: everything a build takes besides the project's root and its lock."""
-
-    #: Only these briefings (every briefing when empty); a name the project does not have is a problem.
-    only: Sequence[str] = ()
-    #: Only these formats; by default the project's formats and the JSON snapshot.
-    formats: Sequence[str] = ()
-    #: False: render every selected briefing in memory and write nothing (``check``).
-    write: bool = True
-    #: Warnings fail the build like errors.
-    strict: bool = False
-    #: The time every rendered briefing shows; by default ``SOURCE_DATE_EPOCH``, else when its content changed.
-    generated: datetime.datetime | None = None
-    #: Seconds a PDF may take; by default the project's ``limits.pdf_seconds``.
-    pdf_timeout: float | None = None
-    #: Render every selected output again (the date it shows stays when its content did not change).
-    force: bool = False
-    #: Worker processes; by default one per CPU this process may use (:mod:`briefings.build.workers`).
-    jobs: int | None = None
-    progress: Progress | None = None
-    #: ``(K, N)``: only the K-th of N slices of the selected briefings (:mod:`briefings.build.shard`).
-    shard: tuple[int, int] | None = None
-    #: The archived copies of the references, instead of the project's (:mod:`briefings.audit.auditor`).
-    archive_dir: Path | str | None = None
-    #: Publishing (:mod:`briefings.build.publish`, which takes the lock before the last editions are read):
-    #: each selected briefing whose content differs from its last edition becomes an edition dated that day.
-    publish_at: datetime.datetime | None = None
-    #: The date of each new edition, by briefing, when it is not that of ``publish_at`` (a scheduled run dates
-    #: an edition at the scheduled time it stands for).
-    edition_dates: Mapping[str, datetime.date] | None = None
-    #: Build the briefings a problem does not touch (a broken topic file stops only the briefings that use it)
-    #: and record the others in :attr:`BuildReport.failed` instead of raising for them.
-    isolate: bool = False
-    #: Render every selected briefing for this audience ("reader" or "analyst"), whatever the project says.
-    audience: str | None = None
-
-
-@dataclass
-class BuildReport:
-    """What a build did: the outputs it made, its warnings, and the briefings rendered, up to date or failed."""
-
-    project: Project
-    outputs: list[Output] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    acknowledged: list[Acknowledged] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    #: Briefings rendered in this build, and those whose outputs were already up to date.
-    rendered: list[str] = field(default_factory=list)
-    up_to_date: list[str] = field(default_factory=list)
-    #: Outputs of briefings (or formats) no longer in the project, removed.
-    removed: list[Path] = field(default_factory=list)
-    #: Why the manifest of the last build could not be used, if it could not.
-    notice: str | None = None
-    seconds: float = 0.0
-    #: For each selected briefing that could be planned: whether it is an edition or a draft, and what changed.
-    editions: dict[str, EditionState] = field(default_factory=dict)
-    #: Briefings published as a new edition by this run (``publish`` only), and the files of each edition.
-    published: dict[str, list[Path]] = field(default_factory=dict)
-    #: Briefings that could not be built, with their problems (collected only with ``isolate=True``).
-    failed: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def build(root: Path, options: BuildOptions | None = None, *, wait: float = DEFAULT_WAIT,
@@ -171,13 +106,18 @@ def run_locked(root: Path, lock: BuildLock, options: BuildOptions) -> BuildRepor
     started = time.monotonic()
     fixed_time = options.generated or options.publish_at or generation_time()
     today = build_day(fixed_time)
+    # Read before the project is, so that a file edited while the build runs is a change to the next build.
+    sources = scan_sources(root) if options.write and options.publish_at is None else None
     project, environment, cache, blocked = _read(root, lock, options, today)
     report = BuildReport(project=project, warnings=list(project.warnings), acknowledged=list(project.acknowledged),
-                         failed=blocked)
-    plans, manifest, fingerprints = _plan(root, options, report, fixed_time, today)
+                         failed=blocked, briefing_count=len(project.briefings))
+    plans, manifest, fingerprints, wanted = _plan(root, options, report, fixed_time, today)
     problems = _render_and_write(root, lock, options, report, environment, plans, manifest, fingerprints)
     if options.write and (root / OUTPUT_DIR).is_dir():  # absent only when nothing could be written at all
         _write_bookkeeping(root, options, report, manifest, cache)
+        if not problems:
+            save_record(root, report, options, fixed_time, today, sources, wanted,
+                        [plan.briefing.id for plan in plans])
     for warning in report.warnings:
         logger.warning("%s", warning)
     report.seconds = time.monotonic() - started
@@ -223,9 +163,10 @@ def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_di
 
 
 def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: datetime.datetime | None,
-          today: datetime.date) -> tuple[list[Plan], Manifest, Fingerprints]:
-    """A plan for each selected briefing (:mod:`briefings.build.plan`), the last build's manifest and the
-    fingerprints the plans were made with; records the editions, failures and the notice in ``report``."""
+          today: datetime.date) -> tuple[list[Plan], Manifest, Fingerprints, tuple[str, ...]]:
+    """A plan for each selected briefing (:mod:`briefings.build.plan`), the last build's manifest, the
+    fingerprints the plans were made with and the formats wanted; records the editions, failures and the
+    notice in ``report``."""
     project, output_dir = report.project, root / OUTPUT_DIR
     selectable = [name for name in options.only if name not in report.failed]
     selected = select_shard(select_briefings(project, selectable) if selectable or not options.only else [],
@@ -250,7 +191,7 @@ def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: da
                            options.write, options.force, report.editions[briefing.id], today)
              for briefing in briefings]
     report.up_to_date = [plan.briefing.id for plan in plans if not plan.formats]
-    return plans, manifest, fingerprints
+    return plans, manifest, fingerprints, wanted
 
 
 def _render_and_write(root: Path, lock: BuildLock, options: BuildOptions, report: BuildReport,

@@ -11,7 +11,7 @@ rendered as. Nothing here renders or writes.
 The date a briefing shows is the date its content last changed: the date
 recorded for it unless the inputs of any of its outputs changed, then the
 build's time (``SOURCE_DATE_EPOCH``, or the ``generated`` argument, wins
-when given; :func:`generation_time`). So a build with nothing new on a later
+when given; :func:`briefings.build.clock.generation_time`). So a build with nothing new on a later
 day changes nothing, and ``force`` renders again without changing the date.
 
 Each briefing is rendered as its latest edition or as a draft after it
@@ -24,11 +24,11 @@ which briefings a problem in a topic file stops, so that the others build.
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefings.build import clock
 from briefings.build.fingerprint import Fingerprints
 from briefings.build.manifest import Manifest, OutputRecord, library_versions, load_manifest
 from briefings.editions.store import edition_state, latest_edition
@@ -51,33 +51,6 @@ class Plan:
     data: str
     edition: EditionState
     today: datetime.date
-
-
-def generation_time() -> datetime.datetime | None:
-    """``SOURCE_DATE_EPOCH`` when set (so that builds can be reproduced), else None: "now, if anything changed"."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch:
-        return None
-    shown = epoch if len(epoch) <= 40 else epoch[:40] + "…"
-    if not epoch.isascii() or not epoch.isdigit():
-        raise ProblemsFound([Problem("SOURCE_DATE_EPOCH", None,
-                                     f"'{shown}' is not a whole number of seconds since 1970-01-01")])
-    try:
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
-    except (OverflowError, ValueError, OSError):
-        raise ProblemsFound([Problem("SOURCE_DATE_EPOCH", None,
-                                     f"{shown} is out of range: give seconds since 1970-01-01 "
-                                     "for a date before the year 10000")]) from None
-
-
-def _now() -> datetime.datetime:
-    # The only reading of the clock in a build (tests replace it).
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-
-
-def build_day(fixed_time: datetime.datetime | None) -> datetime.date:
-    """The build's day (overdue reviews are judged on it): that of ``fixed_time``, else today's (UTC)."""
-    return (fixed_time or _now()).date()
 
 
 def select_briefings(project: Project, only: Iterable[str]) -> list[Briefing]:
@@ -180,11 +153,11 @@ def plan_briefing(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifes
     """The plan for one briefing: every format in ``wanted`` whose output is not up to date (all with
     ``force``, or without ``write``), dated ``fixed_time``, else when its content last changed."""
     if not write:  # check: everything renders, nothing is recorded
-        return Plan(briefing, wanted, fixed_time or _now(), "", edition, today)
+        return Plan(briefing, wanted, fixed_time or clock.now(), "", edition, today)
     data = fingerprints.data(briefing, edition, today)
     record = manifest.briefings.get(briefing.id)
     if record is None:
-        return Plan(briefing, wanted, fixed_time or _now(), data, edition, today)
+        return Plan(briefing, wanted, fixed_time or clock.now(), data, edition, today)
 
     def inputs_unchanged(output_format: str, output: OutputRecord) -> bool:
         shown = fixed_time.isoformat() if fixed_time else output.generated
@@ -193,7 +166,7 @@ def plan_briefing(briefing: Briefing, wanted: tuple[str, ...], manifest: Manifes
 
     # If the inputs of any output changed, the content changed: every output then shows a new date.
     if not all(inputs_unchanged(name, output) for name, output in record.outputs.items()):
-        return Plan(briefing, wanted, fixed_time or _now(), data, edition, today)
+        return Plan(briefing, wanted, fixed_time or clock.now(), data, edition, today)
     generated = fixed_time.isoformat() if fixed_time else record.generated
     stale = wanted if force else tuple(
         name for name in wanted if name not in record.outputs or record.outputs[name].generated != generated

@@ -55,9 +55,9 @@ from pathlib import Path
 from typing import Literal
 
 from briefings.build.orchestrate import BuildOptions, BuildReport, run_locked
-from briefings.build.writer import check_output_directory
 from briefings.editions.changes import summary_lines
 from briefings.errors import Problem, ProblemsFound
+from briefings.files import check_output_directory
 from briefings.lock import BuildLock
 from briefings.paths import REFERENCES_FILE, TOPICS_DIR
 from briefings.project.loader import load_project_partially

@@ -22,18 +22,16 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from briefings.build.plan import Plan
+from briefings.build.report import Progress
 from briefings.lock import forget_inherited_locks
 from briefings.project.model import Project
 from briefings.render.briefing import RenderedBriefing, render_briefing
 from briefings.render.environment import BriefingSandbox
 from briefings.render.pdf import load_weasyprint  # (cheap: WeasyPrint itself is imported only when it is called)
-
-#: Called as ``progress(done, total)`` while briefings render.
-Progress = Callable[[int, int], None]
 
 #: What forked workers inherit from the build process: set just before the pool starts, cleared after.
 _worker_state: dict[str, Any] = {}

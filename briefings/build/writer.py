@@ -1,8 +1,8 @@
 """Writing a build's outputs into ``output/``: all or nothing per briefing, and only files this tool wrote.
 
-Contract: :func:`check_output_directory` refuses, before anything is
-rendered, an ``output/`` that could not be written or lies outside the
-project. :func:`write_outputs` writes outputs all or nothing: each to a
+Contract: (:func:`briefings.files.check_output_directory` refuses, before
+anything is rendered, an ``output/`` that could not be written or lies outside
+the project.) :func:`write_outputs` writes outputs all or nothing: each to a
 temporary file (``output/.NAME.*.briefings-tmp``), then moved into place
 together, the ones already moved being put back if a later move fails.
 :func:`write_briefing` writes one briefing's changed outputs so and records
@@ -30,7 +30,12 @@ from briefings.build.plan import Plan
 from briefings.digests import digest
 from briefings.editions.store import prune, write_edition
 from briefings.errors import Problem, ProblemsFound, relative_path
-from briefings.files import TEMP_SUFFIX, FileProblem, check_project_dir, stage_file, temporary_name
+from briefings.files import (
+    TEMP_SUFFIX,
+    FileProblem,
+    stage_file,
+    temporary_name,
+)
 from briefings.paths import EDITIONS_NAME, OUTPUT_DIR, STATE_DIR
 from briefings.project.model import Briefing, Project
 from briefings.render.briefing import RenderedBriefing
@@ -51,19 +56,6 @@ class Output:
 def output_of(root: Path, briefing: Briefing, extension: str, data: bytes) -> Output:
     """The output of ``briefing`` in the format ``extension``, made of ``data``."""
     return Output(briefing.id, extension, root / OUTPUT_DIR / f"{briefing.id}.{extension}", data)
-
-
-def check_output_directory(root: Path) -> list[Problem]:
-    """Refuse, before rendering anything, an ``output/`` (or its bookkeeping directory ``output/.briefings/``)
-    that could not be written or lies outside the project."""
-    directory = root / OUTPUT_DIR
-    for vetted in (directory, directory / STATE_DIR):
-        problem = check_project_dir(vetted, root)
-        if problem is not None:
-            return [problem]
-    if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
-        return [Problem(OUTPUT_DIR, None, "output directory is not writable")]
-    return []
 
 
 def write_briefing(root: Path, plan: Plan, result: RenderedBriefing, outputs: list[Output], manifest: Manifest,

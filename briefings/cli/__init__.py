@@ -2,7 +2,7 @@
 
 Contract: :data:`main` is the ``briefings`` command group. Its commands are
 listed in :data:`COMMANDS`, one module of this package per command family:
-``build`` and ``publish`` (:mod:`~briefings.cli.build`), ``check``
+``build`` (:mod:`~briefings.cli.build`), ``publish`` (:mod:`~briefings.cli.publish`), ``check``
 (:mod:`~briefings.cli.check`), ``list`` and ``init``
 (:mod:`~briefings.cli.project`), ``templates`` (:mod:`~briefings.cli.templates`),
 ``add-source`` (:mod:`~briefings.cli.sources`), ``schedule``
@@ -57,7 +57,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "init": LazyCommand("briefings.cli.project:init",
                         "Create a new briefing project in DIRECTORY, with one sample topic."),
     "list": LazyCommand("briefings.cli.project:list_", "List topics and briefings with their as-of dates."),
-    "publish": LazyCommand("briefings.cli.build:publish",
+    "publish": LazyCommand("briefings.cli.publish:publish",
                            "Publish each briefing whose content changed as a new edition (output/editions/), "
                            "then deliver it."),
     "schedule": LazyCommand("briefings.cli.schedule:schedule",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from briefings.audit.checker import ARCHIVE_MISSING, MissingArchive, missing_archive
+from briefings.audit.missing import ARCHIVE_MISSING, MissingArchive, missing_archive
 from briefings.errors import Problem, printable
 
 #: The archive directory's own README, which says where its files come from (the example project has one).

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefings.build.writer import check_output_directory
 from briefings.errors import Problem, ProblemsFound
+from briefings.files import check_output_directory
 from briefings.live.confine import locate, output_problem, read_output_file
 from briefings.live.pages import EVENTS_PATH, PreviewState, index_page, inject, live_additions, refused_page
 from briefings.live.watch import ProjectWatcher, RebuildResult

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from briefings.errors import Problem, Severity, did_you_mean
+from briefings.errors import Acknowledged, Problem, Severity, did_you_mean
 from briefings.project.yaml import Location, YamlDocument
 
 #: Warnings a project may acknowledge, with what each says, by where it is acknowledged.
@@ -76,14 +76,6 @@ _ACKNOWLEDGED_ON = {"facts": FACT_WARNINGS, "figures": FIGURE_WARNINGS, "referen
 #: What a warning is about, as the audit's findings name it (``Finding.about``):
 #: ("facts", topic id, index), ("figures", topic id, index), ("topics", topic id) or ("references", id).
 Key = tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Acknowledged:
-    """A warning the project accepted, and the reason it gave."""
-
-    warning: Problem
-    reason: str
 
 
 @dataclass(frozen=True)

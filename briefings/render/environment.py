@@ -29,7 +29,7 @@ from typing import Any
 
 import jinja2
 
-from briefings import limits
+from briefings import limits, paths
 from briefings.errors import Problem, relative_path
 from briefings.files import FileProblem, display_path, read_project_file
 from briefings.paths import TEMPLATES_DIR
@@ -56,8 +56,8 @@ from briefings.render.filters import (
 from briefings.render.sandbox import TEMPLATE_SECONDS, BriefingSandbox, TrackedReferences
 from briefings.render.views import TemplateContext
 
-BUILTIN_PREFIX = "builtin"
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
+BUILTIN_PREFIX = paths.BUILTIN_PREFIX
+BUILTIN_DIR = paths.BUILTIN_TEMPLATES_DIR
 DEFAULT_TEMPLATE = "briefing"
 
 #: Bounds on one template rendering (documented in the README under "Templates"; the time limit is

@@ -39,9 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefings.build.writer import check_output_directory
 from briefings.errors import Problem, ProblemsFound, printable
-from briefings.files import FileProblem, check_project_dir, read_project_file, replace_file
+from briefings.files import FileProblem, check_output_directory, check_project_dir, read_project_file, replace_file
 from briefings.paths import EDITIONS_DIR, RUN_LOG, SCHEDULE_STATE_FILE
 from briefings.schedule.cron import Schedules
 

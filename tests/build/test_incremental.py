@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import plan as planning
+from briefings.build import clock
 from briefings.build.orchestrate import BuildReport, build
 from briefings.errors import ProblemsFound
 from briefings.paths import MANIFEST_PATH
@@ -199,11 +199,11 @@ def test_force_renders_everything(multi: Path) -> None:
 
 def test_the_generated_date_is_when_the_content_last_changed(multi: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     day_one = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    monkeypatch.setattr(planning, "_now", lambda: day_one)
+    monkeypatch.setattr(clock, "now", lambda: day_one)
     build(multi, formats=["md"], jobs=1)
     assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()
 
-    monkeypatch.setattr(planning, "_now", lambda: day_one + datetime.timedelta(days=5))
+    monkeypatch.setattr(clock, "now", lambda: day_one + datetime.timedelta(days=5))
     before = state(multi)
     assert build(multi, formats=["md"], jobs=1).rendered == []
     assert state(multi) == before
@@ -331,9 +331,9 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
 def test_force_keeps_the_date_and_the_records_of_briefings_it_did_not_build(multi: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     day_one = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    monkeypatch.setattr(planning, "_now", lambda: day_one)
+    monkeypatch.setattr(clock, "now", lambda: day_one)
     build(multi, formats=["md"], jobs=1)
-    monkeypatch.setattr(planning, "_now", lambda: day_one + datetime.timedelta(days=1))
+    monkeypatch.setattr(clock, "now", lambda: day_one + datetime.timedelta(days=1))
     assert build(multi, formats=["md"], jobs=1, force=True, only=["alpha"]).rendered == ["alpha"]
     assert b"**Generated:** 2 March 2026" in (multi / "output/alpha.md").read_bytes()  # content unchanged
     assert build(multi, formats=["md"], jobs=1).rendered == []  # the others' records survived --only

@@ -70,7 +70,7 @@ def test_list_loads_the_project_and_nothing_that_renders(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("args", "module"), [
-    (("build", "--help"), "briefings.cli.build"), (("publish", "--help"), "briefings.cli.build"),
+    (("build", "--help"), "briefings.cli.build"), (("publish", "--help"), "briefings.cli.publish"),
     (("check", "--help"), "briefings.cli.check"), (("list", "--help"), "briefings.cli.project"),
     (("init", "--help"), "briefings.cli.project"), (("templates", "--help"), "briefings.cli.templates"),
     (("templates", "eject", "--help"), "briefings.cli.templates"), (("add-source", "--help"), "briefings.cli.sources"),

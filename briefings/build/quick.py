@@ -1,0 +1,392 @@
+"""The quick check: whether a build would change nothing, told without loading the project.
+
+Contract: after a build that wrote everything it was asked for without a
+problem, :func:`save_record` keeps in ``output/.briefings/inputs.json`` what
+that build depended on besides what the manifest (:mod:`briefings.build.manifest`)
+already records for each output:
+
+- the SHA-256 of every file the loader and the template check read: the
+  settings, the references, every topic file and every template, with the
+  listings of ``sources/topics`` and ``templates/`` (a file added or removed
+  is a change); as the build read them, so that a file edited while it ran is
+  a change next time;
+- the SHA-256 of each archived copy the audit read (None: absent), and of each
+  file the settings name (stylesheets, logo, Word reference document);
+- the fonts used in place of those a style asks for, and a signature of
+  ``output/editions/`` (names, sizes and modification times);
+- the build's options, the versions of briefings and the rendering libraries,
+  and the span of days around the build's day on which the same files give
+  the same result (bounded by a topic's review falling due, or its ``as_of``
+  being reached);
+- the warnings the build gave, and those it was told to accept.
+
+:func:`fresh_report` answers the next build with the same options from that
+record and the manifest alone: every recorded file is read and hashed again
+(never trusted by size or time), every output must still be the file the
+manifest says was written, showing the date it would show, and every file an
+output read must be as it was. It returns the report of a build that found
+every briefing up to date, or None as soon as anything differs or cannot be
+told; the build then runs in full (:mod:`briefings.build.orchestrate`) and
+writes a new record if it completes. A record left by an earlier build never
+vouches for anything newer: outputs are judged against the manifest, which
+the full build keeps, and inputs by their digests. Like the manifest, the record
+is JSON data, checked as it is read; a hand-made one can at worst make a
+build skip work, as touching the outputs could. This module imports neither
+the loader nor the renderers: a no-op build of a large project costs the
+hashing of its files, not its parsing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from briefings import __version__
+from briefings.audit.archive import MAX_ARCHIVE_BYTES
+from briefings.build.manifest import BOOKKEEPING_MAX_BYTES, Manifest, library_versions, load_manifest
+from briefings.build.report import BuildOptions, BuildReport
+from briefings.errors import Acknowledged, Problem, Severity
+from briefings.files import MAX_FILE_BYTES, TOPIC_SUFFIXES, FileProblem, read_project_file, replace_file
+from briefings.paths import (
+    BUILTIN_PREFIX,
+    BUILTIN_TEMPLATES_DIR,
+    EDITIONS_NAME,
+    INPUTS_NAME,
+    OUTPUT_DIR,
+    REFERENCES_FILE,
+    SETTINGS_FILE,
+    STATE_DIR,
+    TEMPLATES_DIR,
+    TOPICS_DIR,
+)
+from briefings.render.fonts import used_instead
+
+if TYPE_CHECKING:
+    from briefings.project.model import Project
+
+RECORD_FORMAT = 1
+#: A project with more files than this under ``templates/`` or ``output/editions/`` is always built in full.
+MAX_LISTED = 200_000
+
+
+def record_path(root: Path) -> Path:
+    return root / OUTPUT_DIR / STATE_DIR / INPUTS_NAME
+
+
+def file_digest(root: Path, key: str) -> str | None:
+    """The SHA-256 of a file named relative to the project (or ``builtin/…``); None: absent; "unreadable"."""
+    if key.startswith(f"{BUILTIN_PREFIX}/"):
+        base, relative = BUILTIN_TEMPLATES_DIR, key[len(BUILTIN_PREFIX) + 1:]
+    else:
+        base, relative = root, key
+    path = base / relative
+    if not os.path.lexists(path):
+        return None
+    try:
+        return hashlib.sha256(read_project_file(path, base)).hexdigest()
+    except FileProblem:
+        return "unreadable"
+
+
+class _NotVouched(Exception):
+    """Something the quick check will not judge (a link, a special file): the full build must."""
+
+
+def _regular_digest(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """The SHA-256 of a regular file (None: absent), never following a link; raises :class:`_NotVouched`
+    for anything else, which the full build reads and judges with :func:`briefings.files.read_project_file`."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise _NotVouched(str(path))  # not even opened: a link may lead out of the project
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _NotVouched(str(path)) from error
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            raise _NotVouched(str(path))
+        hasher = hashlib.sha256()
+        size = 0
+        while chunk := os.read(descriptor, 1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise _NotVouched(str(path))
+            hasher.update(chunk)
+        return hasher.hexdigest()
+    finally:
+        os.close(descriptor)
+
+
+def _plain_directory(path: Path) -> bool:
+    """Whether ``path`` is absent or a directory that is not a link (what the quick check can list)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+def scan_sources(root: Path) -> dict[str, Any] | None:
+    """The files the loader and the template check read, hashed; None when the quick check cannot vouch for
+    them all (a link, a special file, a directory it cannot list: the full build judges those every time)."""
+    directories = (root / "sources", root / TOPICS_DIR, root / TEMPLATES_DIR)
+    if not all(_plain_directory(directory) for directory in directories):
+        return None
+    topics = _names(root / TOPICS_DIR, recursive=False)
+    templates = _names(root / TEMPLATES_DIR, recursive=True)
+    if topics is None or templates is None:
+        return None
+    topics = [name for name in topics if name.endswith(TOPIC_SUFFIXES) and not name.startswith(".")]
+    keys = [SETTINGS_FILE, REFERENCES_FILE, *(f"{TOPICS_DIR}/{name}" for name in topics),
+            *(f"{TEMPLATES_DIR}/{name}" for name in templates if not (root / TEMPLATES_DIR / name).is_dir())]
+    try:
+        files = {key: _regular_digest(root / key) for key in keys}
+    except _NotVouched:
+        return None
+    return {"files": files, "topics": topics, "templates": templates}
+
+
+def _names(directory: Path, *, recursive: bool) -> list[str] | None:
+    """Every entry of ``directory`` (relative names, sorted; [] if absent), or None if it cannot be listed whole."""
+    if not os.path.lexists(directory):
+        return []
+    names: list[str] = []
+    pending = [""]
+    try:
+        while pending:
+            prefix = pending.pop()
+            with os.scandir(directory / prefix if prefix else directory) as entries:
+                for entry in entries:
+                    name = f"{prefix}{entry.name}"
+                    if recursive and entry.is_dir(follow_symlinks=False):
+                        pending.append(f"{name}/")
+                    names.append(name)
+                    if len(names) > MAX_LISTED:
+                        return None
+    except OSError:
+        return None
+    return sorted(names)
+
+
+def editions_signature(root: Path) -> list[list[Any]] | None:
+    """Names, sizes and modification times under ``output/editions/`` (written only by ``publish``)."""
+    directory = root / OUTPUT_DIR / EDITIONS_NAME
+    names = _names(directory, recursive=True)
+    if names is None:
+        return None
+    signature: list[list[Any]] = []
+    for name in names:
+        try:
+            status = os.lstat(directory / name)
+        except OSError:
+            return None
+        signature.append([name, status.st_size, status.st_mtime_ns, status.st_mode])
+    return signature
+
+
+def options_key(options: BuildOptions, fixed_time: datetime.datetime | None) -> str:
+    """Everything about how the build was asked for that changes what it does."""
+    archive_dir = None if options.archive_dir is None else str(Path(options.archive_dir).resolve())
+    key = {"briefings": __version__, "versions": library_versions(), "formats": list(options.formats),
+           "only": list(options.only), "shard": list(options.shard) if options.shard else None,
+           "audience": options.audience, "archive_dir": archive_dir, "strict": options.strict,
+           "isolate": options.isolate, "generated": fixed_time.isoformat() if fixed_time else None}
+    return hashlib.sha256(orjson.dumps(key, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _fonts(project: Project) -> dict[str, str | None]:
+    wanted = {}
+    for briefing in project.briefings:
+        fonts = briefing.style.fonts
+        for role in ("body", "headings"):
+            family = getattr(fonts, role) if fonts else None
+            if family:
+                wanted[f"{role}\0{family}"] = used_instead(family, role)
+    return wanted
+
+
+def _same_days(project: Project, day: datetime.date) -> tuple[str | None, str | None]:
+    """The days around ``day`` on which the project reads the same: from the last day on or before it on
+    which a topic became overdue or reached its ``as_of`` (None: none) until the next such day (excluded)."""
+    days = [topic.review_by + datetime.timedelta(days=1) for topic in project.topics.values()
+            if topic.review_by is not None]
+    days += [topic.as_of for topic in project.topics.values()]
+    earlier = [candidate for candidate in days if candidate <= day]
+    later = [candidate for candidate in days if candidate > day]
+    return (max(earlier).isoformat() if earlier else None), (min(later).isoformat() if later else None)
+
+
+def _named_files(project: Project) -> list[str]:
+    """The files the settings name, which the loader checks whatever formats are built."""
+    named: set[str] = set(project.settings.stylesheet)
+    for style in [project.settings.style, *(briefing.style for briefing in project.briefings)]:
+        named.update(name for name in (style.logo, style.docx_reference) if name)
+    for briefing in project.briefings:
+        named.update(briefing.stylesheets)
+    return sorted(named)
+
+
+def _archives(project: Project, archive_dir: Path | str | None) -> dict[str, str | None] | None:
+    """Each archive file the audit looked for, as a path, with the SHA-256 it read (None: absent)."""
+    audit = project.audit
+    if audit is None:
+        return None
+    if archive_dir is None:
+        directory = project.root / project.settings.archive_dir
+    else:
+        directory = Path(archive_dir).resolve()
+    found: dict[str, str | None] = {}
+    for record in audit.archives:
+        if record.name is None:
+            continue
+        if record.status not in ("archived", "missing"):
+            return None  # an unreadable archive: every build says so, in full
+        found[str(directory / record.name)] = record.sha256
+    return found
+
+
+def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_time: datetime.datetime | None,
+                day: datetime.date, sources: Mapping[str, Any] | None, wanted: Iterable[str],
+                selected: Iterable[str]) -> None:
+    """Keep what this build depended on (see the module docstring), if it can vouch for all of it."""
+    project = report.project
+    if project is None or sources is None or report.failed or options.publish_at is not None:
+        return
+    archives = _archives(project, options.archive_dir)
+    editions = editions_signature(root)
+    if archives is None or editions is None:
+        return
+    since, until = _same_days(project, day)
+    record = {
+        "format": RECORD_FORMAT,
+        "key": options_key(options, fixed_time),
+        # Not the build's day itself: a build on another day of the same span writes the same record.
+        "since": since,
+        "until": until,
+        "sources": dict(sources),
+        "named": {name: file_digest(root, name) for name in _named_files(project)},
+        "archives": archives,
+        "fonts": _fonts(project),
+        "editions": editions,
+        "formats": list(wanted),
+        "briefings": list(selected),
+        "briefing_count": len(project.briefings),
+        "warnings": [_problem_json(warning) for warning in report.warnings],
+        "acknowledged": [[*_problem_json(item.warning), item.reason] for item in report.acknowledged],
+    }
+    path = record_path(root)
+    data = orjson.dumps(record)
+    try:
+        if read_project_file(path, root, max_bytes=BOOKKEEPING_MAX_BYTES) == data:
+            return  # a build that changed nothing writes nothing
+    except FileProblem:
+        pass  # absent, or not ours to read (a link, say): replaced, never written through
+    path.parent.mkdir(exist_ok=True)
+    replace_file(path, data)
+
+
+def _problem_json(problem: Problem) -> list[Any]:
+    return [problem.path, problem.line, problem.message, problem.severity.value, problem.code]
+
+
+def _problem(value: Any) -> Problem:
+    path, line, message, severity, code = value
+    return Problem(str(path), None if line is None else int(line), str(message), Severity(severity),
+                   None if code is None else str(code))
+
+
+def fresh_report(root: Path, options: BuildOptions, fixed_time: datetime.datetime | None,
+                 today: datetime.date) -> BuildReport | None:
+    """The report of a build that would find everything up to date, or None (see the module docstring)."""
+    started = time.monotonic()
+    if not options.write or options.force or options.publish_at is not None:
+        return None
+    try:
+        record = _load(root)
+        if record is None or not _unchanged(root, record, options, fixed_time, today):
+            return None
+        manifest = load_manifest(root / OUTPUT_DIR, root)
+        if not _outputs_current(root, manifest, record, fixed_time):
+            return None
+        warnings = [_problem(value) for value in record["warnings"]]
+        acknowledged = [Acknowledged(_problem(value[:5]), str(value[5])) for value in record["acknowledged"]]
+        briefings = [str(name) for name in record["briefings"]]
+        count = int(record["briefing_count"])
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
+        return None  # a record we cannot read: build in full
+    if options.strict and warnings:
+        return None  # the full build fails on them, with every detail
+    return BuildReport(project=None, warnings=warnings, acknowledged=acknowledged, up_to_date=briefings,
+                       briefing_count=count, seconds=time.monotonic() - started)
+
+
+def _load(root: Path) -> dict[str, Any] | None:
+    path = record_path(root)
+    if not os.path.lexists(path):
+        return None
+    try:
+        record = orjson.loads(read_project_file(path, root, max_bytes=BOOKKEEPING_MAX_BYTES))
+    except (FileProblem, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("format") == RECORD_FORMAT else None
+
+
+def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_time: datetime.datetime | None,
+               today: datetime.date) -> bool:
+    """Whether everything the recorded build depended on, besides its outputs, is as it was."""
+    since, until = record["since"], record["until"]
+    if (since is not None and today < datetime.date.fromisoformat(since)) \
+            or (until is not None and today >= datetime.date.fromisoformat(until)):
+        return False
+    if record["key"] != options_key(options, fixed_time):
+        return False
+    if scan_sources(root) != record["sources"]:
+        return False
+    if any(file_digest(root, name) != value for name, value in dict(record["named"]).items()):
+        return False
+    try:
+        if any(_regular_digest(Path(path), MAX_ARCHIVE_BYTES) != value for path, value in record["archives"].items()):
+            return False
+    except _NotVouched:
+        return False
+    for key, instead in dict(record["fonts"]).items():
+        role, _, family = key.partition("\0")
+        if used_instead(family, role) != instead:
+            return False
+    return editions_signature(root) == record["editions"]
+
+
+def _outputs_current(root: Path, manifest: Manifest, record: dict[str, Any],
+                     fixed_time: datetime.datetime | None) -> bool:
+    """Whether every wanted output of every selected briefing is as the manifest recorded it, with the same
+    inputs, showing the date a full build would give it (as :func:`briefings.build.plan.plan_briefing` decides)."""
+    if manifest.notice is not None or manifest.versions != library_versions():
+        return False
+    output_dir = root / OUTPUT_DIR
+    digests: dict[str, str | None] = {}
+    for briefing_id in record["briefings"]:
+        entry = manifest.briefings.get(briefing_id)
+        if entry is None:
+            return False
+        shown = fixed_time.isoformat() if fixed_time else entry.generated
+        for name in record["formats"]:
+            output = entry.outputs.get(name)
+            if output is None or output.generated != shown \
+                    or not output.file.matches(output_dir / f"{briefing_id}.{name}"):
+                return False
+        for output in entry.outputs.values():
+            for key, value in output.reads.items():
+                if key not in digests:
+                    digests[key] = file_digest(root, key)
+                if digests[key] != value:
+                    return False
+    return True
