@@ -62,7 +62,8 @@ class FileProblem(Exception):
 def read_project_file(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The contents of ``path``, a regular file inside the project ``root``; see the module docstring."""
     refuse = _refuser(path, root)
-    name_problem = _name_problem(_relative_text(path, root))
+    # (a name of printable ASCII has no character to refuse: the common case, told without building the name)
+    name_problem = None if _plain_name(str(path)) else _name_problem(_relative_text(path, root))
     if name_problem:
         raise refuse(name_problem)
     real = _resolve_inside(path, root, refuse)
@@ -220,9 +221,13 @@ def _name_problem(name: str) -> str | None:
 _Refuse = Callable[[str], FileProblem]
 
 
+def _plain_name(name: str) -> bool:
+    return name.isascii() and name.isprintable()
+
+
 def _refuser(path: Path, root: Path) -> _Refuse:
-    shown = display_path(path, root)
-    return lambda message: FileProblem(Problem(shown, None, message))
+    # The path is shown only if something is refused: most reads refuse nothing.
+    return lambda message: FileProblem(Problem(display_path(path, root), None, message))
 
 
 def _relative_text(path: Path, root: Path) -> str:
@@ -236,24 +241,30 @@ def _relative_text(path: Path, root: Path) -> str:
 
 def _resolve_inside(path: Path, root: Path, refuse: _Refuse, what: str = "file") -> Path:
     """The real path of ``path``, which must be inside ``root``; a FileProblem otherwise."""
-    real_root = Path(os.path.realpath(root))
+    # (strings, not Path objects: this runs for every file a build reads)
+    real_root = os.path.realpath(root)
     # A path that leaves the project by its own ".." is no symbolic link: say what it is.
-    if not Path(os.path.normpath(os.path.abspath(path))).is_relative_to(os.path.normpath(os.path.abspath(root))):
+    if not _within(os.path.abspath(path), os.path.abspath(root)):
         raise refuse(f"is outside the project: refused (a {what} must be inside the project directory)")
     try:
-        real = Path(os.path.realpath(path, strict=True))
+        real = os.path.realpath(path, strict=True)
     except FileNotFoundError:
         # A broken link: say where it points only if that is inside the project.
-        if not Path(os.path.realpath(path)).is_relative_to(real_root):
+        if not _within(os.path.realpath(path), real_root):
             raise refuse(f"is a symbolic link to a {what} outside the project: refused") from None
         if os.path.islink(path):
             raise refuse("is a broken symbolic link (what it points to does not exist)") from None
         raise refuse(f"{what} does not exist") from None
     except OSError as error:
         raise _os_problem(error, refuse) from None
-    if not real.is_relative_to(real_root):
+    if not _within(real, real_root):
         raise refuse(f"is a symbolic link to a {what} outside the project: refused")
-    return real
+    return Path(real)
+
+
+def _within(path: str, base: str) -> bool:
+    """Whether the normalised absolute ``path`` is ``base`` or inside it (as :meth:`Path.is_relative_to`)."""
+    return path == base or path.startswith(base if base.endswith(os.sep) else base + os.sep)
 
 
 def _require_regular(mode: int, refuse: _Refuse) -> None:

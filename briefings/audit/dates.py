@@ -82,8 +82,15 @@ def _nearest_year(month: int, day: int, near: datetime.date) -> int:
     return min(found)[1] if found else near.year
 
 
+#: What every written date contains: a month's first three letters, or an ISO date's "-" (a text with
+#: neither, as most are, writes no date, which substring searches tell far faster than the pattern).
+_MAY_HOLD_A_DATE = re.compile("-|" + "|".join(sorted({name[:3] for name in _MONTH_NUMBER})))
+
+
 def dates_in(text: str, *, year: int | None = None, near: datetime.date | None = None) -> list[WrittenDate]:
     """The dates ``text`` writes out; a date without a year takes ``year``, else the one nearest ``near``."""
+    if not _MAY_HOLD_A_DATE.search(text):
+        return []
     found = []
     for match in _WRITTEN.finditer(text):
         groups = match.groupdict()

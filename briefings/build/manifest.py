@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -112,8 +112,19 @@ class Manifest:
 
     def to_json(self) -> str:
         payload = {"format": MANIFEST_FORMAT, "versions": self.versions,
-                   "briefings": {key: asdict(record) for key, record in sorted(self.briefings.items())}}
+                   "briefings": {key: _record_json(record) for key, record in sorted(self.briefings.items())}}
         return orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode("utf-8") + "\n"
+
+
+def _record_json(record: BriefingRecord) -> dict[str, Any]:
+    """``dataclasses.asdict(record)``, written out: asdict deep-copies every value, a third of a second for
+    1,000 briefings, for data that is only serialised."""
+    return {"generated": record.generated, "warnings": record.warnings, "outputs": {
+        name: {"fingerprint": output.fingerprint, "generated": output.generated, "reads": output.reads,
+               "uses_all_references": output.uses_all_references,
+               "file": {"size": output.file.size, "mtime_ns": output.file.mtime_ns, "inode": output.file.inode,
+                        "sha256": output.file.sha256}}
+        for name, output in record.outputs.items()}}
 
 
 def load_manifest(output_dir: Path, root: Path) -> Manifest:

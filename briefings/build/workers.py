@@ -1,9 +1,12 @@
 """Rendering the planned briefings, in this process or in worker processes.
 
 Contract: :func:`render_all` renders each :class:`~briefings.build.plan.Plan`
-with :func:`briefings.render.briefing.render_briefing` and yields the results
-in the order of the plans, whatever the number of ``jobs``: output, messages
-and the manifest do not depend on it. With more than one job (and where
+with :func:`briefings.render.briefing.render_briefing` and yields each result
+with the index of its plan as soon as it is rendered (in the order of the
+plans with one job; as the workers finish with more), so that the build
+writes each briefing at once and holds no more than it is writing; the build
+puts its report in the order of the plans, so that output, messages and the
+manifest do not depend on ``jobs``. With more than one job (and where
 processes can be forked) the briefings render in a pool of forked worker
 processes: each inherits the loaded project and templates and receives only
 the index of a plan; WeasyPrint is imported once, before forking, when any
@@ -46,13 +49,14 @@ def default_jobs() -> int:
 
 
 def render_all(project: Project, environment: BriefingSandbox, plans: list[Plan], pdf_seconds: float, jobs: int | None,
-               progress: Progress | None) -> Iterator[RenderedBriefing]:
-    """Render every plan (``jobs`` at a time, default :func:`default_jobs`); results in the order of ``plans``."""
+               progress: Progress | None) -> Iterator[tuple[int, RenderedBriefing]]:
+    """Render every plan (``jobs`` at a time, default :func:`default_jobs`); yields ``(index in plans, result)``
+    as each is rendered, so that the caller can write it at once and hold no more than it writes."""
     jobs = min(jobs or default_jobs(), len(plans))
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for done, plan in enumerate(plans, start=1):
-            yield render_briefing(project, environment, plan.briefing, plan.generated, plan.formats,
-                                  pdf_seconds=pdf_seconds, edition=plan.edition, today=plan.today)
+            yield done - 1, render_briefing(project, environment, plan.briefing, plan.generated, plan.formats,
+                                            pdf_seconds=pdf_seconds, edition=plan.edition, today=plan.today)
             if progress:
                 progress(done, len(plans))
         return
@@ -62,7 +66,6 @@ def render_all(project: Project, environment: BriefingSandbox, plans: list[Plan]
     # Workers are forked: they inherit the loaded project and templates, and get only indexes.
     _worker_state.update(project=project, environment=environment, plans=plans, pdf_seconds=pdf_seconds)
     context = multiprocessing.get_context("fork")
-    results: dict[int, RenderedBriefing] = {}
     pool = None
     try:
         with _interrupts_held():
@@ -70,20 +73,18 @@ def render_all(project: Project, environment: BriefingSandbox, plans: list[Plan]
         # Largest first, so that the longest render does not start last and leave the other workers idle.
         order = sorted(range(len(plans)), key=lambda index: -_estimated_cost(plans[index]))
         for done, (index, result) in enumerate(pool.imap_unordered(_render_in_worker, order), start=1):
-            results[index] = result
+            yield index, result
             if progress:
                 progress(done, len(plans))
         pool.close()
     except BaseException:
         if pool is not None:
-            pool.terminate()  # Ctrl-C or a failure: stop every worker now; nothing has been written yet
+            pool.terminate()  # Ctrl-C or a failure: stop every worker now (what was written stays, as in one process)
         raise
     finally:
         if pool is not None:
             pool.join()
         _worker_state.clear()
-    for index in range(len(plans)):
-        yield results[index]
 
 
 def _estimated_cost(plan: Plan) -> int:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from briefings.build.fingerprint import Fingerprints
@@ -50,7 +50,19 @@ class Output:
     briefing_id: str
     format: str
     path: Path
-    data: bytes
+    #: The rendered bytes; in a build's report, None once they are written (they are then the file's, and a
+    #: large build holds no more than the briefings being written).
+    data: bytes | None
+
+    def written(self) -> Output:
+        """This output as the report keeps it once written: without its bytes."""
+        return replace(self, data=None)
+
+    @property
+    def content(self) -> bytes:
+        """The rendered bytes (what a caller that did not write them reads; never None)."""
+        assert self.data is not None, f"{self.path.name} was written: read the file"
+        return self.data
 
 
 def output_of(root: Path, briefing: Briefing, extension: str, data: bytes) -> Output:
@@ -67,14 +79,14 @@ def write_briefing(root: Path, plan: Plan, result: RenderedBriefing, outputs: li
     changed = []
     for output in outputs:
         previous = record.outputs.get(output.format)
-        unchanged = previous is not None and previous.file.sha256 == digest(output.data) \
+        unchanged = previous is not None and previous.file.sha256 == digest(output.content) \
             and previous.file.matches(output.path)
         if not unchanged:
             changed.append(output)
     written = write_outputs(root, changed)
     for output in outputs:
         previous = record.outputs.get(output.format)
-        state = previous.file if output not in changed and previous else FileState.of(output.path, output.data)
+        state = previous.file if output not in changed and previous else FileState.of(output.path, output.content)
         reads = result.reads.get(output.format, set())
         uses_all = result.uses_all_references.get(output.format, False)
         record.outputs[output.format] = OutputRecord(
@@ -143,7 +155,7 @@ def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
             # atomic for every reader and against a killed build; after a power
             # failure a file not yet on disk no longer matches the manifest's
             # record of it (size, time) and the next build renders it again.
-            staged.append((stage_file(output.path, output.data), output.path))
+            staged.append((stage_file(output.path, output.content), output.path))
         for temporary, target in staged:
             backup = None
             if os.path.lexists(target):

@@ -361,12 +361,12 @@ def test_outputs_do_not_depend_on_whether_the_parse_cache_answered(tmp_path: Pat
     # key-sorting cache turned round: this test failed before the cache kept the order.)
     root = copy_example(tmp_path / "example")
     first = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
-    parsed = {output.path.name: output.data for output in first.outputs}
+    parsed = {output.path.name: output.path.read_bytes() for output in first.outputs}
     assert (root / "output/.briefings/cache.json").exists()
     for name in parsed:
         (root / "output" / name).unlink()
     (root / "output" / MANIFEST_PATH).unlink()
     second = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
-    assert {output.path.name: output.data for output in second.outputs} == parsed
+    assert {output.path.name: output.path.read_bytes() for output in second.outputs} == parsed
     order = list(json.loads((root / "output/.briefings/cache.json").read_text())["documents"])
     assert order == sorted(order, key=order.index)  # (the cache keeps the order it met them in)

@@ -9,6 +9,7 @@ the quick check.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import pytest
 
 from briefings.build import clock
 from briefings.build.entry import build
+from briefings.build.manifest import _record_json, load_manifest
 from briefings.build.orchestrate import build as full_build
 from briefings.build.report import BuildReport
 from briefings.errors import ProblemsFound
@@ -205,3 +207,12 @@ def test_a_damaged_record_means_a_full_build(root: Path, damage: bytes) -> None:
     (root / "output/.briefings/inputs.json").write_bytes(damage)
     report = run(root)
     assert not quick(report) and report.rendered == [] and sorted(report.up_to_date) == ["alpha", "beta"]
+
+
+def test_the_manifest_is_written_with_every_field_of_its_records(root: Path) -> None:
+    # Written out field by field (asdict is slow): a field added to the records must be written too.
+    run(root)
+    manifest = load_manifest(root / "output", root)
+    assert manifest.briefings
+    for record in manifest.briefings.values():
+        assert _record_json(record) == dataclasses.asdict(record)
