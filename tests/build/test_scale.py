@@ -1,0 +1,44 @@
+"""What a build of a large project does in proportion to what changed: counted, so that no cost comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefings.build import cache as parse_cache
+from briefings.build.entry import build
+from tests.conftest import GENERATED, REFERENCES, TOPIC, write
+
+
+@pytest.fixture
+def topics(tmp_path: Path) -> Path:
+    root = tmp_path / "many"
+    write(root, "sources/references.yaml", REFERENCES)
+    for index in range(12):
+        write(root, f"sources/topics/topic-{index:02d}.yaml", TOPIC.replace("Test topic", f"Topic {index}"))
+    return root
+
+
+def test_a_one_fact_edit_parses_one_topic_file_and_renders_the_one_briefing(topics: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    build(topics, formats=["md", "html"], generated=GENERATED, jobs=1)
+    parsed: list[str] = []
+    real = parse_cache.load_yaml
+    monkeypatch.setattr(parse_cache, "load_yaml", lambda path, root: parsed.append(path.name) or real(path, root))
+    path = topics / "sources/topics/topic-07.yaml"
+    path.write_text(path.read_text().replace("held talks in London", "held talks in Paris"))
+
+    report = build(topics, formats=["md", "html"], generated=GENERATED, jobs=1)
+
+    assert parsed == ["topic-07.yaml"]  # the other files' parses come from the parse cache
+    assert report.rendered == ["topic-07"] and len(report.up_to_date) == 11
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_written_output_is_not_held_in_the_report(topics: Path, jobs: int) -> None:
+    report = build(topics, formats=["md", "html"], generated=GENERATED, jobs=jobs)
+    assert len(report.outputs) == 24 and all(output.data is None for output in report.outputs)
+    assert [output.path.name for output in report.outputs] == [
+        f"topic-{index:02d}.{extension}" for index in range(12) for extension in ("md", "html")]
+    assert all(output.path.is_file() for output in report.outputs)
