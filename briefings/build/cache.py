@@ -29,7 +29,7 @@ from briefings.build.manifest import BOOKKEEPING_MAX_BYTES
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, display_path, read_project_file, replace_file
 from briefings.paths import CACHE_NAME, STATE_DIR
-from briefings.project.yaml import Location, YamlDocument, load_yaml
+from briefings.project.yaml import LineTable, YamlDocument, load_yaml
 
 CACHE_FORMAT = 2
 
@@ -134,7 +134,7 @@ def _decode(path: Path, shown: str, cached: dict[str, Any]) -> YamlDocument:
             container, key = child, step
         container[key] = datetime.date.fromisoformat(container[key])
     data = holder[0]
-    lines: dict[Location, int] = {tuple(location): int(line) for location, line in cached["lines"]}
+    lines = LineTable(cached["lines"])  # (made into a mapping only if a line is asked for)
     problems = [Problem(str(where), None if line is None else int(line), str(message), Severity(severity),
                         None if code is None else str(code))
                 for where, line, message, severity, code in cached["problems"]]

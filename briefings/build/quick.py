@@ -235,23 +235,26 @@ def _named_files(project: Project) -> list[str]:
     return sorted(named)
 
 
-def _archives(project: Project, archive_dir: Path | str | None) -> dict[str, str | None] | None:
-    """Each archive file the audit looked for, as a path, with the SHA-256 it read (None: absent)."""
+def _archives(project: Project, archive_dir: Path | str | None) -> dict[str, Any] | None:
+    """Each archive file the audit looked for, with the SHA-256 it read (None: absent), and their directory:
+    relative to the project, or None for ``--archive-dir`` (the options' key holds that one)."""
     audit = project.audit
     if audit is None:
         return None
-    if archive_dir is None:
-        directory = project.root / project.settings.archive_dir
-    else:
-        directory = Path(archive_dir).resolve()
+    directory: str | None = project.settings.archive_dir
+    if archive_dir is not None:
+        try:
+            directory = Path(archive_dir).resolve().relative_to(project.root.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            directory = None
     found: dict[str, str | None] = {}
     for record in audit.archives:
         if record.name is None:
             continue
         if record.status not in ("archived", "missing"):
             return None  # an unreadable archive: every build says so, in full
-        found[str(directory / record.name)] = record.sha256
-    return found
+        found[record.name] = record.sha256
+    return {"directory": directory, "files": found}
 
 
 def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_time: datetime.datetime | None,
@@ -353,8 +356,17 @@ def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_
         return False
     if any(file_digest(root, name) != value for name, value in dict(record["named"]).items()):
         return False
+    archives = record["archives"]
+    # (the record is data someone could have written: never a name that leads out of its directory)
+    if archives["directory"] is not None and not _plain_relative(archives["directory"]) \
+            or not all(_plain_relative(name) and "/" not in name for name in archives["files"]):
+        return False
+    directory = root / archives["directory"] if archives["directory"] is not None else options.archive_dir
+    if directory is None:
+        return False
     try:
-        if any(_regular_digest(Path(path), MAX_ARCHIVE_BYTES) != value for path, value in record["archives"].items()):
+        if any(_regular_digest(Path(directory) / name, MAX_ARCHIVE_BYTES) != value
+               for name, value in archives["files"].items()):
             return False
     except _NotVouched:
         return False
@@ -363,6 +375,12 @@ def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_
         if used_instead(family, role) != instead:
             return False
     return editions_signature(root) == record["editions"]
+
+
+def _plain_relative(path: object) -> bool:
+    """Whether ``path`` is a relative path of plain names (no "..", no backslash, no absolute start)."""
+    return isinstance(path, str) and bool(path) and not path.startswith("/") and "\\" not in path \
+        and all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _outputs_current(root: Path, manifest: Manifest, record: dict[str, Any],

@@ -109,19 +109,18 @@ class CrossChecker:
     def _topic(self, topic_id: str, entry: TopicFile, references: dict[str, Reference], cited: set[str]) -> None:
         document = entry.document
         topic = entry.topic
-        first_seen: dict[str, int | None] = {}
+        first_seen: dict[str, int] = {}  # (its index: the line is looked up only for a duplicate)
         topic_acknowledgements = self._entries(document, (), ("topics", topic_id),
                                                topic.acknowledge if topic else {}, TOPIC_WIDE_WARNINGS,
                                                f"topic '{topic_id}'", "topics")
         for index, fact in entry.facts():
             location: Location = ("facts", index)
-            line = document.line_of((*location, "id"))
             if fact.id in first_seen:
+                first = document.line_of(("facts", first_seen[fact.id], "id"))
                 self.problems.append(document.problem(
-                    (*location, "id"),
-                    f"duplicate fact id '{fact.id}' (first used on line {first_seen[fact.id]})"))
+                    (*location, "id"), f"duplicate fact id '{fact.id}' (first used on line {first})"))
             else:
-                first_seen[fact.id] = line
+                first_seen[fact.id] = index
             self._check_markup(document, (*location, "text"), fact.text, "fact", f"fact '{fact.id}': ")
             if fact.headline is not None:
                 self._check_markup(document, (*location, "headline"), fact.headline, "headline",

@@ -37,6 +37,7 @@ import datetime
 import hashlib
 import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,37 @@ MAX_NUMBER_DIGITS = 1000
 MAX_INTEGER = 2**63 - 1
 
 
+class LineTable(Mapping[Location, int]):
+    """The lines of a document as the parse cache keeps them (``[[location], line]`` pairs), made into a
+    mapping only when a line is first asked for: a build of an unchanged project locates nothing, and these
+    tables, one entry per value, were most of the memory of a large project's build. Malformed pairs (the
+    cache is data a hand could have made) are left out, never raised on."""
+
+    def __init__(self, pairs: Any):
+        self.pairs = pairs
+        self._table: dict[Location, int] | None = None
+
+    def _lines(self) -> dict[Location, int]:
+        if self._table is None:
+            pairs = self.pairs if isinstance(self.pairs, list) else []
+            self._table = {tuple(pair[0]): pair[1] for pair in pairs
+                           if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], list)
+                           and type(pair[1]) is int and all(type(step) in (str, int) for step in pair[0])}
+        return self._table
+
+    def __getitem__(self, location: Location) -> int:
+        return self._lines()[location]
+
+    def __contains__(self, location: object) -> bool:
+        return location in self._lines()
+
+    def __iter__(self) -> Iterator[Location]:
+        return iter(self._lines())
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+
 @dataclass
 class YamlDocument:
     """One loaded YAML file: its data, where each value stands, what was wrong."""
@@ -77,7 +109,7 @@ class YamlDocument:
     path: Path
     display_path: str
     data: Any = None
-    lines: dict[Location, int] = field(default_factory=dict)
+    lines: Mapping[Location, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     #: Locations whose value was rejected here (and is None in ``data``).
     rejected: set[Location] = field(default_factory=set)
