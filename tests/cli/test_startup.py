@@ -13,7 +13,8 @@ import pytest
 from briefings.cli import COMMANDS, LazyGroup, main
 from tests.conftest import copy_example
 
-HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", "cronsim",
+HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "docx", "babel", "yaml", "rich", "cronsim", "asyncio",
+         "apscheduler", "multiprocessing", "importlib.metadata",
          "briefings.project.loader", "briefings.build.orchestrate", "briefings.render.html", "briefings.render.pdf",
          "briefings.render.environment",
          "briefings.schedule.cron", "briefings.schedule.state", "briefings.schedule.runner",
@@ -23,8 +24,13 @@ HEAVY = ("pydantic", "jinja2", "markdown", "nh3", "weasyprint", "yaml", "rich", 
 LIBRARY = ("briefings.project", "briefings.audit", "briefings.render", "briefings.build", "briefings.editions",
            "briefings.schedule", "briefings.live")
 #: What ``list`` (which loads the project and renders nothing) must not load.
-RENDERING = ("jinja2", "nh3", "weasyprint", "watchfiles", "http.server", "briefings.render", "briefings.build",
+RENDERING = ("jinja2", "nh3", "weasyprint", "docx", "watchfiles", "http.server", "briefings.render", "briefings.build",
              "briefings.editions", "briefings.live")
+#: What neither ``list`` nor ``check`` may load: they deliver, schedule and serve nothing, and write no PDF or DOCX
+#: (issue 21: APScheduler and asyncio were once imported for a listing). (babel: the example names no locale.)
+NOT_FOR_LIST_OR_CHECK = ("weasyprint", "docx", "apscheduler", "asyncio", "babel", "smtplib", "http.client",
+                         "urllib.request", "watchfiles", "http.server", "briefings.delivery", "briefings.schedule",
+                         "briefings.live", "briefings.cli.deliveries", "briefings.cli.schedule")
 #: The modules of briefings.cli every command uses: the rest are one module per command family.
 #: (findings: how warnings print; deliveries: how publish and schedule report delivering editions)
 SHARED = {"briefings.cli.console", "briefings.cli.options", "briefings.cli.findings", "briefings.cli.deliveries"}
@@ -67,6 +73,15 @@ def test_list_loads_the_project_and_nothing_that_renders(tmp_path: Path) -> None
     assert loaded_under(loaded, RENDERING) == []
     # The loader alone: the attribution audit is for check, build and publish; schedules are checked with cronsim.
     assert loaded_under(loaded, ("briefings.audit", "briefings.schedule")) == []
+    # Nothing that runs in parallel: a listing forks no worker.
+    assert loaded_under(loaded, NOT_FOR_LIST_OR_CHECK + ("multiprocessing", "concurrent")) == []
+
+
+def test_check_loads_no_pdf_docx_delivery_or_schedule_code(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "example")
+    loaded = modules_loaded_by("check", "--project", str(project))
+    assert "briefings.audit.auditor" in loaded and "jinja2" in loaded  # (it did audit and render)
+    assert loaded_under(loaded, NOT_FOR_LIST_OR_CHECK) == []
 
 
 @pytest.mark.parametrize(("args", "module"), [

@@ -19,6 +19,16 @@ def test_a_known_time_zone_is_accepted(name: str) -> None:
     assert time_zone_problem(name) is None
 
 
+def test_a_known_time_zone_is_checked_without_a_scan_of_the_zone_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Listing every zone (zoneinfo.available_timezones walks the whole database) is for "did you mean" alone:
+    # the time zone of a project that loads (list, check, every build) costs one lookup (issue 21).
+    def scan() -> set[str]:
+        raise AssertionError("the zone database was scanned for a known time zone")
+
+    monkeypatch.setattr(zoneinfo, "available_timezones", scan)
+    assert time_zone_problem("Europe/London") is None
+
+
 def test_an_unknown_time_zone_says_what_was_meant() -> None:
     assert time_zone_problem("Europe/Lundon") == ("timezone 'Europe/Lundon' is not a known IANA time zone "
                                                   "(did you mean 'Europe/London'?) (e.g. 'Europe/London' or 'UTC')")
