@@ -42,6 +42,8 @@ from briefings.paths import OUTPUT_DIR, STATE_DIR
 #: The largest file the tool reads (5 MiB): hundreds of times a real topic
 #: file, small enough that a mistaken or hostile file cannot exhaust memory.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+#: The largest archived document read: a saved page with its inline scripts and styles can be large.
+MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
 
 TOPIC_SUFFIXES = (".yaml", ".yml")
 

@@ -27,6 +27,8 @@ DEFERRED_IMPORTS: dict[str, set[str]] = {
     # The loader, the audit and the renderers (a third of a second to import) load only when the quick check
     # finds something to build: a no-op build of a large project costs the hashing of its files.
     "briefings.build.entry": {"briefings.build.orchestrate"},
+    # Likewise the loader for ``list``, which answers from the last build's record when no source changed.
+    "briefings.cli.project": {"briefings.project.loader"},
 }
 
 

@@ -38,12 +38,10 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from briefings.errors import Problem, Severity
-from briefings.files import FileProblem, check_project_dir, display_path, read_project_file
+from briefings.files import MAX_ARCHIVE_BYTES, FileProblem, check_project_dir, display_path, read_project_file
 from briefings.paths import DEFAULT_ARCHIVE_DIR
 from briefings.project.archive_names import ARCHIVE_KINDS, archive_dir_problem, archive_name_problem
 
-#: The largest archived document read: a saved page with its inline scripts and styles can be large.
-MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
 _CACHE_ENTRIES = 64
 
 

@@ -50,11 +50,17 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from briefings import __version__
-from briefings.audit.archive import MAX_ARCHIVE_BYTES
 from briefings.build.manifest import BOOKKEEPING_MAX_BYTES, Manifest, library_versions, load_manifest
 from briefings.build.report import BuildOptions, BuildReport
 from briefings.errors import Acknowledged, Problem, Severity
-from briefings.files import MAX_FILE_BYTES, TOPIC_SUFFIXES, FileProblem, read_project_file, replace_file
+from briefings.files import (
+    MAX_ARCHIVE_BYTES,
+    MAX_FILE_BYTES,
+    TOPIC_SUFFIXES,
+    FileProblem,
+    read_project_file,
+    replace_file,
+)
 from briefings.paths import (
     BUILTIN_PREFIX,
     BUILTIN_TEMPLATES_DIR,
@@ -285,6 +291,7 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
         "briefing_count": len(project.briefings),
         "warnings": [_problem_json(warning) for warning in report.warnings],
         "acknowledged": [[*_problem_json(item.warning), item.reason] for item in report.acknowledged],
+        "listing": listing(project),
     }
     path = record_path(root)
     data = orjson.dumps(record)
@@ -295,6 +302,32 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
         pass  # absent, or not ours to read (a link, say): replaced, never written through
     path.parent.mkdir(exist_ok=True)
     replace_file(path, data)
+
+
+def listing(project: Project) -> dict[str, list[list[str]]]:
+    """What ``briefings list`` shows of the project: a row of text per topic and per briefing."""
+    return {
+        "topics": [[topic.id, topic.title, str(len(topic.facts)), str(len(topic.figures)), topic.as_of.isoformat(),
+                    topic.review_by.isoformat() if topic.review_by else ""] for topic in project.topics.values()],
+        "briefings": [[briefing.id, briefing.title, ", ".join(topic.id for topic in briefing.topics),
+                       briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""]
+                      for briefing in project.briefings],
+    }
+
+
+def recorded_listing(root: Path) -> dict[str, list[list[str]]] | None:
+    """The listing the last complete build recorded, if the settings, references, topics and templates are
+    still what it read (``briefings list`` then needs no loading); None otherwise."""
+    try:
+        record = _load(root)
+        if record is None or scan_sources(root) != record["sources"]:
+            return None
+        rows = record["listing"]
+        table = {name: [[str(cell) for cell in row] for row in rows[name]] for name in ("topics", "briefings")}
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
+        return None
+    widths = {"topics": 6, "briefings": 6}
+    return table if all(len(row) == widths[name] for name in table for row in table[name]) else None
 
 
 def _problem_json(problem: Problem) -> list[Any]:

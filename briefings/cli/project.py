@@ -1,8 +1,11 @@
 """Commands about the project itself, not its outputs: ``list`` shows it, ``init`` creates one.
 
-Contract: ``list`` loads the project (:func:`briefings.project.loader.load_project`:
-no rendering, so it stays quick) and prints its topics and briefings as
-two tables; ``init`` creates a new working project
+Contract: ``list`` prints the project's topics and briefings as two tables:
+as the last complete build recorded them when no source, setting or template
+changed since (:func:`briefings.build.quick.recorded_listing`: nothing to
+parse or validate), else from the project loaded
+(:func:`briefings.project.loader.load_project`, no rendering) with its
+problems reported as any command reports them; ``init`` creates a new working project
 (:func:`briefings.project.scaffold.create_project`) and lists what it
 created. Values from the project are printed through
 :mod:`briefings.cli.console`, escaped and never read as markup.
@@ -16,10 +19,10 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
+from briefings.build.quick import listing, recorded_listing
 from briefings.cli.console import handles_problems, plain, say, stdout_console, styled
 from briefings.cli.options import project_option
 from briefings.errors import relative_path
-from briefings.project.loader import load_project
 from briefings.project.scaffold import ScaffoldError, create_project
 
 if TYPE_CHECKING:
@@ -31,19 +34,22 @@ if TYPE_CHECKING:
 @handles_problems("list")
 def list_(project: Path) -> None:
     """List topics and briefings with their as-of dates."""
-    loaded = load_project(project)
+    rows = recorded_listing(project)
+    if rows is None:
+        # Only now: the loader and its models (pydantic) take twice as long to import as the rest of list.
+        from briefings.project.loader import load_project
+
+        rows = listing(load_project(project))
     topics = Table(title="Topics", title_justify="left")
     for column in ("id", "title", "facts", "figures", "as of", "review by"):
         topics.add_column(column, no_wrap=column != "title")
-    for topic in loaded.topics.values():
-        topics.add_row(*_cells(topic.id, topic.title, len(topic.facts), len(topic.figures),
-                               topic.as_of.isoformat(), topic.review_by.isoformat() if topic.review_by else ""))
+    for row in rows["topics"]:
+        topics.add_row(*_cells(*row))
     briefings = Table(title="Briefings", title_justify="left")
     for column in ("id", "title", "topics", "as of", "template", "schedule"):
         briefings.add_column(column, no_wrap=column not in {"title", "topics"})
-    for briefing in loaded.briefings:
-        briefings.add_row(*_cells(briefing.id, briefing.title, ", ".join(t.id for t in briefing.topics),
-                                  briefing.as_of.isoformat(), briefing.template or "", briefing.schedule or ""))
+    for row in rows["briefings"]:
+        briefings.add_row(*_cells(*row))
     stdout_console().print(topics)
     stdout_console().print(briefings)
 

@@ -24,7 +24,7 @@ from briefings.build.orchestrate import build as full_build
 from briefings.build.report import BuildReport
 from briefings.errors import ProblemsFound
 from tests.cli.test_startup import loaded_under, modules_loaded_by
-from tests.conftest import GENERATED, REFERENCES, TOPIC, copy_example, state, write
+from tests.conftest import GENERATED, REFERENCES, TOPIC, copy_example, invoke, state, write
 
 SETTINGS = """\
 briefings:
@@ -216,3 +216,24 @@ def test_the_manifest_is_written_with_every_field_of_its_records(root: Path) -> 
     assert manifest.briefings
     for record in manifest.briefings.values():
         assert _record_json(record) == dataclasses.asdict(record)
+
+
+def test_list_answers_from_the_record_while_no_source_changed_and_loads_once_one_did(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "example")
+    assert "briefings.project.loader" in modules_loaded_by("list", "--project", str(project))  # nothing recorded
+    loaded_listing = invoke("list", "--project", str(project))
+    run(project, formats=["md"])
+
+    loaded = modules_loaded_by("list", "--project", str(project))
+    assert loaded_under(loaded, ("briefings.project.loader", "briefings.project.schema", "pydantic", "yaml")) == []
+    recorded_listing = invoke("list", "--project", str(project))
+    assert recorded_listing.exit_code == 0 and recorded_listing.output == loaded_listing.output
+
+    topic = project / "sources/topics/nato-spending.yaml"
+    text = topic.read_text()
+    review = text[text.index("\nreview_by: ") + 12:][:10]
+    topic.write_text(text.replace(f"review_by: {review}", "review_by: 2031-01-31", 1))
+    assert "briefings.project.loader" in modules_loaded_by("list", "--project", str(project))
+    listed = invoke("list", "--project", str(project))
+    assert listed.exit_code == 0 and "2031-01-31" in listed.output
+    assert listed.output.count(review) == loaded_listing.output.count(review) - 1
