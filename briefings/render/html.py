@@ -52,7 +52,7 @@ from markupsafe import Markup
 
 from briefings import __version__
 from briefings.project.model import Briefing, Project
-from briefings.render.context import briefing_context, toc_entries
+from briefings.render.context import ContextBase, briefing_context, toc_entries
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import render_template, template_names
 from briefings.render.markdown import RenderedMarkdown
@@ -395,10 +395,12 @@ def remote_resources(html: str) -> list[str]:
 
 def render_html(environment: jinja2.Environment, project: Project, briefing: Briefing,
                 generated: datetime.datetime, markdown_body: RenderedMarkdown, body: HtmlBody, *,
-                edition: EditionState | None = None, today: datetime.date | None = None) -> str:
-    """The complete HTML document of ``briefing`` around an already-converted body."""
+                edition: EditionState | None = None, today: datetime.date | None = None,
+                base: ContextBase | None = None) -> str:
+    """The complete HTML document of ``briefing`` around an already-converted body (``base``: see
+    :func:`~briefings.render.context.briefing_context`)."""
     context: dict[str, Any] = dict(briefing_context(project, briefing, generated, standalone=False,
-                                                    edition=edition, today=today))
+                                                    edition=edition, today=today, base=base))
     context.update({
         "cited_references": markdown_body.cited_references,
         "body": Markup(body.html),
