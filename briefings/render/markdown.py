@@ -7,12 +7,13 @@ the citations itself: ``cite(ids)`` marks a citation, the first rendering
 finds the order in which a reader meets the cited documents, and the second
 numbers them 1, 2, 3… in that order, with ``cited_references`` in the same
 order. With the built-in templates one rendering does, its numbers guessed
-and checked (:func:`_render_numbered`): the text is the same, byte for byte. The result uses Markdown footnote syntax (``[^3]`` in the text,
-``[^3]: …`` under Sources), which :mod:`briefings.render.html` turns into
-links. Sources entries a template labels by reference id (``[^alpha-report]: …``,
-as the first documented interface had house templates write them) are given
-their numbers. A template that cites differently on its second rendering, or leaves
-a marker with no Sources entry, is a located :class:`TemplateProblem`.
+and checked (:func:`_render_numbered`): the text is the same, byte for byte.
+The result uses Markdown footnote syntax (``[^3]`` in the text, ``[^3]: …``
+under Sources), which :mod:`briefings.render.html` turns into links. Sources
+entries a template labels by reference id (``[^alpha-report]: …``, as the
+first documented interface had house templates write them) are given their
+numbers. A template that cites differently on its second rendering, or
+leaves a marker with no Sources entry, is a located :class:`TemplateProblem`.
 Fact text is data, never compiled as a template.
 """
 
