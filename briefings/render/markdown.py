@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Container, Sequence
 
 import jinja2
+import jinja2.meta
 
 from briefings.errors import Problem, did_you_mean
 from briefings.project.model import Briefing, Project
@@ -123,8 +124,7 @@ def _render_numbered(environment: jinja2.Environment, project: Project, briefing
     """
     functions = {"source_note": source_note}
     guess = list(expected) if expected is not None else _order_guess(base, project)
-    house = _house_stacks.setdefault(environment, set())
-    if tuple(names) not in house and list(dict.fromkeys(guess)) == guess \
+    if _builtin_stack(environment, names) and list(dict.fromkeys(guess)) == guess \
             and all(source in project.references for source in guess) and not _uncited_markers(project, base):
         calls: list[list[str]] = []
         emitted: list[str] = []
@@ -157,10 +157,7 @@ def _render_numbered(environment: jinja2.Environment, project: Project, briefing
                 environment.tracker = outer  # type: ignore[attr-defined]
                 if outer is not None:
                     _merge(outer, tracker)
-            if not _all_builtin(tracker):
-                house.add(tuple(names))  # not worth trying again with this environment
-                break
-            if silent or _FIRST_PASS_CITATION.findall(text) != emitted:
+            if not _all_builtin(tracker) or silent or _FIRST_PASS_CITATION.findall(text) != emitted:
                 break
             order = list(dict.fromkeys(source for call in calls for source in call))
             if order == guess:
@@ -186,8 +183,51 @@ def _render_numbered(environment: jinja2.Environment, project: Project, briefing
                                              project.root)
 
 
-#: For each environment, the template names found to load a house template: not tried in one rendering again.
-_house_stacks: weakref.WeakKeyDictionary[jinja2.Environment, set[tuple[str, ...]]] = weakref.WeakKeyDictionary()
+#: For each environment, whether each list of template names resolves to built-in templates only.
+_builtin_stacks: weakref.WeakKeyDictionary[jinja2.Environment, dict[tuple[str, ...], bool]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _builtin_stack(environment: jinja2.Environment, names: list[str]) -> bool:
+    """Whether the template ``names`` select, and every template it extends, includes or imports, is built in.
+
+    Found without rendering (a house template is read, never compiled, here): the first of ``names`` the
+    loader has, then the names the built-ins refer to (a name computed at rendering time counts as a house
+    template). Once per environment and list of names; :func:`_all_builtin` checks the rendering itself.
+    """
+    known = _builtin_stacks.setdefault(environment, {})
+    key = tuple(names)
+    if key not in known:
+        known[key] = _resolves_to_builtins(environment, names)
+    return known[key]
+
+
+def _resolves_to_builtins(environment: jinja2.Environment, names: list[str]) -> bool:
+    loader = environment.loader
+    if loader is None:
+        return False
+    pending, seen = [names], set()
+    try:
+        while pending:
+            for name in pending.pop():
+                try:
+                    source, filename, _ = loader.get_source(environment, name)
+                except jinja2.TemplateNotFound:
+                    continue
+                if filename is None or not os.path.normpath(filename).startswith(_BUILTIN_ROOT):
+                    return False
+                if name not in seen:
+                    seen.add(name)
+                    referenced = list(jinja2.meta.find_referenced_templates(environment.parse(source)))
+                    if None in referenced:
+                        return False
+                    pending.extend([name] for name in referenced if name is not None)
+                break
+            else:
+                return False
+    except (jinja2.TemplateError, TemplateProblem, OSError, RecursionError):
+        return False
+    return True
 
 
 def _order_guess(base: ContextBase, project: Project) -> list[str]:

@@ -73,8 +73,7 @@ def test_a_house_template_is_rendered_twice_per_document_as_before(numbering: Pa
     write(numbering, "templates/briefing.md.j2", TIGHT_TEMPLATE)
     renderings = counted("markdown", "render_template")
     outputs = _render(numbering)
-    # One rendering tried (which finds the house template), then the general method's two per document.
-    assert renderings == [5]
+    assert renderings == [4]  # the general method: two per document
     assert outputs["md"].startswith(b"Figure: A figure[^1][^2]\n")
 
 
@@ -99,11 +98,10 @@ def test_one_rendering_gives_the_text_of_the_general_method(numbering: Path, cou
     wrong = _markdown(load_and_audit(numbering, today=GENERATED.date()), standalone=standalone,
                       expected=[f"ref-{letter}" for letter in "fedcba"])
     assert renderings == [3]
-    # The same template as a house template takes the general method (after one rendering that finds it is one):
-    # two renderings, the first to find the order.
+    # The same template as a house template takes the general method: two renderings, the first to find the order.
     shutil.copy(BUILTIN_DIR / "briefing.md.j2", write(numbering, "templates/briefing.md.j2", ""))
     general = _markdown(load_and_audit(numbering, today=GENERATED.date()), standalone=standalone)
-    assert renderings == [6]
+    assert renderings == [5]
     assert builtin == wrong == general
     assert "The first fact cites C, then A.[^1][^2]\n" in general
 
