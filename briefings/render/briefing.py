@@ -27,7 +27,7 @@ from briefings.errors import Problem, Severity
 from briefings.files import FileProblem
 from briefings.paths import SETTINGS_FILE, TEMPLATES_DIR
 from briefings.project.model import Briefing, Project
-from briefings.render.context import briefing_context
+from briefings.render.context import briefing_context, context_base
 from briefings.render.docx import footnote_notes, html_body_to_docx
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX, TemplateProblem
@@ -139,9 +139,14 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
             result.outputs["json"] = snapshot_bytes
             result.reads["json"] = set()
             result.uses_all_references["json"] = False
+        # The views of the briefing's topics, made once for all its renderings.
+        base = context_base(project, briefing, generated, edition=edition, today=today)
+        expected: tuple[str, ...] | None = None
         if "md" in formats:
             document = render_markdown(environment, project, briefing, generated, standalone=True,
-                                       edition=edition, today=today)
+                                       edition=edition, today=today, base=base)
+            # The body usually cites in the same order: its rendering starts from this one's numbers.
+            expected = tuple(reference.id for reference in document.cited_references)
             result.outputs["md"] = document.text.encode("utf-8")
             result.warnings.extend(document.warnings)
             result.reads["md"] = template_read_keys(tracker)
@@ -149,7 +154,7 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
         if {"html", "pdf", "docx"} & set(formats):
             tracker = environment.tracker = DependencyTracker()
             body_markdown = render_markdown(environment, project, briefing, generated, standalone=False,
-                                            edition=edition, today=today)
+                                            edition=edition, today=today, base=base, expected=expected)
             result.warnings.extend(body_markdown.warnings)
             try:
                 with limits.time_limit(project.settings.limits.template_seconds):
@@ -165,7 +170,7 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
             if "docx" in formats:
                 # Word is made from the same body (the template rendered for its audience) and template context.
                 context = briefing_context(project, briefing, generated, standalone=False, edition=edition,
-                                           today=today)
+                                           today=today, base=base)
                 reference = briefing.style.docx_reference
                 try:
                     notes = footnote_notes(context, body_markdown.cited_references)
@@ -179,7 +184,7 @@ def render_briefing(project: Project, environment: BriefingSandbox, briefing: Br
                 result.reads["docx"] = body_reads | ({reference} if reference else set())
                 result.uses_all_references["docx"] = tracker.uses_all_references
             html = render_html(environment, project, briefing, generated, body_markdown, body,
-                               edition=edition, today=today)
+                               edition=edition, today=today, base=base)
             result.warnings.extend(
                 Problem(path, line, f"{briefing.id}.html loads {url} from outside the project whenever it is "
                         "opened (the PDF refuses it): put the file in the project", Severity.WARNING)

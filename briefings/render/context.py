@@ -14,6 +14,7 @@ because the record may come from an edition on disk. Nothing here renders;
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import operator
 from collections.abc import Collection
@@ -63,45 +64,30 @@ if TYPE_CHECKING:
     from briefings.audit.results import Audit
 
 
-def briefing_context(project: Project, briefing: Briefing, generated: datetime.datetime, *, standalone: bool,
-                     numbers: dict[str, int] | None = None, edition: EditionState | None = None,
-                     today: datetime.date | None = None) -> TemplateContext:
-    """Everything a Markdown or HTML template may use, for one briefing, as plain data.
+@dataclasses.dataclass(frozen=True)
+class ContextBase:
+    """What a briefing's template contexts share, whatever the rendering (standalone or body, with or
+    without citation numbers): built once per briefing and reused by each of its renderings."""
 
-    ``numbers`` maps reference ids to citation numbers; without it (the first
-    rendering) ``cite`` writes reference ids and ``cited_references`` lists
-    every reference the briefing's data cites. ``edition`` says whether this
-    is an edition or a draft and what changed (:mod:`briefings.editions.store`);
-    without it the briefing is a draft with no edition before it. ``today``
-    decides which topics are overdue for review (default: the generated date).
-    """
+    context: TemplateContext
+    topics: tuple[TopicView, ...]
+    citing: dict[str, tuple[CitingFact, ...]]
+
+
+def context_base(project: Project, briefing: Briefing, generated: datetime.datetime, *,
+                 edition: EditionState | None = None, today: datetime.date | None = None) -> ContextBase:
+    """The part of :func:`briefing_context` that does not depend on ``standalone`` or ``numbers``."""
     audit = project.audit
     topics = tuple(topic_view(topic, today or generated.date(), audit) for topic in briefing.topics)
     state = edition or never_published()
-    citing = citing_facts(topics)
-
-    def view(reference_id: str, number: int | None) -> ReferenceView:
-        record = audit.archive(reference_id) if audit else None  # (an index: no scan of every archive)
-        return reference_view(project.references[reference_id], number, cited_by=citing.get(reference_id, ()),
-                              archived=record is not None and record.status == "archived")
-
-    if numbers is None:
-        cited = tuple(view(reference_id, None) for reference_id in _data_citation_order(topics))
-    else:
-        cited = tuple(view(reference_id, number)
-                      for reference_id, number in sorted(numbers.items(), key=operator.itemgetter(1)))
-    numbers = numbers or {}
-    return {
+    context: TemplateContext = {
         "briefing": briefing_view(briefing, topics),
         "topics": topics,
         "multi_topic": len(topics) > 1,
         "settings": settings_view(project.settings),
-        "references": TrackedReferences(project.references, lambda key: view(key, numbers.get(key))),
-        "cited_references": cited,
         "timeline": timeline(topics),
         "figures": tuple(FigureEntry(topic, figure) for topic in topics for figure in topic.figures),
         "generated": generated,
-        "standalone": standalone,
         "reliability_grades": dict(RELIABILITY_GRADES),
         "style": style_view(project, briefing),
         "edition": edition_view(state.status, state.number, state.date),
@@ -112,9 +98,63 @@ def briefing_context(project: Project, briefing: Briefing, generated: datetime.d
         # Who the briefing is for: "reader" (the audit's marks are left out) or "analyst" (shown).
         "audience": briefing.audience,
     }
+    return ContextBase(context, topics, citing_facts(topics))
 
 
-def _data_citation_order(topics: tuple[TopicView, ...]) -> list[str]:
+def briefing_context(project: Project, briefing: Briefing, generated: datetime.datetime, *, standalone: bool,
+                     numbers: dict[str, int] | None = None, edition: EditionState | None = None,
+                     today: datetime.date | None = None, base: ContextBase | None = None) -> TemplateContext:
+    """Everything a Markdown or HTML template may use, for one briefing, as plain data.
+
+    ``numbers`` maps reference ids to citation numbers; without it (the first
+    rendering) ``cite`` writes reference ids and ``cited_references`` lists
+    every reference the briefing's data cites. ``edition`` says whether this
+    is an edition or a draft and what changed (:mod:`briefings.editions.store`);
+    without it the briefing is a draft with no edition before it. ``today``
+    decides which topics are overdue for review (default: the generated date).
+    ``base`` is this briefing's :func:`context_base` (same project, generated,
+    edition and today), when the caller has one: each rendering then builds
+    only the citation-dependent names, not every topic's views again.
+    """
+    base = base or context_base(project, briefing, generated, edition=edition, today=today)
+    audit = project.audit
+    citing = base.citing
+
+    def view(reference_id: str, number: int | None) -> ReferenceView:
+        record = audit.archive(reference_id) if audit else None  # (an index: no scan of every archive)
+        return reference_view(project.references[reference_id], number, cited_by=citing.get(reference_id, ()),
+                              archived=record is not None and record.status == "archived")
+
+    if numbers is None:
+        cited = tuple(view(reference_id, None) for reference_id in data_citation_order(base.topics))
+    else:
+        cited = tuple(view(reference_id, number)
+                      for reference_id, number in sorted(numbers.items(), key=operator.itemgetter(1)))
+    numbers = numbers or {}
+    context = base.context
+    # The order of the names is the order they always had (a template may list them).
+    return {
+        "briefing": context["briefing"],
+        "topics": context["topics"],
+        "multi_topic": context["multi_topic"],
+        "settings": context["settings"],
+        "references": TrackedReferences(project.references, lambda key: view(key, numbers.get(key))),
+        "cited_references": cited,
+        "timeline": context["timeline"],
+        "figures": context["figures"],
+        "generated": context["generated"],
+        "standalone": standalone,
+        "reliability_grades": dict(context["reliability_grades"]),
+        "style": context["style"],
+        "edition": context["edition"],
+        "changes": context["changes"],
+        "discrepancies": context["discrepancies"],
+        "audited": context["audited"],
+        "audience": context["audience"],
+    }
+
+
+def data_citation_order(topics: tuple[TopicView, ...]) -> list[str]:
     """Every reference the data cites, facts first, then figures (before the template decides the order)."""
     order: dict[str, None] = {}
     for topic in topics:

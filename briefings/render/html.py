@@ -42,6 +42,7 @@ from typing import Any
 import jinja2
 import markdown
 import nh3
+from markdown import inlinepatterns as _patterns
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions import smarty as _smarty
@@ -52,7 +53,7 @@ from markupsafe import Markup
 
 from briefings import __version__
 from briefings.project.model import Briefing, Project
-from briefings.render.context import briefing_context, toc_entries
+from briefings.render.context import ContextBase, briefing_context, toc_entries
 from briefings.render.edition_state import EditionState
 from briefings.render.environment import render_template, template_names
 from briefings.render.markdown import RenderedMarkdown
@@ -118,6 +119,9 @@ class HtmlBody:
 
 
 # -- citations -----------------------------------------------------------------------
+
+
+_CITATION_RE = r"\[\^(\d{1,9})\](?!:)"
 
 
 class _CitationProcessor(InlinePattern):
@@ -211,7 +215,7 @@ class CitationExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         # Before links (160) and references (170), after backslash escapes (180).
-        self._citations = _CitationProcessor(r"\[\^(\d{1,9})\](?!:)", md)
+        self._citations = _CitationProcessor(_CITATION_RE, md)
         md.inlinePatterns.register(self._citations, "citation", 175)
         md.parser.blockprocessors.register(_SourcesProcessor(md.parser), "sources", 17)
         md.treeprocessors.register(_CitationRuns(md), "citation-runs", 19)  # after the inline pass (20)
@@ -238,26 +242,39 @@ _SMARTY_NEEDLES: dict[str, str] = {
     _smarty.remainingDoubleQuotesRegex: _D,
     r"(?<!-)---(?!-)": "---", r"(?<!-)--(?!-)": "--", r"(?<!\.)\.{3}(?!\.)": "...",
 }
+# The same for the main inline pass (code, escapes, citations, links, images,
+# autolinks, line breaks, HTML, entities, emphasis): each of its patterns and
+# the substrings one of which every match contains.
+_INLINE_NEEDLES: dict[str, tuple[str, ...]] = {
+    _patterns.BACKTICK_RE: ("`",), _patterns.ESCAPE_RE: ("\\",), _CITATION_RE: ("[^",),
+    _patterns.REFERENCE_RE: ("[",), _patterns.IMAGE_REFERENCE_RE: ("![",),
+    _patterns.AUTOLINK_RE: ("<",), _patterns.AUTOMAIL_RE: ("<",), _patterns.LINE_BREAK_RE: ("  \n",),
+    _patterns.HTML_RE: ("<",), _patterns.ENTITY_RE: ("&",), r"\*|_": ("*", "_"),
+}
 # python-markdown's InlineProcessor applies every pattern to a text in this
-# (name-mangled) method; without it, smarty runs as python-markdown ships it.
+# (name-mangled) method; without it, the inline passes run as python-markdown ships them.
 _HANDLE_INLINE = getattr(InlineProcessor, "_InlineProcessor__handleInline", None)
 
 
-class _SmartyProcessor(InlineProcessor):
-    """smarty's inline pass, trying on each text only the patterns that could match it.
+class _NeedleProcessor(InlineProcessor):
+    """An inline pass (smarty's, or the main one) trying on each text only the patterns that could match it.
 
-    smarty tries its 18 patterns (quotes, dashes, ellipses) on every text of
-    the document, most of which hold no quote, no "--" and no "...": that was
-    about half the time of converting a briefing. The patterns that are tried
-    are tried in smarty's order, and a text never gains a needle as patterns
-    replace what they match (by placeholders), so the result is the same.
+    Each pass tries every one of its patterns on every text of the document,
+    and most texts hold none of what most patterns need (a quote, "--",
+    "...", a bracket, an asterisk): that was about half the time of
+    converting a briefing. The patterns that are tried are tried in the
+    pass's order, and a text never gains a needle as patterns replace what
+    they match (by placeholders; the text of an element a pattern makes is
+    a part of the text it matched), so the result is the same.
     """
 
-    def __init__(self, md: markdown.Markdown, patterns: list[Any]):
+    def __init__(self, md: markdown.Markdown, patterns: list[Any],
+                 needles: dict[str, tuple[str, ...]] | dict[str, str]):
         super().__init__(md)
         self._patterns = patterns
-        self._needles = [_SMARTY_NEEDLES.get(getattr(pattern, "pattern", None), None) for pattern in patterns]
-        self._needle_set = tuple(dict.fromkeys(needle for needle in self._needles if needle is not None))
+        self._needles = [_as_tuple(needles.get(getattr(pattern, "pattern", None), None))  # type: ignore[arg-type]
+                         for pattern in patterns]
+        self._needle_set = tuple(dict.fromkeys(needle for group in self._needles if group for needle in group))
         self._by_present: dict[tuple[bool, ...], list[Any]] = {}
         self.inlinePatterns = patterns  # type: ignore[assignment]  # a list: indexing a Registry is slower
 
@@ -269,8 +286,8 @@ class _SmartyProcessor(InlineProcessor):
         if patterns is None:
             found = {needle for needle, here in zip(self._needle_set, present, strict=True) if here}
             patterns = self._by_present[present] = [
-                pattern for pattern, needle in zip(self._patterns, self._needles, strict=True)
-                if needle is None or needle in found]
+                pattern for pattern, group in zip(self._patterns, self._needles, strict=True)
+                if group is None or not found.isdisjoint(group)]
         if not patterns:
             return data
         self.inlinePatterns = patterns  # type: ignore[assignment]
@@ -278,6 +295,17 @@ class _SmartyProcessor(InlineProcessor):
             return _HANDLE_INLINE(self, data, 0)  # type: ignore[misc]
         finally:
             self.inlinePatterns = self._patterns  # type: ignore[assignment]
+
+
+def _as_tuple(needle: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    return (needle,) if isinstance(needle, str) else needle
+
+
+class _SmartyProcessor(_NeedleProcessor):
+    """smarty's inline pass, trying on each text only the patterns that could match it."""
+
+    def __init__(self, md: markdown.Markdown, patterns: list[Any]):
+        super().__init__(md, patterns, _SMARTY_NEEDLES)
 
 
 def new_converter() -> markdown.Markdown:
@@ -296,7 +324,15 @@ def new_converter() -> markdown.Markdown:
     # list (of the same patterns, in the same order) is cheaper to index than
     # python-markdown's Registry. Every extension has registered its patterns by now.
     inline = converter.treeprocessors["inline"]
-    inline.inlinePatterns = list(inline.inlinePatterns)  # type: ignore[assignment]
+    if _HANDLE_INLINE is not None:
+        # Each text tried only on the patterns that could match it (see _NeedleProcessor), under the same name:
+        # python-markdown's own patterns find the pass's stash by it.
+        priority = converter.treeprocessors._priority[converter.treeprocessors.get_index_for_name("inline")]
+        converter.treeprocessors.deregister("inline")
+        converter.treeprocessors.register(_NeedleProcessor(converter, list(inline.inlinePatterns), _INLINE_NEEDLES),
+                                          "inline", priority.priority)
+    else:
+        inline.inlinePatterns = list(inline.inlinePatterns)  # type: ignore[assignment]
     # md_escape writes "<" as "\\<" (CommonMark's escape); python-markdown would keep the backslash.
     converter.ESCAPED_CHARS = [*converter.ESCAPED_CHARS, "<"]
     return converter
@@ -395,10 +431,12 @@ def remote_resources(html: str) -> list[str]:
 
 def render_html(environment: jinja2.Environment, project: Project, briefing: Briefing,
                 generated: datetime.datetime, markdown_body: RenderedMarkdown, body: HtmlBody, *,
-                edition: EditionState | None = None, today: datetime.date | None = None) -> str:
-    """The complete HTML document of ``briefing`` around an already-converted body."""
+                edition: EditionState | None = None, today: datetime.date | None = None,
+                base: ContextBase | None = None) -> str:
+    """The complete HTML document of ``briefing`` around an already-converted body (``base``: see
+    :func:`~briefings.render.context.briefing_context`)."""
     context: dict[str, Any] = dict(briefing_context(project, briefing, generated, standalone=False,
-                                                    edition=edition, today=today))
+                                                    edition=edition, today=today, base=base))
     context.update({
         "cited_references": markdown_body.cited_references,
         "body": Markup(body.html),

@@ -162,7 +162,7 @@ def _write(node: _Node) -> str:
 def short_form(text: str, limit: int = SHORT_FORM_CHARS) -> str:
     """The first sentence of fact ``text``, cut to ``limit`` characters at a word boundary (see the module)."""
     reader = _Reader()
-    reader.feed(markdown.markdown(text, output_format="html"))
+    reader.feed(_to_html(text))
     reader.close()
     # Whitespace as a reader sees it: runs of it are one space.
     normalised = _normalise(reader.root, [True])
@@ -180,6 +180,22 @@ def short_form(text: str, limit: int = SHORT_FORM_CHARS) -> str:
     if not written or check_markdown(written, "headline"):
         written = _not_a_list(_escape(plain[:keep].strip()) + ("…" if cut else ""))
     return written
+
+
+# One converter per process, reset between texts: building one cost more than converting a fact's text
+# (issue 21), and reset() leaves nothing of the last text behind. It is taken while in use and put back only
+# after a clean conversion, so a failed one never leaves its state to the next text, and a second thread
+# simply builds its own.
+_spare_converter: markdown.Markdown | None = None
+
+
+def _to_html(text: str) -> str:
+    """``markdown.markdown(text, output_format="html")``, with a converter reused from text to text."""
+    global _spare_converter
+    converter, _spare_converter = _spare_converter or markdown.Markdown(output_format="html"), None
+    html = converter.reset().convert(text)
+    _spare_converter = converter
+    return html
 
 
 def _not_a_list(text: str) -> str:

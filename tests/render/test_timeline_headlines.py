@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+import markdown
 import pytest
 
 from briefings.audit.project_audit import load_and_audit
@@ -21,6 +22,7 @@ from briefings.build.orchestrate import build
 from briefings.editions.changes import compare
 from briefings.project.markup import check_markdown
 from briefings.project.schema import HEADLINE_MAX_CHARS
+from briefings.render import shortform
 from briefings.render.shortform import SHORT_FORM_CHARS, short_form
 from tests.conftest import (
     GENERATED,
@@ -239,3 +241,36 @@ def test_a_changed_headline_rebuilds_the_briefing(project: Path) -> None:
     write(project, "sources/topics/test-topic.yaml", changed(topic, "Leaders meet", "Leaders hold talks"))
     assert build(project, formats=["md"], generated=GENERATED).rendered == ["test-topic"]
     assert "| Leaders hold talks in London[^1] |" in (project / "output/test-topic.md").read_text("utf-8")
+
+
+SHORT_FORM_TEXTS = [
+    "The *ministry* said it would \"review\" the plan. Officials agreed.",
+    "See [the report](https://example.org/a) for `code` -- and **more**... Then stop.",
+    "Line one  \nline two & <b>three</b>; a [ref] and a ![image](a.png). Next sentence.",
+    "1. A numbered start. Another.",
+    "- A dash start, with _underscores_ and \\*escapes\\*. Done.",
+]
+
+
+def test_one_markdown_converter_serves_every_short_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new python-markdown converter per fact cost more than converting its text: a fifth of rendering a
+    # briefing (issue 21). Counted: converters built for N texts; and the forms are those of a fresh converter.
+    texts = [f"{text} Fact {number}." for number in range(20) for text in SHORT_FORM_TEXTS]
+    built = [0]
+    original = markdown.Markdown.__init__
+
+    def counted(self: markdown.Markdown, *args: object, **keywords: object) -> None:
+        built[0] += 1
+        original(self, *args, **keywords)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markdown.Markdown, "__init__", counted)
+    monkeypatch.setattr(shortform, "_spare_converter", None)
+    short_form.cache_clear()
+    forms = [short_form(text) for text in texts]
+    assert built[0] <= 2, built  # the short forms' and the headline check's (each at most one per process)
+    # The reused converter gives what a fresh one does, text after text, and so the same short forms.
+    assert all(shortform._to_html(text) == markdown.markdown(text, output_format="html") for text in texts)
+    short_form.cache_clear()
+    monkeypatch.setattr(shortform, "_to_html", lambda text: markdown.markdown(text, output_format="html"))
+    assert forms == [short_form(text) for text in texts]
+    short_form.cache_clear()
