@@ -482,7 +482,13 @@ def files_under(root: Path) -> dict[str, bytes]:
 
 # --- shared by several test files (from test_incremental.py)
 
-BOOKKEEPING = {MANIFEST_PATH, ".briefings/cache.json", ".briefings/inputs.json", ".briefings/lock"}
+BOOKKEEPING = {MANIFEST_PATH, ".briefings/inputs.json", ".briefings/lock"}
+
+
+def is_bookkeeping(name: str) -> bool:
+    """Whether ``name`` (relative to output/) is the build's own bookkeeping: the manifest, the record of its
+    inputs, the lock and the parse cache (``.briefings/cache/``)."""
+    return name in BOOKKEEPING or name.startswith(".briefings/cache/")
 
 
 def state(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -495,7 +501,8 @@ def state(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def changed_files(before: dict[str, tuple[bytes, int]], after: dict[str, tuple[bytes, int]]) -> set[str]:
-    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)} - BOOKKEEPING
+    return {name for name in before.keys() | after.keys()
+            if before.get(name) != after.get(name) and not is_bookkeeping(name)}
 
 
 # --- shared by several test files (from test_schedule.py)

@@ -9,7 +9,9 @@ after.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -230,7 +232,11 @@ def test_bookkeeping_that_links_outside_the_project_is_refused(project: Path, ou
     assert files_under(outside) == before
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "cache.json", "inputs.json"])
+#: The parse cache's entry for sources/topics/test-topic.yaml (named by the hash of that path).
+TOPIC_ENTRY = "cache/documents/" + hashlib.sha256(b"sources/topics/test-topic.yaml").hexdigest()[:32] + ".json"
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "inputs.json", "cache/markup.json", TOPIC_ENTRY])
 def test_a_bookkeeping_file_linked_outside_is_not_read(project: Path, outside: Path, name: str) -> None:
     assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
     secret = write(outside, "secret.json", '{"format": 1, "OUTSIDE-SECRET": true}')
@@ -248,11 +254,32 @@ def test_a_bookkeeping_file_linked_outside_is_not_read(project: Path, outside: P
     assert secret.read_text() == '{"format": 1, "OUTSIDE-SECRET": true}'  # replaced, never written through
 
 
-@pytest.mark.parametrize("damage", [b"", b"{", b"\xff\xfe", b'{"format": 1, "briefings": "0.1.0", "documents": 7}'])
-def test_a_damaged_parse_cache_is_ignored(project: Path, damage: bytes) -> None:
+def test_a_parse_cache_directory_linked_outside_is_neither_read_nor_written(project: Path, outside: Path) -> None:
+    assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
+    cache = project / "output/.briefings/cache"
+    shutil.copytree(cache, outside / "cache")
+    shutil.rmtree(cache)
+    cache.symlink_to(outside / "cache", target_is_directory=True)
+    before = files_under(outside)
+    (project / "output/test-topic.md").unlink()
+    _opened.clear()
+    _recording.set()
+    try:
+        result = invoke("build", "--project", str(project), "--format", "md")
+    finally:
+        _recording.clear()
+    assert result.exit_code == 0, result.output
+    assert not [path for path in _opened if Path(path).resolve().is_relative_to(outside.resolve())]
+    assert files_under(outside) == before
+
+
+@pytest.mark.parametrize("entry", ["cache/markup.json", TOPIC_ENTRY])
+@pytest.mark.parametrize("damage", [b"", b"{", b"\xff\xfe", b'{"format": 3, "briefings": "0.1.0", "data": 7}',
+                                    b'{"format": 3, "briefings": "0.1.0", "markup": 7, "lines": [[1]]}'])
+def test_a_damaged_parse_cache_is_ignored(project: Path, damage: bytes, entry: str) -> None:
     assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
     expected = (project / "output/test-topic.md").read_bytes()
-    (project / "output/.briefings/cache.json").write_bytes(damage)
+    (project / "output/.briefings" / entry).write_bytes(damage)
     (project / "output/test-topic.md").unlink()
     result = invoke("build", "--project", str(project), "--format", "md")
     assert result.exit_code == 0, result.output

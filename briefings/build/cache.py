@@ -5,13 +5,20 @@ time?" for a file whose bytes have not changed since, and "what was wrong
 with this Markdown text?" for a text already checked. Files are always read
 and hashed (SHA-256 of their bytes): a file edited within the same second
 and keeping its size is never mistaken for the old one. The cache lives in
-``output/.briefings/cache.json``; only ``build`` uses it (``check`` and
-``list`` parse and check everything every time). It is JSON data, never code:
-a missing, damaged or foreign cache is ignored, and a hand-made one can at
-worst make the build accept data whose problems it remembers wrongly, which
-someone able to write ``output/`` could do to the outputs directly anyway.
-What is cached is exactly what parsing produced: the data, the line of every
-value and the problems, so results are the same with or without it.
+``output/.briefings/cache/``: one file per YAML file of the project
+(``documents/<hash of its path>.json``, read only when that file is loaded,
+written as soon as it is parsed) and ``markup.json``; so a build holds in
+memory only the documents it is loading, never the whole cache (which was
+half the memory of a large project's build, and its peak). Only ``build``
+uses it (``check`` and ``list`` parse and check everything every time). It
+is JSON data, never code: a missing, damaged or foreign entry is ignored, a
+directory that is a link (or anything else that is not ours) means no cache,
+and a hand-made entry can at worst make the build accept data whose problems
+it remembers wrongly, which someone able to write ``output/`` could do to the
+outputs directly anyway. What is cached is exactly what parsing produced: the
+data, the line of every value and the problems, so results are the same with
+or without it. Entries of files no longer in the project are removed by
+:meth:`ParseCache.save`.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,49 +36,85 @@ import orjson
 from briefings import __version__
 from briefings.build.manifest import BOOKKEEPING_MAX_BYTES
 from briefings.errors import Problem, Severity
-from briefings.files import FileProblem, display_path, read_project_file, replace_file
+from briefings.files import FileProblem, check_project_dir, display_path, read_project_file, replace_file
 from briefings.paths import CACHE_NAME, STATE_DIR
 from briefings.project.yaml import LineTable, YamlDocument, load_yaml
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+CACHE_DIR = "cache"
+_ENTRY = re.compile(r"[0-9a-f]{32}\.json")
 
 
 class ParseCache:
     def __init__(self, output_dir: Path, root: Path):
-        self.path = output_dir / STATE_DIR / CACHE_NAME
-        self._documents: dict[str, Any] = {}
+        self.root = root
+        self.directory = output_dir / STATE_DIR / CACHE_DIR
+        self.documents = self.directory / "documents"
+        self._legacy = output_dir / STATE_DIR / CACHE_NAME  # (one file for everything, before format 3)
         self._markup: dict[str, list[str]] = {}
-        self._used_documents: dict[str, Any] = {}
         self._used_markup: dict[str, list[str]] = {}
+        #: Entries this build used, by file name; those parsed while output/ did not exist yet, to write at save.
+        self._used: set[str] = set()
+        self._pending: dict[str, bytes] = {}
+        self.usable = all(check_project_dir(path, root) is None for path in (self.directory, self.documents))
+        # Written through as files are parsed only once output/ is there (a failed first build leaves no trace).
+        self._write_through = self.usable and self.directory.parent.is_dir()
+        if not self.usable:
+            return
         try:
-            payload = orjson.loads(read_project_file(self.path, root, max_bytes=BOOKKEEPING_MAX_BYTES)) \
-                if self.path.exists() else {}
+            payload = orjson.loads(read_project_file(self.directory / "markup.json", root,
+                                                     max_bytes=BOOKKEEPING_MAX_BYTES)) \
+                if (self.directory / "markup.json").exists() else {}
             if payload.get("format") == CACHE_FORMAT and payload.get("briefings") == __version__:
-                self._documents = dict(payload["documents"])
                 self._markup = dict(payload["markup"])  # each value checked when used
         except (FileProblem, OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass  # no cache, or not one we can use: parse everything
+            pass  # no cache, or not one we can use: check everything
 
     def load_yaml(self, path: Path, root: Path) -> YamlDocument:
         """:func:`briefings.project.yaml.load_yaml`, answered from the cache when the file's bytes are unchanged."""
+        if not self.usable:
+            return load_yaml(path, root)
         try:
             file_digest = hashlib.sha256(read_project_file(path, root)).hexdigest()
         except FileProblem:
             return load_yaml(path, root)  # reports the problem exactly as it would without a cache
         key = display_path(path, root)
-        cached = self._documents.get(key)
-        if isinstance(cached, dict) and cached.get("digest") == file_digest:
+        name = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
+        self._used.add(name)
+        cached = self._entry(name)
+        if isinstance(cached, dict) and cached.get("digest") == file_digest and cached.get("path") == key:
             try:
-                document = _decode(path, key, cached)
-            except (ValueError, TypeError, KeyError, IndexError):
-                document = None
-            if document is not None:
-                self._used_documents[key] = cached
-                return document
+                return _decode(path, key, cached)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                pass
         document = load_yaml(path, root)
         if document.digest is not None:
-            self._used_documents[key] = _encode(document)
+            entry = orjson.dumps({"format": CACHE_FORMAT, "briefings": __version__, "path": key,
+                                  **_encode(document)})
+            if self._write_through:
+                self._write(name, entry)
+            else:
+                self._pending[name] = entry
         return document
+
+    def _entry(self, name: str) -> Any:
+        path = self.documents / name
+        if not os.path.lexists(path):
+            return None
+        try:
+            entry = orjson.loads(read_project_file(path, self.root, max_bytes=BOOKKEEPING_MAX_BYTES))
+        except (FileProblem, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("briefings") != __version__:
+            return None
+        return entry
+
+    def _write(self, name: str, entry: bytes) -> None:
+        try:
+            self.documents.mkdir(parents=True, exist_ok=True)
+            replace_file(self.documents / name, entry)
+        except OSError:
+            pass  # a cache that cannot be written is only a slower next build
 
     def check_markdown(self, text: str, kind: str, check: Any) -> list[str]:
         key = hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
@@ -80,16 +125,33 @@ class ParseCache:
         return list(messages)
 
     def save(self) -> None:
-        """Write what this build used (nothing else: entries of deleted files go) atomically, if it changed."""
-        if self._used_documents.keys() == self._documents.keys() and self._used_markup.keys() == self._markup.keys() \
-                and all(self._used_documents[key] is self._documents[key] for key in self._documents):
-            return  # every answer came from the cache as it stands: nothing to write
-        payload = {"format": CACHE_FORMAT, "briefings": __version__, "documents": self._used_documents,
-                   "markup": self._used_markup}
-        # Keys keep their order: the order of a YAML mapping (the briefings of briefings.yaml, say) is data.
-        text = orjson.dumps(payload).decode("utf-8")
-        self.path.parent.mkdir(exist_ok=True)
-        replace_file(self.path, text.encode("utf-8"))
+        """Write what this build parsed and checked that is not written yet, and remove the entries of files
+        no longer in the project (and the cache of an older version of the tool)."""
+        if not self.usable:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, entry in self._pending.items():
+            self._write(name, entry)
+        self._pending.clear()
+        if self._used_markup.keys() != self._markup.keys():
+            payload = {"format": CACHE_FORMAT, "briefings": __version__, "markup": self._used_markup}
+            replace_file(self.directory / "markup.json", orjson.dumps(payload))
+        try:
+            stale = [entry for entry in os.scandir(self.documents)
+                     if _ENTRY.fullmatch(entry.name) and entry.name not in self._used
+                     and entry.is_file(follow_symlinks=False)]
+        except OSError:
+            stale = []
+        for entry in stale:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+        if self._legacy.is_file() and not self._legacy.is_symlink():
+            try:
+                os.unlink(self._legacy)
+            except OSError:
+                pass
 
 
 def _encode(document: YamlDocument) -> dict[str, Any]:
@@ -98,7 +160,8 @@ def _encode(document: YamlDocument) -> dict[str, Any]:
         "digest": document.digest,
         "data": _plain(document.data, [], dates),
         "dates": dates,
-        "lines": [[list(location), line] for location, line in document.lines.items()],
+        # (a string: decoded only if a line is asked for, see LineTable)
+        "lines": orjson.dumps([[list(location), line] for location, line in document.lines.items()]).decode(),
         "problems": [[problem.path, problem.line, problem.message, problem.severity.value, problem.code]
                      for problem in document.problems],
         "rejected": [list(location) for location in document.rejected],

@@ -111,6 +111,10 @@ class _ProjectLoader:
                    for topic_id, entry in self.topic_files.items()
                    if entry.topic is None and isinstance(entry.document.data, dict)}
         documents = {topic_id: self.topic_files[topic_id].document for topic_id in [*topics, *invalid]}
+        for topic_id in topics:
+            # Validated: later stages read a topic's document only for lines (Project.documents), and its raw
+            # data, kept for the whole build, was the larger part of a large project's memory.
+            documents[topic_id].data = None
         if references_doc is not None:
             documents[REFERENCES_FILE] = references_doc
         if settings_doc is not None:

@@ -90,7 +90,8 @@ class Project:
     #: :mod:`briefings.audit.project_audit`; None for a project the loader alone returned (or one made by hand).
     audit: Audit | None = field(default=None, compare=False, repr=False)
     #: The parsed YAML of each topic (by topic id; invalid ones too, see :attr:`invalid_topics`) and of the
-    #: references (by REFERENCES_FILE), so that later stages can locate values (``document.line_of``).
+    #: references (by REFERENCES_FILE), so that later stages can locate values (``document.line_of``); a
+    #: valid topic's document keeps no data (its model has it).
     documents: dict[str, YamlDocument] = field(default_factory=dict, compare=False, repr=False)
     #: The ``acknowledge:`` entries, kept for the audit's warnings; nothing once the audit has settled them.
     pending_acknowledgements: PendingAcknowledgements = field(default_factory=PendingAcknowledgements,

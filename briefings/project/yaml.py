@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from briefings.errors import Problem
@@ -72,18 +73,24 @@ MAX_INTEGER = 2**63 - 1
 
 
 class LineTable(Mapping[Location, int]):
-    """The lines of a document as the parse cache keeps them (``[[location], line]`` pairs), made into a
-    mapping only when a line is first asked for: a build of an unchanged project locates nothing, and these
-    tables, one entry per value, were most of the memory of a large project's build. Malformed pairs (the
-    cache is data a hand could have made) are left out, never raised on."""
+    """The lines of a document as the parse cache keeps them (``[[location], line]`` pairs, as JSON text),
+    made into a mapping only when a line is first asked for: a build of an unchanged project locates nothing,
+    and these tables, one entry per value, were most of the memory of a large project's build. Malformed
+    pairs (the cache is data a hand could have made) are left out, never raised on."""
 
-    def __init__(self, pairs: Any):
+    def __init__(self, pairs: str | list[Any]):
         self.pairs = pairs
         self._table: dict[Location, int] | None = None
 
     def _lines(self) -> dict[Location, int]:
         if self._table is None:
-            pairs = self.pairs if isinstance(self.pairs, list) else []
+            pairs = self.pairs
+            if isinstance(pairs, str):
+                try:
+                    pairs = orjson.loads(pairs)
+                except orjson.JSONDecodeError:
+                    pairs = []
+            pairs = pairs if isinstance(pairs, list) else []
             self._table = {tuple(pair[0]): pair[1] for pair in pairs
                            if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], list)
                            and type(pair[1]) is int and all(type(step) in (str, int) for step in pair[0])}

@@ -16,7 +16,7 @@ from briefings.build.orchestrate import BuildReport, build
 from briefings.errors import ProblemsFound
 from briefings.paths import MANIFEST_PATH
 from tests import conftest as processes
-from tests.conftest import BOOKKEEPING, GENERATED, REFERENCES, TOPIC, changed_files, copy_example, png, state, write
+from tests.conftest import GENERATED, REFERENCES, TOPIC, changed_files, copy_example, is_bookkeeping, png, state, write
 
 SETTINGS = """\
 briefings:
@@ -302,8 +302,8 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
     change(new_root)
     for reference in (old_root, new_root):
         assert _briefings(reference, *formats).wait(timeout=120) == 0
-    old = {name: data for name, (data, _) in state(old_root).items() if name not in BOOKKEEPING}
-    new = {name: data for name, (data, _) in state(new_root).items() if name not in BOOKKEEPING}
+    old = {name: data for name, (data, _) in state(old_root).items() if not is_bookkeeping(name)}
+    new = {name: data for name, (data, _) in state(new_root).items() if not is_bookkeeping(name)}
     assert len({name for name in old if old[name] != new[name]}) == 8
 
     root = _example_copy(tmp_path, "killed")
@@ -315,13 +315,13 @@ def test_a_build_killed_at_any_moment_is_repaired_by_the_next(tmp_path: Path) ->
         os.killpg(process.pid, signal.SIGKILL)  # the build and its workers, at once
         process.communicate(timeout=60)
         for name, (data, _) in state(root).items():
-            if name in BOOKKEEPING:
+            if is_bookkeeping(name):
                 assert name.endswith("lock") or json.loads(data)  # the old manifest or the new, never half
             elif not name.endswith(".briefings-tmp"):
                 assert data in (old[name], new[name]), f"{name} is neither the old nor the new file"
     repair = _briefings(root, *formats)
     assert repair.wait(timeout=120) == 0
-    after = {name: data for name, (data, _) in state(root).items() if name not in BOOKKEEPING}
+    after = {name: data for name, (data, _) in state(root).items() if not is_bookkeeping(name)}
     assert after == new
     again = _briefings(root, *formats)
     stdout, _ = again.communicate(timeout=120)
@@ -362,11 +362,11 @@ def test_outputs_do_not_depend_on_whether_the_parse_cache_answered(tmp_path: Pat
     root = copy_example(tmp_path / "example")
     first = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
     parsed = {output.path.name: output.path.read_bytes() for output in first.outputs}
-    assert (root / "output/.briefings/cache.json").exists()
+    entries = root / "output/.briefings/cache/documents"
+    yaml_files = ["briefings.yaml", "sources/references.yaml", *(root / "sources/topics").glob("*.yaml")]
+    assert len(list(entries.iterdir())) == len(yaml_files)  # one entry per file, answered below
     for name in parsed:
         (root / "output" / name).unlink()
     (root / "output" / MANIFEST_PATH).unlink()
     second = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
     assert {output.path.name: output.path.read_bytes() for output in second.outputs} == parsed
-    order = list(json.loads((root / "output/.briefings/cache.json").read_text())["documents"])
-    assert order == sorted(order, key=order.index)  # (the cache keeps the order it met them in)

@@ -433,7 +433,7 @@ def test_successful_build_leaves_no_temporary_files(project: Path) -> None:
     result = invoke("build", "--project", str(project), "--format", "md", "--format", "html")
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(project / "output")) == [".briefings", "test-topic.html", "test-topic.md"]
-    assert sorted(os.listdir(project / "output/.briefings")) == ["cache.json", "inputs.json", "lock", "manifest.json"]
+    assert sorted(os.listdir(project / "output/.briefings")) == ["cache", "inputs.json", "lock", "manifest.json"]
 
 
 # -- fact text is data, never template code or active content ------------------------------------------------
