@@ -10,6 +10,15 @@ the index of a plan; WeasyPrint is imported once, before forking, when any
 plan makes a PDF, so that each worker has it for all the PDFs it makes. The
 largest briefings go first, so that the longest render does not start last.
 
+While they render, everything the build holds before rendering (the loaded
+and audited project, the templates, every imported module) is frozen out of
+Python's cyclic garbage collector (``gc.freeze``), and thawed when rendering
+ends: WeasyPrint allocates enough to trigger several full collections per
+build, and each would otherwise walk that whole heap again (in a PDF-only
+build of the example that was 0.2–0.3 s of CPU, a third of what the build
+adds to WeasyPrint's own time), and in a forked worker would write to every
+inherited page. Nothing rendered depends on when the collector runs.
+
 Nothing is written here. Ctrl-C or a failure stops every worker at once; a
 worker ignores Ctrl-C (the build process alone decides what happens), lets go
 of the build's lock file it inherited and ends with the build process if that
@@ -19,6 +28,7 @@ is killed (Linux), rather than live on as an orphan.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -50,6 +60,30 @@ def default_jobs() -> int:
 def render_all(project: Project, environment: BriefingSandbox, plans: list[Plan], pdf_seconds: float, jobs: int | None,
                progress: Progress | None) -> Iterator[RenderedBriefing]:
     """Render every plan (``jobs`` at a time, default :func:`default_jobs`); results in the order of ``plans``."""
+    with _long_lived_frozen():
+        yield from _render_all(project, environment, plans, pdf_seconds, jobs, progress)
+
+
+@contextlib.contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """Keep the objects alive now out of the cyclic garbage collector's full collections until the end.
+
+    Collected first, so that no garbage is kept meanwhile; left alone when
+    something else has frozen objects already (thawing would undo its freeze).
+    """
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _render_all(project: Project, environment: BriefingSandbox, plans: list[Plan], pdf_seconds: float,
+                jobs: int | None, progress: Progress | None) -> Iterator[RenderedBriefing]:
     jobs = min(jobs or default_jobs(), len(plans))
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for done, plan in enumerate(plans, start=1):
