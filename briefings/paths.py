@@ -34,7 +34,9 @@ STATE_DIR: Final = ".briefings"
 MANIFEST_NAME: Final = "manifest.json"
 #: The manifest, relative to ``output/``.
 MANIFEST_PATH: Final = f"{STATE_DIR}/{MANIFEST_NAME}"
-CACHE_NAME: Final = "cache.json"
+#: The parse cache's directory (:mod:`briefings.build.cache`); ``cache.json`` was its single file before.
+CACHE_DIR: Final = "cache"
+LEGACY_CACHE_NAME: Final = "cache.json"
 #: What the last complete build depended on besides its outputs (:mod:`briefings.build.quick`).
 INPUTS_NAME: Final = "inputs.json"
 LOCK_FILE_NAME: Final = "lock"

@@ -37,11 +37,10 @@ from briefings import __version__
 from briefings.build.manifest import BOOKKEEPING_MAX_BYTES
 from briefings.errors import Problem, Severity
 from briefings.files import FileProblem, check_project_dir, display_path, read_project_file, replace_file
-from briefings.paths import CACHE_NAME, STATE_DIR
+from briefings.paths import CACHE_DIR, LEGACY_CACHE_NAME, STATE_DIR
 from briefings.project.yaml import LineTable, YamlDocument, load_yaml
 
 CACHE_FORMAT = 3
-CACHE_DIR = "cache"
 _ENTRY = re.compile(r"[0-9a-f]{32}\.json")
 
 
@@ -50,7 +49,7 @@ class ParseCache:
         self.root = root
         self.directory = output_dir / STATE_DIR / CACHE_DIR
         self.documents = self.directory / "documents"
-        self._legacy = output_dir / STATE_DIR / CACHE_NAME  # (one file for everything, before format 3)
+        self._legacy = output_dir / STATE_DIR / LEGACY_CACHE_NAME  # (one file for everything, before format 3)
         self._markup: dict[str, list[str]] = {}
         self._used_markup: dict[str, list[str]] = {}
         #: Entries this build used, by file name; those parsed while output/ did not exist yet, to write at save.

@@ -42,3 +42,16 @@ def test_a_written_output_is_not_held_in_the_report(topics: Path, jobs: int) -> 
     assert [output.path.name for output in report.outputs] == [
         f"topic-{index:02d}.{extension}" for index in range(12) for extension in ("md", "html")]
     assert all(output.path.is_file() for output in report.outputs)
+
+
+def test_the_parse_cache_keeps_one_entry_per_file_and_drops_the_entries_of_files_gone(topics: Path) -> None:
+    (topics / "output/.briefings").mkdir(parents=True)
+    (topics / "output/.briefings/cache.json").write_text('{"format": 2}')  # an older version's single file
+    build(topics, formats=["md"], generated=GENERATED, jobs=1)
+    entries = topics / "output/.briefings/cache/documents"
+    assert len(list(entries.iterdir())) == 13  # 12 topics and the references
+    assert not (topics / "output/.briefings/cache.json").exists()
+
+    (topics / "sources/topics/topic-11.yaml").unlink()
+    build(topics, formats=["md"], generated=GENERATED, jobs=1)
+    assert len(list(entries.iterdir())) == 12
