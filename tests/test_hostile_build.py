@@ -195,8 +195,9 @@ def test_a_failure_while_moving_outputs_into_place_rolls_back(project: Path, mon
     calls = []
 
     def failing_replace(source: str | Path, target: str | Path) -> None:
-        calls.append(target)
-        if len(calls) == 2:  # the second output, after the first has been replaced
+        if Path(target).parent.name == "output":  # (not the bookkeeping: the parse cache writes as it parses)
+            calls.append(target)
+        if len(calls) == 2 and Path(target).parent.name == "output":  # the second output, after the first
             raise OSError(errno.ENOSPC, "No space left on device", str(target))
         real_replace(source, target)
 

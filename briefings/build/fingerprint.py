@@ -31,17 +31,15 @@ from __future__ import annotations
 
 import datetime
 import functools
-import os
 from collections.abc import Iterable
 from typing import Any
 
 from briefings.build.manifest import library_versions
-from briefings.digests import canonical_digest, digest
-from briefings.files import FileProblem, read_project_file
+from briefings.build.quick import file_digest
+from briefings.digests import canonical_digest
 from briefings.project.model import Briefing, Project
 from briefings.project.schema import DEFAULT_AUDIENCE
 from briefings.render.edition_state import EditionState
-from briefings.render.environment import BUILTIN_DIR, BUILTIN_PREFIX
 from briefings.render.fonts import used_instead
 
 
@@ -97,21 +95,8 @@ class Fingerprints:
     def file(self, key: str) -> str | None:
         """The digest of a file an output read (None: absent or unreadable), only ever inside the project."""
         if key not in self._files:
-            self._files[key] = self._read(key)
+            self._files[key] = file_digest(self.project.root, key)
         return self._files[key]
-
-    def _read(self, key: str) -> str | None:
-        if key.startswith(f"{BUILTIN_PREFIX}/"):
-            base, relative = BUILTIN_DIR, key[len(BUILTIN_PREFIX) + 1:]
-        else:
-            base, relative = self.project.root, key
-        path = base / relative
-        if not os.path.lexists(path):
-            return None
-        try:
-            return digest(read_project_file(path, base))
-        except FileProblem:
-            return "unreadable"
 
     def output(self, data: str, output_format: str, generated: str, reads: Iterable[str],
                uses_all_references: bool) -> str:
