@@ -233,12 +233,20 @@ def _render_and_write(root: Path, lock: BuildLock, options: BuildOptions, report
     ``options.write`` is false); returns the problems that fail the build, also recorded in ``report``."""
     project = report.project
     problems: list[Problem] = []
+    shown = set(report.warnings)  # (a set: one look-up per warning, not a scan of all those so far)
+
+    def add_warnings(warnings: list[Problem]) -> None:
+        for warning in warnings:
+            if warning not in shown:
+                shown.add(warning)
+                report.warnings.append(warning)
+
     for plan in plans:
         if not plan.formats and plan.briefing.id in manifest.briefings:
             # Not rendered again: its last rendering's warnings still stand.
             replayed = [Problem(path, line, message, Severity.WARNING, code)
                         for path, line, message, code in manifest.briefings[plan.briefing.id].warnings]
-            report.warnings.extend(warning for warning in replayed if warning not in report.warnings)
+            add_warnings(replayed)
             if options.strict:
                 problems.extend(_strict(warning) for warning in replayed)
 
@@ -251,7 +259,7 @@ def _render_and_write(root: Path, lock: BuildLock, options: BuildOptions, report
         done[index] = _write_one(root, lock, options, report, to_render[index], result, manifest, fingerprints)
     for index in range(len(to_render)):
         briefing_id, item = to_render[index].briefing.id, done[index]
-        report.warnings.extend(warning for warning in item.warnings if warning not in report.warnings)
+        add_warnings(item.warnings)
         if item.failed:
             problems.extend(item.failed)
             report.failed[briefing_id] = item.failed

@@ -142,7 +142,8 @@ def write_outputs(root: Path, outputs: Sequence[Output]) -> list[Path]:
     except OSError as error:
         raise ProblemsFound([Problem(OUTPUT_DIR, None,
                                      f"cannot create the output directory: {error.strerror}")]) from None
-    remove_stale_temporaries(directory)
+    # (temporary files a killed build left are swept once per build, by the build: sweeping here listed the
+    # whole of output/ for each briefing, which made a build of 10,000 briefings quadratic)
     staged: list[tuple[Path, Path]] = []
     moved: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
     try:
