@@ -80,6 +80,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         old = extract(arguments.old, Path(temporary) / "old")
         project = copy_example(Path(temporary) / "project")
+        # ``list`` again on a copy built once (by the new code): it then answers from the build's record.
+        built = copy_example(Path(temporary) / "built")
+        subprocess.run([sys.executable, "-m", "briefings", "build", "--format", "md", "-q", "--project", str(built)],
+                       cwd=built, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+        COMMANDS["list (built)"] = ["-m", "briefings", "list", "--project", str(built)]
         sides = {"old": old, "new": ROOT}
         for side, code in sides.items():  # which code each side runs, to be sure
             where = subprocess.run([sys.executable, "-c", "import briefings; print(briefings.__file__)"],
