@@ -394,7 +394,14 @@ def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_
     if archives["directory"] is not None and not _plain_relative(archives["directory"]) \
             or not all(_plain_relative(name) and "/" not in name for name in archives["files"]):
         return False
-    directory = root / archives["directory"] if archives["directory"] is not None else options.archive_dir
+    if archives["directory"] is not None:
+        # Every directory on the way must be a directory, not a link (which could lead out of the project).
+        parts = archives["directory"].split("/")
+        if not all(_plain_directory(root.joinpath(*parts[:end])) for end in range(1, len(parts) + 1)):
+            return False
+        directory: Path | str | None = root / archives["directory"]
+    else:
+        directory = options.archive_dir
     if directory is None:
         return False
     try:

@@ -237,3 +237,18 @@ def test_list_answers_from_the_record_while_no_source_changed_and_loads_once_one
     listed = invoke("list", "--project", str(project))
     assert listed.exit_code == 0 and "2031-01-31" in listed.output
     assert listed.output.count(review) == loaded_listing.output.count(review) - 1
+
+
+def test_an_archive_directory_that_became_a_link_is_not_read_through(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "example")
+    archive = project / "sources/archive"
+    archive.mkdir(exist_ok=True)
+    write(project, "sources/archive/kept.txt", "An archived page.")
+    run(project, formats=["md"])
+    assert quick(run(project, formats=["md"]))
+
+    outside = tmp_path / "outside"
+    archive.rename(outside)
+    archive.symlink_to(outside, target_is_directory=True)
+    # Not vouched for (the record's archives are never looked for through a link): the full build judges it.
+    assert not quick(run(project, formats=["md"]))
