@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,21 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
 
 
 sys.addaudithook(_audit)  # audit hooks cannot be removed; this one records only while a test asks it to
+
+
+@contextmanager
+def opens_recorded() -> Iterator[list[str]]:
+    """Every path opened while the block runs (through the audit hook above)."""
+    _opened.clear()
+    _recording.set()
+    try:
+        yield _opened
+    finally:
+        _recording.clear()
+
+
+def opened_outside(opened: list[str], outside: Path) -> list[str]:
+    return [path for path in opened if Path(path).resolve().is_relative_to(outside.resolve())]
 
 
 class LoopbackListener:
@@ -103,16 +119,12 @@ def test_a_hostile_project_reaches_nothing_outside_itself(project: Path, outside
                                                            listener: LoopbackListener, tmp_path: Path) -> None:
     hostile_templates(project, outside, listener.port)
     before_outside = files_under(outside)
-    _opened.clear()
-    _recording.set()
-    try:
+    with opens_recorded() as opened:
         report = build(project)
-    finally:
-        _recording.clear()
 
     assert listener.connections == 0
     assert files_under(outside) == before_outside
-    assert not [path for path in _opened if Path(path).resolve().is_relative_to(outside.resolve())]
+    assert not opened_outside(opened, outside)
     refused = [warning.message for warning in report.warnings if "refused to fetch" in warning.message]
     assert len(refused) >= 7, refused
     # The HTML is not fetched by the build, but whoever opens it would fetch these: the build says so.
@@ -139,15 +151,11 @@ def test_urls_in_curated_text_are_never_fetched(project: Path, listener: Loopbac
 def test_a_template_linked_from_outside_is_never_read(project: Path, outside: Path) -> None:
     (project / "templates").mkdir()
     (project / "templates/briefing.md.j2").symlink_to(outside / "secret.md.j2")
-    _opened.clear()
-    _recording.set()
-    try:
+    with opens_recorded() as opened:
         result = invoke("build", "--project", str(project))
-    finally:
-        _recording.clear()
     assert result.exit_code == 1
     assert "OUTSIDE-SECRET" not in result.output
-    assert not [path for path in _opened if Path(path).resolve().is_relative_to(outside.resolve())]
+    assert not opened_outside(opened, outside)
 
 
 # -- a failed build leaves the previous outputs byte-identical ------------------------------------------------------
@@ -243,14 +251,10 @@ def test_a_bookkeeping_file_linked_outside_is_not_read(project: Path, outside: P
     target = project / "output/.briefings" / name
     target.unlink()
     target.symlink_to(secret)
-    _opened.clear()
-    _recording.set()
-    try:
+    with opens_recorded() as opened:
         result = invoke("build", "--project", str(project), "--format", "md")
-    finally:
-        _recording.clear()
     assert result.exit_code == 0, result.output
-    assert not [path for path in _opened if Path(path).resolve().is_relative_to(outside.resolve())]
+    assert not opened_outside(opened, outside)
     assert secret.read_text() == '{"format": 1, "OUTSIDE-SECRET": true}'  # replaced, never written through
 
 
@@ -262,14 +266,10 @@ def test_a_parse_cache_directory_linked_outside_is_neither_read_nor_written(proj
     cache.symlink_to(outside / "cache", target_is_directory=True)
     before = files_under(outside)
     (project / "output/test-topic.md").unlink()
-    _opened.clear()
-    _recording.set()
-    try:
+    with opens_recorded() as opened:
         result = invoke("build", "--project", str(project), "--format", "md")
-    finally:
-        _recording.clear()
     assert result.exit_code == 0, result.output
-    assert not [path for path in _opened if Path(path).resolve().is_relative_to(outside.resolve())]
+    assert not opened_outside(opened, outside)
     assert files_under(outside) == before
 
 
