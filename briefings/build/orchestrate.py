@@ -22,7 +22,13 @@ The steps, each in its own module:
 - render (:mod:`briefings.build.workers`): in ``jobs`` worker processes;
   output, messages and the manifest do not depend on ``jobs``;
 - write (:mod:`briefings.build.writer`): each briefing as soon as it is
-  rendered, all or nothing, then the manifest, last and atomically.
+  rendered, all or nothing, then the manifest, last and atomically; a build
+  without problems then records what it read (:mod:`briefings.build.quick`),
+  so that the next build with nothing new is answered without loading.
+
+Python's cycle collector is paused while the project is read and the project
+frozen while it renders (:func:`_collector_paused`): the project lives as
+long as the build, and each collection rescanned all of it.
 
 A problem in one briefing (a template error, a PDF over its time limit) is
 reported with its ``path:LINE`` and that briefing's outputs stay as they
