@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -228,9 +229,9 @@ def test_many_missed_slots_are_counted_and_named_in_bounded_form(project: Path,
     assert first.endswith("): publishing once, for 2026-12-22T10:00+00:00")
 
 
-def test_the_scheduler_catches_up_at_start_under_the_same_policy(project: Path) -> None:
-    write(project, "briefings.yaml", WEEKLY)
-    write_state(project, {"weekly": at("2026-12-07T10:00+00:00")})
+def run_scheduler_until(project: Path, done: Callable[[FakePublish], bool]
+                        ) -> tuple[Scheduler, FakePublish, list[str]]:
+    """A scheduler started at 2026-12-22T10:00 UTC, run until ``done`` (at most 20 s), then stopped."""
     fake, lines = FakePublish(), []
     scheduler = Scheduler(project, publish=fake, clock=lambda: at("2026-12-22T10:00+00:00"), echo=lines.append,
                           echo_error=lambda line: lines.append("ERR " + line))
@@ -238,10 +239,17 @@ def test_the_scheduler_catches_up_at_start_under_the_same_policy(project: Path) 
     scheduler.start()
     try:
         deadline = datetime.datetime.now() + datetime.timedelta(seconds=20)
-        while not fake.calls and datetime.datetime.now() < deadline:
+        while not done(fake) and datetime.datetime.now() < deadline:
             os.sched_yield()
     finally:
         scheduler.stop()
+    return scheduler, fake, lines
+
+
+def test_the_scheduler_catches_up_at_start_under_the_same_policy(project: Path) -> None:
+    write(project, "briefings.yaml", WEEKLY)
+    write_state(project, {"weekly": at("2026-12-07T10:00+00:00")})
+    scheduler, fake, lines = run_scheduler_until(project, lambda fake: bool(fake.calls))
     assert fake.published == [["weekly"]], lines
     assert fake.calls[0]["edition_dates"] == {"weekly": datetime.date(2026, 12, 21)}
     assert lines[0] == ("2026-12-22T10:00:00+00:00 weekly: 2 slots missed (2026-12-14T10:00+00:00, "
@@ -251,18 +259,8 @@ def test_the_scheduler_catches_up_at_start_under_the_same_policy(project: Path) 
     # catch_up: none: the scheduler skips them too, records them as run, and waits for the next.
     write(project, "briefings.yaml", NONE)
     write_state(project, {"weekly": at("2026-12-07T10:00+00:00")})
-    fake, lines = FakePublish(), []
-    scheduler = Scheduler(project, publish=fake, clock=lambda: at("2026-12-22T10:00+00:00"), echo=lines.append,
-                          echo_error=lambda line: lines.append("ERR " + line))
-    scheduler.load()
-    scheduler.start()
-    try:
-        deadline = datetime.datetime.now() + datetime.timedelta(seconds=20)
-        while read_state(project)[0]["weekly"] < at("2026-12-21T10:00+00:00") \
-                and datetime.datetime.now() < deadline:
-            os.sched_yield()
-    finally:
-        scheduler.stop()
+    scheduler, fake, lines = run_scheduler_until(
+        project, lambda fake: read_state(project)[0]["weekly"] >= at("2026-12-21T10:00+00:00"))
     assert fake.calls == []
     assert lines == ["2026-12-22T10:00:00+00:00 weekly: 2 slots missed (2026-12-14T10:00+00:00, "
                      "2026-12-21T10:00+00:00): skipped (catch_up: none), waiting for the next; "
