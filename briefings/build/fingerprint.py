@@ -11,8 +11,10 @@ manifest (:mod:`briefings.build.manifest`), changed:
   re-indentation changes nothing; acknowledgements change no output byte and
   are left out), the SHA-256 of the archived copy of each cited reference
   that has one (as the attribution audit read it, or None when absent),
-  which topics are overdue on the build's day, and the edition the briefing
-  is rendered as, with what changed since the last one;
+  which topics are overdue on the build's day, which of its figures disagree
+  with a figure of the same key anywhere in the project (the audit's
+  discrepancies: a figure of another briefing can mark one of this one), and
+  the edition the briefing is rendered as, with what changed since the last one;
 - :meth:`Fingerprints.output`: that data digest, plus the format, the date
   the output shows, the versions of briefings and the rendering libraries
   the format uses, and every file looked up to render it (through
@@ -63,6 +65,7 @@ class Fingerprints:
         cited |= {source for topic in briefing.topics for figure in topic.figures for source in figure.sources}
         settings = self.project.settings
         archives = self._archives(cited)
+        discrepant = self._discrepant(briefing)
         return canonical_digest({
             # Only when the briefing cites an archived reference, so that other digests stay as they were.
             **({"archives": archives} if archives else {}),
@@ -79,6 +82,8 @@ class Fingerprints:
             "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
             "edition": edition.as_json() if edition else None,
             "changes": edition.changes if edition else None,
+            # Only when one of its figures is discrepant, so that other digests stay as they were.
+            **({"discrepant": discrepant} if discrepant else {}),
             # Only for a project that asks for archival PDFs (the snapshot shows it), so that other digests stay.
             **({"pdf": {"archival": True}} if settings.pdf.archival else {}),
             # The families the PDF is actually set in, when the style names some: installing one re-renders.
@@ -91,6 +96,17 @@ class Fingerprints:
         audit = self.project.audit
         return {key: audit.archive_sha256(key) if audit else None for key in sorted(cited)
                 if key in self.project.references and self.project.references[key].archive}
+
+    def _discrepant(self, briefing: Briefing) -> list[list[object]]:
+        """The briefing's figures that the audit found disagreeing with another of the same key, as
+        ``[topic, index]``: the other may be in a topic this briefing does not show."""
+        shown = {topic.id for topic in briefing.topics}
+        return sorted([figure.topic, figure.index] for figure in self._discrepant_figures if figure.topic in shown)
+
+    @functools.cached_property
+    def _discrepant_figures(self) -> tuple[Any, ...]:
+        audit = self.project.audit
+        return tuple(figure for item in (audit.discrepancies if audit else ()) for figure in item.figures)
 
     def file(self, key: str) -> str | None:
         """The digest of a file an output read (None: absent or unreadable), only ever inside the project."""

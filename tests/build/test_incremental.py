@@ -370,3 +370,27 @@ def test_outputs_do_not_depend_on_whether_the_parse_cache_answered(tmp_path: Pat
     (root / "output" / MANIFEST_PATH).unlink()
     second = build(root, formats=["md", "json"], generated=GENERATED, jobs=1)
     assert {output.path.name: output.path.read_bytes() for output in second.outputs} == parsed
+
+
+def test_a_figure_of_another_briefing_that_comes_to_disagree_renders_this_one_again(multi: Path) -> None:
+    # The "‡" of a discrepant figure comes from every figure of the project sharing its key, not only from
+    # the briefing's own topics: when beta's figure comes to disagree with alpha's, alpha is stale too.
+    keyed = "    unit: troops\n    key: troops-trained\n"
+    for name in ("alpha", "beta"):
+        topic = multi / f"sources/topics/{name}.yaml"
+        topic.write_text(topic.read_text().replace("    unit: troops\n", keyed))
+    run(multi)
+    assert "‡" not in (multi / "output/alpha.md").read_text()
+    beta = multi / "sources/topics/beta.yaml"
+    beta.write_text(beta.read_text().replace("value: 50000", "value: 60000"))
+
+    report = run(multi)
+
+    assert sorted(report.rendered) == ["alpha", "beta", "both", "noted"]
+    assert "50,000 troops ‡" in (multi / "output/alpha.md").read_text()
+    beta.write_text(beta.read_text().replace("value: 60000", "value: 50000"))  # agreeing again
+
+    report = run(multi)
+
+    assert sorted(report.rendered) == ["alpha", "beta", "both", "noted"]
+    assert "‡" not in (multi / "output/alpha.md").read_text()
