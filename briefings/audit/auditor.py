@@ -116,37 +116,62 @@ inside it (no symbolic link leading out of it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefings.audit.checker import Checker
 from briefings.audit.fact_checks import check_fact
 from briefings.audit.figure_checks import check_figure, find_discrepancies
-from briefings.audit.results import Audit, FactAudit, FigureAudit, TopicSummary
-from briefings.audit.summary_checks import check_summaries
+from briefings.audit.results import Audit, FactAudit, FigureAudit, Finding, TopicSummary
+from briefings.audit.summary_checks import check_topic_summary
 
 if TYPE_CHECKING:
-    from briefings.project.model import Project
+    from briefings.project.model import Project, TopicParts
+
+#: For each topic whose checks need not run again, the warnings they gave (see :func:`audit_project`).
+RecordedFindings = Mapping[str, Sequence[Finding]]
 
 
-def audit_project(project: Project, *, archive_dir: Path | str | None = None) -> Audit:
+def audit_project(project: Project, *, archive_dir: Path | str | None = None,
+                  recorded: RecordedFindings | None = None) -> Audit:
     """Audit ``project`` against its archived sources; see the module docstring.
 
     ``archive_dir`` overrides the project's ``archive_dir``: a path (absolute,
     or relative to the current directory) to a directory anywhere.
+
+    ``recorded`` names topics whose own checks (of their facts, figures and
+    summary) gave, in an earlier run, exactly the warnings listed and no error:
+    the caller vouches that the topic, the references, their archives and the
+    settings are byte for byte those of that run (the build's record,
+    :mod:`briefings.build.quick`). Their warnings are taken as recorded, and
+    their checks run only when a result of theirs is first looked up
+    (:meth:`~briefings.audit.results.Audit.fact`, ``figure``, ``quote``), with
+    the same outcome, since no check of a topic reads another topic. Checks
+    across topics (the discrepancies) and of the archives always run. Such an
+    audit's :attr:`~briefings.audit.results.Audit.topics` summarise only the
+    topics checked (``check`` never passes ``recorded``).
     """
     checker = Checker(project, archive_dir)
+    # Every archive is read (and its problems found) first, cited or not: what a topic's checks find is then
+    # theirs alone, to be recorded for the topic.
+    for reference_id in checker.references:
+        checker.archived(reference_id)
     facts: list[FactAudit] = []
     figures: list[FigureAudit] = []
+    topic_findings: dict[str, tuple[Finding, ...]] = {}
+    deferred: dict[str, TopicParts] = {}
     for topic_id, parts in checker.project.audited_parts():  # (with the valid facts of invalid topics)
-        for index, fact in parts.facts:
-            facts.append(check_fact(checker, topic_id, index, fact))
-        for index, figure in parts.figures:
-            figures.append(check_figure(checker, topic_id, index, figure))
+        if recorded is not None and topic_id in recorded and topic_id in project.topics:
+            deferred[topic_id] = parts
+            topic_findings[topic_id] = tuple(recorded[topic_id])
+            continue
+        start = len(checker.findings)
+        checked_facts, checked_figures = _check_topic(checker, topic_id, parts)
+        facts.extend(checked_facts)
+        figures.extend(checked_figures)
+        topic_findings[topic_id] = tuple(checker.findings[start:])
     discrepancies = find_discrepancies(checker)
-    check_summaries(checker)
-    for reference_id in checker.references:  # every archive is read (and its problems found), cited or not
-        checker.archived(reference_id)
     # Grouped once (not a scan of every fact per topic): linear in the project's size.
     by_topic: dict[str, list[FactAudit]] = {}
     for item in facts:
@@ -157,6 +182,8 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None) ->
             discrepant[topic_id] = discrepant.get(topic_id, 0) + 1
     summaries = []
     for topic_id in checker.project.topics:
+        if topic_id in deferred:
+            continue
         mine = by_topic.get(topic_id, [])
         quotes = [item.quote.outcome for item in mine if item.quote]
         summaries.append(TopicSummary(
@@ -168,10 +195,44 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None) ->
             low_reliability=sum(item.low_reliability for item in mine),
             discrepancies=discrepant.get(topic_id, 0),
             quotes_speaker_confirmed=sum(1 for item in mine if item.quote and item.quote.speaker_confirmed)))
+    recorded_findings = [finding for topic_id in deferred for finding in topic_findings[topic_id]]
     return Audit(facts=tuple(facts), figures=tuple(figures), discrepancies=tuple(discrepancies),
                  archives=tuple(checker.records[key] for key in sorted(checker.records)), topics=tuple(summaries),
-                 problems=tuple(checker.problems), findings=tuple(checker.findings),
-                 uses_archives=checker.uses_archives)
+                 problems=tuple(checker.problems), findings=(*checker.findings, *recorded_findings),
+                 uses_archives=checker.uses_archives, topic_findings=topic_findings,
+                 deferred=_Deferred(checker, deferred) if deferred else None)
 
 
-__all__ = ["audit_project"]
+def _check_topic(checker: Checker, topic_id: str, parts: TopicParts) -> tuple[list[FactAudit], list[FigureAudit]]:
+    """Every check of one topic's own: its facts, its figures and its summary."""
+    facts = [check_fact(checker, topic_id, index, fact) for index, fact in parts.facts]
+    figures = [check_figure(checker, topic_id, index, figure) for index, figure in parts.figures]
+    topic = checker.project.topics.get(topic_id)
+    if topic is not None:
+        check_topic_summary(checker, topic_id, topic)
+    return facts, figures
+
+
+class _Deferred:
+    """The checks of the topics an audit took the warnings of from its caller's record, run when first needed.
+
+    What they find again (their recorded warnings) is dropped: only their results are wanted.
+    """
+
+    def __init__(self, checker: Checker, parts: dict[str, TopicParts]):
+        self.checker = checker
+        self.parts = parts
+
+    def __contains__(self, topic_id: object) -> bool:
+        return topic_id in self.parts
+
+    def check(self, topic_id: str) -> tuple[list[FactAudit], list[FigureAudit]]:
+        parts = self.parts.pop(topic_id)
+        findings, problems = len(self.checker.findings), len(self.checker.problems)
+        try:
+            return _check_topic(self.checker, topic_id, parts)
+        finally:
+            del self.checker.findings[findings:], self.checker.problems[problems:]
+
+
+__all__ = ["RecordedFindings", "audit_project"]

@@ -9,7 +9,8 @@ What each check does is listed in :mod:`briefings.audit.auditor`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 from briefings.audit.checker import Checker, listed
 from briefings.audit.date_checks import check_dates
@@ -154,7 +155,7 @@ def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: Passa
     assert fact.quote is not None
     speaker = fact.quote.speaker
     if check.outcome != "verified" or check.start is None or check.end is None:
-        return QuoteAudit(**check.__dict__, speaker=speaker)
+        return QuoteAudit(**_passage_fields(check), speaker=speaker)
     text = checker.scope(check.source)  # the reference's span of a shared file: the speaker is named there
     assert text is not None
     offset = checker.records[check.source].span_start or 0
@@ -166,8 +167,13 @@ def _quote(checker: Checker, topic_id: str, index: int, fact: Fact, check: Passa
                    f"is not named near it (none of {listed(names)} in its sentence or the one before): check who "
                    "said it, or declare the name the source uses in speaker_aliases",
                    "quote-speaker-unconfirmed", ("facts", topic_id, index))
-    return QuoteAudit(**check.__dict__, speaker=speaker, speaker_confirmed=named is not None,
+    return QuoteAudit(**_passage_fields(check), speaker=speaker, speaker_confirmed=named is not None,
                       speaker_named_as=named)
+
+
+def _passage_fields(check: PassageAudit) -> dict[str, Any]:
+    # (The results have slots, not a __dict__: they are kept for every fact of the project.)
+    return {item.name: getattr(check, item.name) for item in dataclasses.fields(PassageAudit)}
 
 
 __all__ = ["check_fact"]

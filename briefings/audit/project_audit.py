@@ -17,6 +17,8 @@ warnings and acknowledged warnings sorted, as the loader sorts them, and
 
 ``archive_dir`` overrides the project's ``archive_dir`` for the audit: a
 directory anywhere, as named on the command line (``--archive-dir``).
+``recorded`` is the warnings of topics whose checks need not run again
+(:func:`briefings.audit.auditor.audit_project`), from the build's record.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefings.audit.auditor import audit_project
+from briefings.audit.auditor import RecordedFindings, audit_project
 from briefings.errors import Problem, ProblemsFound, sort_key
 from briefings.project.acknowledge import PendingAcknowledgements, settle
 from briefings.project.loader import load_project_partially
@@ -47,22 +49,23 @@ def load_and_audit(root: Path, *, today: datetime.date | None = None,
 
 
 def load_and_audit_partially(root: Path, *, today: datetime.date | None = None, cache: ParseCache | None = None,
-                             archive_dir: Path | str | None = None) -> tuple[Project, list[Problem]]:
+                             archive_dir: Path | str | None = None, recorded: RecordedFindings | None = None
+                             ) -> tuple[Project, list[Problem]]:
     """The project as far as it is valid, audited, and every error found (the loader's, then the audit's).
 
     ``cache`` answers for files unchanged since the last build (see :mod:`briefings.build.cache`).
     """
     project, problems = load_project_partially(root, today=today, cache=cache)
-    return audit_loaded(project, problems, archive_dir=archive_dir)
+    return audit_loaded(project, problems, archive_dir=archive_dir, recorded=recorded)
 
 
-def audit_loaded(project: Project, problems: list[Problem], *,
-                 archive_dir: Path | str | None = None) -> tuple[Project, list[Problem]]:
+def audit_loaded(project: Project, problems: list[Problem], *, archive_dir: Path | str | None = None,
+                 recorded: RecordedFindings | None = None) -> tuple[Project, list[Problem]]:
     """``project`` (as the loader returned it, with its ``problems``) with the audit's results added."""
     if not project.root.is_dir():
         # The loader found no project at all and returned an empty one: there is nothing to audit.
         return project, problems
-    audit = audit_project(project, archive_dir=archive_dir)
+    audit = audit_project(project, archive_dir=archive_dir, recorded=recorded)
     warnings, acknowledged = settle(project.pending_acknowledgements,
                                     ((finding.about, finding.problem) for finding in audit.findings))
     return dataclasses.replace(

@@ -8,7 +8,10 @@ disagree (:class:`Discrepancy`), a :class:`TopicSummary` per topic, the
 errors, and the warnings with what each is about (:class:`Finding`, for
 ``acknowledge:``). It looks facts up by topic and id and figures by topic
 and index, and gives the ``check --format json`` summary
-(:meth:`Audit.summary_json`). Nothing here reads files or checks anything;
+(:meth:`Audit.summary_json`). Nothing here reads files or checks anything
+itself: an audit that reused a topic's recorded warnings runs that topic's
+checks, through the auditor's :class:`DeferredChecks`, when a result of
+the topic is first looked up;
 offsets (:attr:`PassageAudit.start`, :attr:`PassageAudit.end`) are in the
 archived text (:attr:`briefings.audit.archive.ArchivedText.text`).
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from briefings.audit.states import quote_words
 from briefings.errors import Problem
@@ -33,7 +36,7 @@ def long_date(value: datetime.date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveRecord:
     """What the audit found for one reference's archived copy."""
 
@@ -49,7 +52,7 @@ class ArchiveRecord:
     span_end: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PassageAudit:
     """One passage (an evidence passage or a quote) checked against one source's archive."""
 
@@ -66,7 +69,7 @@ class PassageAudit:
     similarity: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuoteAudit(PassageAudit):
     speaker: str = ""
     #: Whether the speaker is named near a place the quote stands (briefings.audit.speakers); None when the
@@ -83,7 +86,7 @@ class QuoteAudit(PassageAudit):
         return quote_words(self.outcome, bool(self.speaker_confirmed) if self.outcome == "verified" else None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceAudit:
     """One of a fact's sources: its evidence passage checked, or None when the fact gives none for it."""
 
@@ -93,7 +96,7 @@ class SourceAudit:
     evidence: PassageAudit | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateBasis:
     """How a fact's date was established (:func:`briefings.audit.dates.establish`): ``stated`` (a passage of
     ``source`` states it, as ``words``), ``derived`` (from ``source``'s publication date ``published`` and its
@@ -133,7 +136,7 @@ class DateBasis:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactAudit:
     topic: str
     fact: str
@@ -151,7 +154,7 @@ class FactAudit:
     date_basis: DateBasis | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FigureAudit:
     topic: str
     index: int
@@ -166,7 +169,7 @@ class FigureAudit:
     evidence: tuple[PassageAudit, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiscrepantFigure:
     topic: str
     index: int
@@ -177,7 +180,7 @@ class DiscrepantFigure:
     line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Discrepancy:
     """Figures sharing a key whose values disagree."""
 
@@ -185,7 +188,7 @@ class Discrepancy:
     figures: tuple[DiscrepantFigure, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TopicSummary:
     topic: str
     facts: int
@@ -210,7 +213,7 @@ class TopicSummary:
                 "discrepancies": self.discrepancies}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A warning of the audit and what it is about, for ``acknowledge:``: ``("facts", topic, index)``,
     ``("figures", topic, index)`` or ``("references", reference_id)``."""
@@ -219,10 +222,21 @@ class Finding:
     about: tuple[str, ...] | tuple[str, str, int]
 
 
-@dataclass(frozen=True)
+class DeferredChecks(Protocol):
+    """The checks of topics not checked yet (:func:`briefings.audit.auditor.audit_project`'s ``recorded``)."""
+
+    def __contains__(self, topic_id: object) -> bool: ...
+
+    def check(self, topic_id: str) -> tuple[list[FactAudit], list[FigureAudit]]:
+        """Run the checks of ``topic_id`` (once: it is then no longer deferred) and return their results."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class Audit:
     """Everything the audit found; lookups by topic and fact id, or topic and figure index."""
 
+    #: The facts and figures checked when the audit ran (a deferred topic's are found through the lookups).
     facts: tuple[FactAudit, ...] = ()
     figures: tuple[FigureAudit, ...] = ()
     discrepancies: tuple[Discrepancy, ...] = ()
@@ -234,27 +248,43 @@ class Audit:
     findings: tuple[Finding, ...] = ()
     #: Whether any reference has ``archive:`` (the attribution warnings apply only then).
     uses_archives: bool = False
+    #: The warnings each topic's own checks gave (of its facts, figures and summary): what a build records.
+    topic_findings: dict[str, tuple[Finding, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: The topics whose warnings were taken as recorded: checked when a result of theirs is first looked up.
+    deferred: DeferredChecks | None = field(default=None, compare=False, repr=False)
     # Indexes made once, so that looking up every fact, figure and archive of a project stays linear.
-    _fact_index: dict[tuple[str, str], FactAudit] = field(default_factory=dict, compare=False, repr=False)
+    #: By topic, then fact id (not by pairs: a tuple per fact of a large project was a megabyte per 1,000 topics).
+    _fact_index: dict[str, dict[str, FactAudit]] = field(default_factory=dict, compare=False, repr=False)
     _figure_index: dict[tuple[str, int], FigureAudit] = field(default_factory=dict, compare=False, repr=False)
     _archive_index: dict[str, ArchiveRecord] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._fact_index.update({(item.topic, item.fact): item for item in self.facts})
+        for item in self.facts:
+            self._fact_index.setdefault(item.topic, {})[item.fact] = item
         for figure in self.figures:
             self._figure_index.setdefault((figure.topic, figure.index), figure)
         for record in self.archives:
             self._archive_index.setdefault(record.reference, record)
 
     def fact(self, topic_id: str, fact_id: str) -> FactAudit | None:
-        return self._fact_index.get((topic_id, fact_id))
+        self._check_deferred(topic_id)
+        return self._fact_index.get(topic_id, {}).get(fact_id)
 
     def quote(self, topic_id: str, fact_id: str) -> QuoteAudit | None:
         found = self.fact(topic_id, fact_id)
         return found.quote if found else None
 
     def figure(self, topic_id: str, index: int) -> FigureAudit | None:
+        self._check_deferred(topic_id)
         return self._figure_index.get((topic_id, index))
+
+    def _check_deferred(self, topic_id: str) -> None:
+        if self.deferred is not None and topic_id in self.deferred:
+            facts, figures = self.deferred.check(topic_id)
+            for item in facts:
+                self._fact_index.setdefault(item.topic, {})[item.fact] = item
+            for figure in figures:
+                self._figure_index.setdefault((figure.topic, figure.index), figure)
 
     def archive(self, reference_id: str) -> ArchiveRecord | None:
         return self._archive_index.get(reference_id)

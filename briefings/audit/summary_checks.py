@@ -123,13 +123,18 @@ def check_summary_dates(checker: Checker, topic_id: str, text: str, support: Sup
 def check_summaries(checker: Checker) -> None:
     """Check the summary of every topic of the project against its own facts and figures (in a project that
     keeps archives, as the other attribution warnings: one that does not is checked as before)."""
+    for topic_id, topic in checker.project.topics.items():
+        check_topic_summary(checker, topic_id, topic)
+
+
+def check_topic_summary(checker: Checker, topic_id: str, topic: Topic) -> None:
+    """:func:`check_summaries` for one topic."""
     if not checker.uses_archives:
         return
-    for topic_id, topic in checker.project.topics.items():
-        support = summary_support([topic])
-        check_summary(checker, topic_id, topic.summary, support)
-        check_summary_dates(checker, topic_id, topic.summary, support, topic.as_of)
+    support = summary_support([topic])
+    check_summary(checker, topic_id, topic.summary, support)
+    check_summary_dates(checker, topic_id, topic.summary, support, topic.as_of)
 
 
-__all__ = ["Support", "check_summaries", "check_summary", "check_summary_dates", "summary_support",
-           "unsupported_dates", "unsupported_numbers"]
+__all__ = ["Support", "check_summaries", "check_summary", "check_summary_dates", "check_topic_summary",
+           "summary_support", "unsupported_dates", "unsupported_numbers"]

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,8 @@ class ParseCache:
         self.documents = self.directory / "documents"
         self._legacy = output_dir / STATE_DIR / LEGACY_CACHE_NAME  # (one file for everything, before format 3)
         self._markup: dict[str, list[str]] = {}
-        self._used_markup: dict[str, list[str]] = {}
+        self._used_markup: dict[str, tuple[str, ...]] = {}
+        self._markup_changed = False
         #: Entries this build used, by file name; those parsed while output/ did not exist yet, to write at save.
         self._used: set[str] = set()
         self._pending: dict[str, bytes] = {}
@@ -83,7 +86,7 @@ class ParseCache:
         cached = self._entry(name)
         if isinstance(cached, dict) and cached.get("digest") == file_digest and cached.get("path") == key:
             try:
-                return _decode(path, key, cached)
+                return _decode(path, key, cached, functools.partial(self._lines_again, path, key, name, file_digest))
             except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                 pass
         document = load_yaml(path, root)
@@ -94,7 +97,22 @@ class ParseCache:
                 self._write(name, entry)
             else:
                 self._pending[name] = entry
+            # The entry holds the lines now: the document keeps none until a problem is located in it.
+            document.lines = LineTable(functools.partial(self._lines_again, path, key, name, document.digest))
         return document
+
+    def _lines_again(self, path: Path, key: str, name: str, digest: str) -> str | list[Any]:
+        """The lines of a file whose document came from (or went into) entry ``name``, when a line is first
+        asked for: from the entry, or, should it have changed since, by parsing the file again (if its bytes
+        are still those of the document); else none (a problem is then reported without its line)."""
+        pending = self._pending.get(name)
+        entry = _json_object(pending) if pending is not None else self._entry(name)
+        if isinstance(entry, dict) and entry.get("digest") == digest and entry.get("path") == key \
+                and isinstance(entry.get("lines"), str):
+            return str(entry["lines"])
+        document = load_yaml(path, self.root)
+        return [[list(location), line] for location, line in document.lines.items()] \
+            if document.digest == digest else []
 
     def _entry(self, name: str) -> Any:
         path = self.documents / name
@@ -117,10 +135,15 @@ class ParseCache:
 
     def check_markdown(self, text: str, kind: str, check: Any) -> list[str]:
         key = hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
-        messages = self._markup.get(key)
-        if not (isinstance(messages, list) and all(isinstance(message, str) for message in messages)):
-            messages = check(text, kind)
-        self._used_markup[key] = list(messages)
+        messages = self._used_markup.get(key)  # (a text checked twice in this build)
+        if messages is None:
+            # Moved from what was read to what is used: a build holds each answer once.
+            messages = self._markup.pop(key, None)
+            if not (isinstance(messages, (list, tuple)) and all(isinstance(message, str) for message in messages)):
+                messages = check(text, kind)
+                self._markup_changed = True
+            # Nearly every text is fine: their answers share one empty tuple rather than a list each.
+            self._used_markup[key] = tuple(messages) if messages else ()
         return list(messages)
 
     def save(self) -> None:
@@ -132,7 +155,7 @@ class ParseCache:
         for name, entry in self._pending.items():
             self._write(name, entry)
         self._pending.clear()
-        if self._used_markup.keys() != self._markup.keys():
+        if self._markup_changed or self._markup:  # (an answer new, or one no text of this build asked for)
             payload = {"format": CACHE_FORMAT, "briefings": __version__, "markup": self._used_markup}
             replace_file(self.directory / "markup.json", orjson.dumps(payload))
         try:
@@ -179,7 +202,14 @@ def _plain(value: Any, location: list[str | int], dates: list[list[str | int]]) 
     return value
 
 
-def _decode(path: Path, shown: str, cached: dict[str, Any]) -> YamlDocument:
+def _json_object(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _decode(path: Path, shown: str, cached: dict[str, Any], lines: Callable[[], str | list[Any]]) -> YamlDocument:
     # The cached entry stays JSON, to be saved again: only the containers on the
     # way to a date are copied before the date is put in (nothing mutates the rest).
     holder = [cached["data"]]
@@ -196,7 +226,9 @@ def _decode(path: Path, shown: str, cached: dict[str, Any]) -> YamlDocument:
             container, key = child, step
         container[key] = datetime.date.fromisoformat(container[key])
     data = holder[0]
-    lines = LineTable(cached["lines"])  # (made into a mapping only if a line is asked for)
+    if not isinstance(cached["lines"], str):
+        raise TypeError("lines")
+    lines = LineTable(lines)  # (read again and made into a mapping only if a line is asked for)
     problems = [Problem(str(where), None if line is None else int(line), str(message), Severity(severity),
                         None if code is None else str(code))
                 for where, line, message, severity, code in cached["problems"]]

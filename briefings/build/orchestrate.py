@@ -60,7 +60,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from briefings.audit.auditor import RecordedFindings
 from briefings.audit.project_audit import load_and_audit_partially
+from briefings.audit.results import Finding
 from briefings.build.cache import ParseCache
 from briefings.build.clock import build_day, generation_time
 from briefings.build.fingerprint import Fingerprints
@@ -73,7 +75,7 @@ from briefings.build.plan import (
     plan_briefing,
     select_briefings,
 )
-from briefings.build.quick import save_record, scan_sources
+from briefings.build.quick import reusable_findings, save_record, scan_sources
 from briefings.build.report import BuildOptions, BuildReport
 from briefings.build.shard import select_shard
 from briefings.build.workers import render_all
@@ -119,7 +121,7 @@ def run_locked(root: Path, lock: BuildLock, options: BuildOptions) -> BuildRepor
     # Read before the project is, so that a file edited while the build runs is a change to the next build.
     sources = scan_sources(root) if options.write and options.publish_at is None else None
     with _collector_paused() as project_read:
-        project, environment, cache, blocked = _read(root, lock, options, today)
+        project, environment, cache, blocked = _read(root, lock, options, today, fixed_time, sources)
         project_read()
         report = BuildReport(project=project, warnings=list(project.warnings),
                              acknowledged=list(project.acknowledged), failed=blocked,
@@ -164,11 +166,15 @@ def _collector_paused() -> Iterator[Callable[[], None]]:
             gc.enable()
 
 
-def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.date
+def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.date,
+          fixed_time: datetime.datetime | None, sources: dict[str, Any] | None
           ) -> tuple[Project, BriefingSandbox, ParseCache | None, dict[str, list[Problem]]]:
     """The project, its template environment and parse cache, and the briefings problems stop (``isolate``).
 
-    Raises every problem found before rendering at once (with ``strict``, the project's warnings too).
+    The audit checks again only the topics whose file changed since the last complete build, when nothing
+    else it reads did (:func:`briefings.build.quick.reusable_findings`): the others' warnings are those that
+    build recorded, and their checks run when a briefing showing them is rendered. Raises every problem found
+    before rendering at once (with ``strict``, the project's warnings too).
     """
     output_problems = check_output_directory(root) if options.write else []
     if options.write and not output_problems:
@@ -177,7 +183,10 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
         lock.take(create=False)
     # The parse cache lives in output/: used only once output/ is known to be ours.
     cache = ParseCache(root / OUTPUT_DIR, root) if options.write and not output_problems else None
-    project, problems = _load(root, today, cache, options.archive_dir)
+    reused = reusable_findings(root, options, fixed_time, sources) if cache is not None else None
+    recorded = None if reused is None else {topic_id: [Finding(problem, about) for about, problem in findings]
+                                            for topic_id, findings in reused.items()}
+    project, problems = _load(root, today, cache, options.archive_dir, recorded)
     if options.audience is not None:
         project = replace(project, briefings=tuple(replace(briefing, audience=options.audience)
                                                    for briefing in project.briefings))
@@ -193,10 +202,11 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
     return project, environment, cache, blocked
 
 
-def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_dir: Path | str | None
-          ) -> tuple[Project, list[Problem]]:
+def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_dir: Path | str | None,
+          recorded: RecordedFindings | None) -> tuple[Project, list[Problem]]:
     """The project as far as it could be read, audited, and its problems (:mod:`briefings.audit.project_audit`)."""
-    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir)
+    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir,
+                                                 recorded=recorded)
     return project, problems
 
 

@@ -292,6 +292,7 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
         "warnings": [_problem_json(warning) for warning in report.warnings],
         "acknowledged": [[*_problem_json(item.warning), item.reason] for item in report.acknowledged],
         "listing": listing(project),
+        "audited": _audited(project),
     }
     path = record_path(root)
     data = orjson.dumps(record)
@@ -302,6 +303,48 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
         pass  # absent, or not ours to read (a link, say): replaced, never written through
     path.parent.mkdir(exist_ok=True)
     replace_file(path, data)
+
+
+def _audited(project: Project) -> dict[str, Any]:
+    """For each valid topic, the digest of its file as the loader read it and the warnings its own checks gave."""
+    audit, found = project.audit, {}
+    for topic_id, findings in (audit.topic_findings.items() if audit else ()):
+        document = project.documents.get(topic_id)
+        if topic_id in project.topics and document is not None and document.digest is not None:
+            found[topic_id] = {"file": document.display_path, "digest": document.digest,
+                               "findings": [[list(finding.about), _problem_json(finding.problem)]
+                                            for finding in findings]}
+    return found
+
+
+def reusable_findings(root: Path, options: BuildOptions, fixed_time: datetime.datetime | None,
+                      sources: Mapping[str, Any] | None) -> dict[str, list[tuple[tuple[Any, ...], Problem]]] | None:
+    """The warnings the last complete build's audit gave for each topic whose file is unchanged, when nothing
+    else the audit reads changed (the settings, the references, the archives, the options and versions): the
+    audit then need not check those topics again (:func:`briefings.audit.auditor.audit_project`). None when
+    it must check everything (no usable record, ``--force``, a publish run, or a change beyond topic files).
+
+    ``sources`` is :func:`scan_sources` of this build. A topic's warnings are reused only for the very bytes
+    they were found in (the digest the loader recorded, not the scan's)."""
+    if sources is None or not options.write or options.force or options.publish_at is not None:
+        return None
+    try:
+        record = _load(root)
+        if record is None or record["key"] != options_key(options, fixed_time):
+            return None
+        files, recorded_files = sources["files"], record["sources"]["files"]
+        if any(name not in files or files[name] != recorded_files[name] for name in (SETTINGS_FILE, REFERENCES_FILE)) \
+                or not _archives_unchanged(root, record, options):
+            return None
+        reused: dict[str, list[tuple[tuple[Any, ...], Problem]]] = {}
+        for topic_id, entry in dict(record["audited"]).items():
+            name = entry["file"]
+            if isinstance(topic_id, str) and isinstance(name, str) and name.startswith(f"{TOPICS_DIR}/") \
+                    and files.get(name) is not None and files.get(name) == entry["digest"]:
+                reused[topic_id] = [(tuple(about), _problem(problem)) for about, problem in entry["findings"]]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
+        return None  # a record we cannot read: check everything
+    return reused
 
 
 def listing(project: Project) -> dict[str, list[list[str]]]:
@@ -389,6 +432,17 @@ def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_
         return False
     if any(file_digest(root, name) != value for name, value in dict(record["named"]).items()):
         return False
+    if not _archives_unchanged(root, record, options):
+        return False
+    for key, instead in dict(record["fonts"]).items():
+        role, _, family = key.partition("\0")
+        if used_instead(family, role) != instead:
+            return False
+    return editions_signature(root) == record["editions"]
+
+
+def _archives_unchanged(root: Path, record: dict[str, Any], options: BuildOptions) -> bool:
+    """Whether every archived copy the recorded build's audit read is as it was."""
     archives = record["archives"]
     # (the record is data someone could have written: never a name that leads out of its directory)
     if archives["directory"] is not None and not _plain_relative(archives["directory"]) \
@@ -410,11 +464,7 @@ def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_
             return False
     except _NotVouched:
         return False
-    for key, instead in dict(record["fonts"]).items():
-        role, _, family = key.partition("\0")
-        if used_instead(family, role) != instead:
-            return False
-    return editions_signature(root) == record["editions"]
+    return True
 
 
 def _plain_relative(path: object) -> bool:

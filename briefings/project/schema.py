@@ -15,6 +15,7 @@ The README's "Data contract" describes the same fields for users.
 from __future__ import annotations
 
 import datetime
+import sys
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -126,6 +127,27 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+#: Every distinct set of the fields given to a topic, fact, quote or figure (at most one per subset of a
+#: model's fields), shared by all the models that were given it.
+_FIELDS_GIVEN: dict[frozenset[str], frozenset[str]] = {}
+
+
+class _Shared(Schema):
+    """A model the project holds one of per fact, quote, figure or topic.
+
+    pydantic keeps, on every model, a set of the fields its input gave: a set of six names takes more memory
+    than the fact's text, and was a third of a large project's models. The set never changes on a frozen
+    model (``model_copy(update=...)``, which would add to it, is not used on these), so the models given the
+    same fields share one frozen set.
+    """
+
+    @model_validator(mode="after")
+    def _share_fields_given(self) -> Any:
+        given = frozenset(self.__pydantic_fields_set__)
+        object.__setattr__(self, "__pydantic_fields_set__", _FIELDS_GIVEN.setdefault(given, given))
+        return self
+
+
 class _Keyed(Schema):
     """A model whose ``id`` is its key or file name, given through the validation context."""
 
@@ -193,7 +215,7 @@ class Reference(_Keyed):
         return RELIABILITY_GRADES.get(self.reliability) if self.reliability else None
 
 
-class Quote(Schema):
+class Quote(_Shared):
     text: Text
     speaker: Text
     #: Other names the archive may give the speaker ("Sir Keir", "the prime minister"): the audit confirms the
@@ -201,7 +223,7 @@ class Quote(Schema):
     speaker_aliases: list[Text] = Field(default_factory=list)
 
 
-class Fact(Schema):
+class Fact(_Shared):
     id: Slug
     text: Text
     sources: Annotated[list[Slug], Field(min_length=1)]
@@ -219,8 +241,16 @@ class Fact(Schema):
     credibility: Annotated[WholeNumber, Field(ge=1, le=6)] | None = None
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _share_names(self) -> Any:
+        # The same few reference ids and section titles recur in every fact of a large project: one string
+        # each rather than a copy per fact.
+        self.sources[:] = [sys.intern(source) for source in self.sources]
+        object.__setattr__(self, "section", sys.intern(self.section))
+        return self
 
-class Figure(Schema):
+
+class Figure(_Shared):
     label: Text
     #: (Never NaN, infinite or beyond 64 bits: the loader refuses those, see briefings.project.yaml.)
     value: Annotated[int | float | Text, BeforeValidator(_reject_bools), AfterValidator(_no_negative_zero)]
@@ -233,7 +263,7 @@ class Figure(Schema):
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
 
-class Topic(_Keyed):
+class Topic(_Keyed, _Shared):
     title: Text
     summary: Text
     as_of: Date

@@ -37,7 +37,7 @@ import datetime
 import hashlib
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,16 +75,19 @@ MAX_INTEGER = 2**63 - 1
 class LineTable(Mapping[Location, int]):
     """The lines of a document as the parse cache keeps them (``[[location], line]`` pairs, as JSON text),
     made into a mapping only when a line is first asked for: a build of an unchanged project locates nothing,
-    and these tables, one entry per value, were most of the memory of a large project's build. Malformed
-    pairs (the cache is data a hand could have made) are left out, never raised on."""
+    and these tables, one entry per value, were most of the memory of a large project's build. ``pairs`` is
+    that text, or a function that reads it again when a line is first asked for (so that a large project's
+    build holds no line of a file it has no problem to report in). Malformed pairs (the cache is data a hand
+    could have made) are left out, never raised on."""
 
-    def __init__(self, pairs: str | list[Any]):
+    def __init__(self, pairs: str | list[Any] | Callable[[], str | list[Any]]):
         self.pairs = pairs
         self._table: dict[Location, int] | None = None
 
     def _lines(self) -> dict[Location, int]:
         if self._table is None:
-            pairs = self.pairs
+            pairs = self.pairs() if callable(self.pairs) else self.pairs
+            self.pairs = ""
             if isinstance(pairs, str):
                 try:
                     pairs = orjson.loads(pairs)
