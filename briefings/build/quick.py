@@ -18,7 +18,9 @@ already records for each output:
   and the span of days around the build's day on which the same files give
   the same result (bounded by a topic's review falling due, or its ``as_of``
   being reached);
-- the warnings the build gave, and those it was told to accept.
+- the warnings the build gave, and those it was told to accept;
+- for each valid topic, the digest of its file as the loader read it and the
+  warnings its own audit checks gave (:func:`reusable_findings`).
 
 :func:`fresh_report` answers the next build with the same options from that
 record and the manifest alone: every recorded file is read and hashed again
@@ -31,7 +33,9 @@ writes a new record if it completes. A record left by an earlier build never
 vouches for anything newer: outputs are judged against the manifest, which
 the full build keeps, and inputs by their digests. Like the manifest, the record
 is JSON data, checked as it is read; a hand-made one can at worst make a
-build skip work, as touching the outputs could. This module imports neither
+build skip work, as touching the outputs could, or repeat a topic's
+recorded warnings in place of its own (its facts are still checked before
+a briefing shows them, so no mark comes from the record). This module imports neither
 the loader nor the renderers: a no-op build of a large project costs the
 hashing of its files, not its parsing.
 """
