@@ -233,6 +233,10 @@ def _refuser(path: Path, root: Path) -> _Refuse:
 
 
 def _relative_text(path: Path, root: Path) -> str:
+    # (the common case, a path under the root as given, told from the strings without making paths)
+    text, base = str(path), str(root)
+    if text.startswith(base) and text[len(base):len(base) + 1] == "/" and base not in ("", "."):
+        return text[len(base) + 1:]
     for candidate, base in ((path, root), (Path(os.path.abspath(path)), Path(os.path.abspath(root)))):
         try:
             return candidate.relative_to(base).as_posix()

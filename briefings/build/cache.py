@@ -29,7 +29,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,13 @@ _ENTRY = re.compile(r"[0-9a-f]{32}\.json")
 
 
 class ParseCache:
-    def __init__(self, output_dir: Path, root: Path):
+    def __init__(self, output_dir: Path, root: Path, scanned: Mapping[str, str | None] | None = None):
+        """``scanned``: the SHA-256 of the project's files as this build's quick check read them, by the
+        path shown (:func:`briefings.build.quick.scan_sources`, which vouches only for regular files inside
+        the project): a file named there is not read again to be told unchanged, and a build then reads it
+        as its scan did (an edit made since is a change to the next build, as the record says)."""
         self.root = root
+        self.scanned = scanned or {}
         self.directory = output_dir / STATE_DIR / CACHE_DIR
         self.documents = self.directory / "documents"
         self._legacy = output_dir / STATE_DIR / LEGACY_CACHE_NAME  # (one file for everything, before format 3)
@@ -76,11 +81,13 @@ class ParseCache:
         """:func:`briefings.project.yaml.load_yaml`, answered from the cache when the file's bytes are unchanged."""
         if not self.usable:
             return load_yaml(path, root)
-        try:
-            file_digest = hashlib.sha256(read_project_file(path, root)).hexdigest()
-        except FileProblem:
-            return load_yaml(path, root)  # reports the problem exactly as it would without a cache
         key = display_path(path, root)
+        file_digest = self.scanned.get(key)
+        if file_digest is None:
+            try:
+                file_digest = hashlib.sha256(read_project_file(path, root)).hexdigest()
+            except FileProblem:
+                return load_yaml(path, root)  # reports the problem exactly as it would without a cache
         name = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
         self._used.add(name)
         cached = self._entry(name)

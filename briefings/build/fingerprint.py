@@ -51,6 +51,7 @@ class Fingerprints:
     def __init__(self, project: Project):
         self.project = project
         self._files: dict[str, str | None] = {}
+        self._references: dict[str, Any] = {}
         self.versions = library_versions()
 
     @functools.cached_property
@@ -77,7 +78,7 @@ class Fingerprints:
             "settings": {"title": settings.title, "author": settings.author,
                          "classification": settings.classification, "formats": list(settings.formats)},
             "topics": [_topic_data(topic) for topic in briefing.topics],
-            "references": {key: _reference_data(self.project.references[key]) for key in sorted(cited)},
+            "references": {key: self._reference_data(key) for key in sorted(cited)},
             # What the briefing shows beyond its files: overdue reviews, its edition and what changed.
             "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
             "edition": edition.as_json() if edition else None,
@@ -89,6 +90,12 @@ class Fingerprints:
             # The families the PDF is actually set in, when the style names some: installing one re-renders.
             **({"fonts": _fonts_used(briefing)} if briefing.style.fonts else {}),
         })
+
+    def _reference_data(self, key: str) -> Any:
+        # Once per reference, not once per briefing citing it.
+        if key not in self._references:
+            self._references[key] = _reference_data(self.project.references[key])
+        return self._references[key]
 
     def _archives(self, cited: Iterable[str]) -> dict[str, str | None]:
         """The SHA-256 of each cited reference's archived copy (None: absent or unreadable), as the audit

@@ -182,7 +182,8 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
         # while output/ does not exist there is nothing to read (and a failed build must not create it).
         lock.take(create=False)
     # The parse cache lives in output/: used only once output/ is known to be ours.
-    cache = ParseCache(root / OUTPUT_DIR, root) if options.write and not output_problems else None
+    cache = ParseCache(root / OUTPUT_DIR, root, sources["files"] if sources else None) \
+        if options.write and not output_problems else None
     reused = reusable_findings(root, options, fixed_time, sources) if cache is not None else None
     recorded = None if reused is None else {topic_id: [Finding(problem, about) for about, problem in findings]
                                             for topic_id, findings in reused.items()}
