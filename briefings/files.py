@@ -79,25 +79,64 @@ def read_project_file(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES
         raise _os_problem(error, refuse) from None
     try:
         # ... and fstat after, because the file may have been replaced in between.
-        info = os.fstat(descriptor)
-        _require_regular(info.st_mode, refuse)
-        if info.st_size > max_bytes:
-            raise refuse(_too_large(_mebibytes(info.st_size), max_bytes))
-        chunks: list[bytes] = []
-        size = 0
-        while size <= max_bytes:  # the file may grow while it is read
-            chunk = os.read(descriptor, min(_READ_CHUNK, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > max_bytes:
-            raise refuse(_too_large(f"more than {_mebibytes(max_bytes)}", max_bytes))
-        return b"".join(chunks)
+        return _read_descriptor(descriptor, max_bytes, refuse)
     except OSError as error:
         raise _os_problem(error, refuse) from None
     finally:
         os.close(descriptor)
+
+
+def open_project_dir(path: Path, root: Path) -> int | None:
+    """A descriptor of ``path``, a directory inside the project (no link on the way out of it), to read many
+    files of it by name with :func:`read_file_in`; None if it is absent or not such a directory. The caller
+    closes it."""
+    if check_project_dir(path, root) is not None or not os.path.isdir(path):
+        return None
+    try:
+        return os.open(os.path.realpath(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def read_file_in(directory: int, name: str, shown: str, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The contents of the regular file ``name`` (a plain name, no "/") of the directory open as ``directory``
+    (:func:`open_project_dir`): never through a link, nor a device or pipe. ``shown`` names it in a problem.
+
+    The directory was vetted once, so each file costs one open, not the resolution of its whole path."""
+    def refuse(message: str) -> FileProblem:
+        return FileProblem(Problem(shown, None, message))
+
+    if not name or "/" in name or name in (".", ".."):
+        raise refuse("is not a plain file name")
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
+    except OSError as error:
+        raise _os_problem(error, refuse) from None
+    try:
+        return _read_descriptor(descriptor, max_bytes, refuse)
+    except OSError as error:
+        raise _os_problem(error, refuse) from None
+    finally:
+        os.close(descriptor)
+
+
+def _read_descriptor(descriptor: int, max_bytes: int, refuse: _Refuse) -> bytes:
+    """The bytes of the open ``descriptor``, which must be a regular file of at most ``max_bytes``."""
+    info = os.fstat(descriptor)
+    _require_regular(info.st_mode, refuse)
+    if info.st_size > max_bytes:
+        raise refuse(_too_large(_mebibytes(info.st_size), max_bytes))
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:  # the file may grow while it is read
+        chunk = os.read(descriptor, min(_READ_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
+        raise refuse(_too_large(f"more than {_mebibytes(max_bytes)}", max_bytes))
+    return b"".join(chunks)
 
 
 def list_topic_files(directory: Path, root: Path) -> tuple[list[Path], list[Problem]]:
@@ -156,6 +195,8 @@ def display_path(path: Path, root: Path) -> str:
 
 def escape_name(name: str) -> str:
     """``name`` with control and bidirectional characters (and undecodable bytes) written as escapes."""
+    if _plain_name(name):
+        return name  # (printable ASCII: nothing to escape, told without a look at each character)
     return "".join(_escape(character) if _is_unsafe(character) else character for character in name)
 
 

@@ -38,7 +38,15 @@ import orjson
 from briefings import __version__
 from briefings.build.manifest import BOOKKEEPING_MAX_BYTES
 from briefings.errors import Problem, Severity
-from briefings.files import FileProblem, check_project_dir, display_path, read_project_file, replace_file
+from briefings.files import (
+    FileProblem,
+    check_project_dir,
+    display_path,
+    open_project_dir,
+    read_file_in,
+    read_project_file,
+    replace_file,
+)
 from briefings.paths import CACHE_DIR, LEGACY_CACHE_NAME, STATE_DIR
 from briefings.project.yaml import LineTable, YamlDocument, load_yaml
 
@@ -56,6 +64,9 @@ class ParseCache:
         self.scanned = scanned or {}
         self.directory = output_dir / STATE_DIR / CACHE_DIR
         self.documents = self.directory / "documents"
+        self._shown_documents = display_path(self.documents, root)
+        #: The documents directory, open once it is first read (-1: absent, or not ours to read).
+        self._documents_fd: int | None = None
         self._legacy = output_dir / STATE_DIR / LEGACY_CACHE_NAME  # (one file for everything, before format 3)
         self._markup: dict[str, list[str]] = {}
         self._used_markup: dict[str, tuple[str, ...]] = {}
@@ -122,16 +133,29 @@ class ParseCache:
             if document.digest == digest else []
 
     def _entry(self, name: str) -> Any:
-        path = self.documents / name
-        if not os.path.lexists(path):
+        if self._documents_fd is None:
+            # Vetted and opened once (the first entry read): each entry is then one open of a plain name in it.
+            opened = open_project_dir(self.documents, self.root)
+            self._documents_fd = -1 if opened is None else opened
+        if self._documents_fd < 0:
             return None
         try:
-            entry = orjson.loads(read_project_file(path, self.root, max_bytes=BOOKKEEPING_MAX_BYTES))
+            entry = orjson.loads(read_file_in(self._documents_fd, name, f"{self._shown_documents}/{name}",
+                                              max_bytes=BOOKKEEPING_MAX_BYTES))
         except (FileProblem, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("briefings") != __version__:
             return None
         return entry
+
+    def close(self) -> None:
+        """Let go of the cache directory (:meth:`save` does too)."""
+        if self._documents_fd is not None and self._documents_fd >= 0:
+            os.close(self._documents_fd)
+        self._documents_fd = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def _write(self, name: str, entry: bytes) -> None:
         try:
@@ -158,6 +182,7 @@ class ParseCache:
         no longer in the project (and the cache of an older version of the tool)."""
         if not self.usable:
             return
+        self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, entry in self._pending.items():
             self._write(name, entry)

@@ -24,6 +24,7 @@ which briefings a problem in a topic file stops, so that the others build.
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from briefings.build.manifest import Manifest, OutputRecord, library_versions, l
 from briefings.editions.store import edition_state, latest_edition
 from briefings.errors import Problem, ProblemsFound, did_you_mean
 from briefings.files import FileProblem
-from briefings.paths import TOPICS_DIR
+from briefings.paths import EDITIONS_NAME, TOPICS_DIR
 from briefings.project.model import Briefing, Project
 from briefings.render.edition_state import EditionState, never_published
 from briefings.render.snapshot import make_snapshot
@@ -117,6 +118,9 @@ def edition_states(root: Path, output_dir: Path, project: Project, briefings: li
     kept: list[Briefing] = []
     states: dict[str, EditionState] = {}
     failed: dict[str, list[Problem]] = {}
+    # A project that never published (nor publishes now) has every briefing a draft: told with one look.
+    if publish_at is None and not os.path.lexists(output_dir / EDITIONS_NAME):
+        return list(briefings), {briefing.id: never_published() for briefing in briefings}, failed
     for briefing in briefings:
         try:
             latest = latest_edition(output_dir, root, briefing.id)

@@ -107,6 +107,8 @@ def read_entries(document: YamlDocument, location: Location, key: Key, entries: 
                  applicable: Mapping[str, str], label: str, kind: str,
                  topic_wide: Entries | None = None) -> tuple[Entries, list[Problem]]:
     """The entries of the item at ``location`` that may stand there, and a problem for each that may not."""
+    if not entries:
+        return Entries(key, label, document.display_path, {}, {}, topic_wide), []
     reasons: dict[str, str] = {}
     lines: dict[str, int | None] = {}
     problems: list[Problem] = []
@@ -139,7 +141,10 @@ class Ledger:
 
     def open(self, entries: Entries) -> None:
         """Keep ``entries`` for warnings still to come, and to report those never used."""
-        self.entries[entries.key] = entries
+        if entries.reasons or (entries.topic_wide is not None and entries.topic_wide.reasons):
+            # (An item that acknowledges nothing, in a topic that acknowledges nothing, is left out: a warning
+            # about it stays a warning either way, and most items of a large project are such.)
+            self.entries[entries.key] = entries
 
     def accept(self, entries: Entries | None, warning: Problem) -> None:
         """Record ``warning`` (about the item of ``entries``, if any): acknowledged, or a warning."""
