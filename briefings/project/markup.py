@@ -36,6 +36,7 @@ import markdown
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import Registry
 
 MAX_TEXT_CHARS = 20_000
 MAX_LIST_DEPTH = 3
@@ -78,6 +79,10 @@ class _Checker:
         self.converter = markdown.Markdown(extensions=[TableExtension(), SaneListExtension()], output_format="html")
         self.capture = _Capture(self.converter)
         self.converter.treeprocessors.register(self.capture, "briefings-capture", 0)
+        # The check reads the tree, the stash and the references, never the HTML: the postprocessors, which
+        # put the stashed HTML back into it, need not run (and each run of python-markdown's left a reference
+        # cycle behind, garbage that piled up while a large project was read with the collector paused).
+        self.converter.postprocessors = Registry()
 
     def check(self, text: str, kind: Kind) -> list[str]:
         problems = _check_source(text, kind)
