@@ -10,7 +10,7 @@ errors, and the warnings with what each is about (:class:`Finding`, for
 and index, and gives the ``check --format json`` summary
 (:meth:`Audit.summary_json`). Nothing here reads files or checks anything
 itself: an audit that reused a topic's recorded warnings runs that topic's
-checks, through the auditor's :class:`DeferredChecks`, when a result of
+checks, through the :class:`DeferredChecks` the auditor gives it, when a result of
 the topic is first looked up;
 offsets (:attr:`PassageAudit.start`, :attr:`PassageAudit.end`) are in the
 archived text (:attr:`briefings.audit.archive.ArchivedText.text`).
