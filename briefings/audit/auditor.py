@@ -129,8 +129,9 @@ from briefings.audit.summary_checks import check_topic_summary
 if TYPE_CHECKING:
     from briefings.project.model import Project, TopicParts
 
-#: For each topic whose checks need not run again, the warnings they gave (see :func:`audit_project`).
-RecordedFindings = Mapping[str, Sequence[Finding]]
+#: For topics whose checks may not need to run again: the SHA-256 of the file they were run on, and the
+#: warnings they gave (see :func:`audit_project`).
+RecordedFindings = Mapping[str, tuple[str, Sequence[Finding]]]
 
 
 def audit_project(project: Project, *, archive_dir: Path | str | None = None,
@@ -141,10 +142,12 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None,
     or relative to the current directory) to a directory anywhere.
 
     ``recorded`` names topics whose own checks (of their facts, figures and
-    summary) gave, in an earlier run, exactly the warnings listed and no error:
-    the caller vouches that the topic, the references, their archives and the
-    settings are byte for byte those of that run (the build's record,
-    :mod:`briefings.build.quick`). Their warnings are taken as recorded, and
+    summary) gave, in an earlier run, exactly the warnings listed and no error,
+    with the SHA-256 of the topic file they were run on: the caller vouches
+    that the references, their archives and the settings are byte for byte
+    those of that run (the build's record, :mod:`briefings.build.quick`). For
+    a topic whose file, as loaded now, has that digest, the warnings are taken
+    as recorded, and
     their checks run only when a result of theirs is first looked up
     (:meth:`~briefings.audit.results.Audit.fact`, ``figure``, ``quote``), with
     the same outcome, since no check of a topic reads another topic. Checks
@@ -162,9 +165,9 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None,
     topic_findings: dict[str, tuple[Finding, ...]] = {}
     deferred: dict[str, TopicParts] = {}
     for topic_id, parts in checker.project.audited_parts():  # (with the valid facts of invalid topics)
-        if recorded is not None and topic_id in recorded and topic_id in project.topics:
+        if recorded is not None and topic_id in project.topics and _unchanged(project, topic_id, recorded):
             deferred[topic_id] = parts
-            topic_findings[topic_id] = tuple(recorded[topic_id])
+            topic_findings[topic_id] = tuple(recorded[topic_id][1])
             continue
         start = len(checker.findings)
         checked_facts, checked_figures = _check_topic(checker, topic_id, parts)
@@ -201,6 +204,13 @@ def audit_project(project: Project, *, archive_dir: Path | str | None = None,
                  problems=tuple(checker.problems), findings=(*checker.findings, *recorded_findings),
                  uses_archives=checker.uses_archives, topic_findings=topic_findings,
                  deferred=_Deferred(checker, deferred) if deferred else None)
+
+
+def _unchanged(project: Project, topic_id: str, recorded: RecordedFindings) -> bool:
+    """Whether the topic's file, as it was loaded, is the one its recorded checks were run on."""
+    document = project.documents.get(topic_id)
+    return topic_id in recorded and document is not None and document.digest is not None \
+        and document.digest == recorded[topic_id][0]
 
 
 def _check_topic(checker: Checker, topic_id: str, parts: TopicParts) -> tuple[list[FactAudit], list[FigureAudit]]:

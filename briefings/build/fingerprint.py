@@ -7,7 +7,8 @@ manifest (:mod:`briefings.build.manifest`), changed:
 
 - :meth:`Fingerprints.data`: the briefing's entry (with its audience, when it
   is not the default), the settings it shows, its
-  topics and the references it cites (as validated data, so a comment or
+  topics (each as the digest of its validated data, :meth:`Fingerprints.topic_digest`)
+  and the references it cites (as validated data, so a comment or
   re-indentation changes nothing; acknowledgements change no output byte and
   are left out), the SHA-256 of the archived copy of each cited reference
   that has one (as the attribution audit read it, or None when absent),
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from briefings.build.manifest import library_versions
@@ -48,8 +49,13 @@ from briefings.render.fonts import used_instead
 class Fingerprints:
     """Digests of the project's data per briefing, and of the files outputs read, each computed once per build."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, known: Mapping[str, tuple[str, str]] | None = None):
+        """``known``: for topics whose data digest the last complete build recorded, the SHA-256 of the file
+        it was found in and the digest (:func:`briefings.build.quick.reusable_topics`); used only for a topic
+        loaded now from a file with that digest (its validated data is then the same)."""
         self.project = project
+        self._known = known or {}
+        self._topics: dict[str, str] = {}
         self._files: dict[str, str | None] = {}
         self._references: dict[str, Any] = {}
         self.versions = library_versions()
@@ -77,7 +83,7 @@ class Fingerprints:
                          **({"audience": briefing.audience} if briefing.audience != DEFAULT_AUDIENCE else {})},
             "settings": {"title": settings.title, "author": settings.author,
                          "classification": settings.classification, "formats": list(settings.formats)},
-            "topics": [_topic_data(topic) for topic in briefing.topics],
+            "topics": [self.topic_digest(topic) for topic in briefing.topics],
             "references": {key: self._reference_data(key) for key in sorted(cited)},
             # What the briefing shows beyond its files: overdue reviews, its edition and what changed.
             "overdue": [bool(today and topic.overdue_on(today)) for topic in briefing.topics],
@@ -90,6 +96,24 @@ class Fingerprints:
             # The families the PDF is actually set in, when the style names some: installing one re-renders.
             **({"fonts": _fonts_used(briefing)} if briefing.style.fonts else {}),
         })
+
+    def topic_digest(self, topic: Any) -> str:
+        """The digest of the topic's validated data (once per build; reused from the last one when its file is
+        unchanged: a topic's data, dumped for every briefing planned, was most of planning a large project)."""
+        found = self._topics.get(topic.id)
+        if found is None:
+            document = self.project.documents.get(topic.id)
+            known = self._known.get(topic.id)
+            if known is not None and document is not None and document.digest == known[0]:
+                found = known[1]
+            else:
+                found = canonical_digest(_topic_data(topic))
+            self._topics[topic.id] = found
+        return found
+
+    def topic_digests(self) -> dict[str, str]:
+        """Every topic digest this build took (:meth:`topic_digest`), by topic id."""
+        return dict(self._topics)
 
     def _reference_data(self, key: str) -> Any:
         # Once per reference, not once per briefing citing it.

@@ -75,7 +75,7 @@ from briefings.build.plan import (
     plan_briefing,
     select_briefings,
 )
-from briefings.build.quick import reusable_findings, save_record, scan_sources
+from briefings.build.quick import RecordedTopic, reusable_topics, save_record, scan_sources
 from briefings.build.report import BuildOptions, BuildReport
 from briefings.build.shard import select_shard
 from briefings.build.workers import render_all
@@ -121,18 +121,18 @@ def run_locked(root: Path, lock: BuildLock, options: BuildOptions) -> BuildRepor
     # Read before the project is, so that a file edited while the build runs is a change to the next build.
     sources = scan_sources(root) if options.write and options.publish_at is None else None
     with _collector_paused() as project_read:
-        project, environment, cache, blocked = _read(root, lock, options, today, fixed_time, sources)
+        project, environment, cache, blocked, recorded = _read(root, lock, options, today, fixed_time, sources)
         project_read()
         report = BuildReport(project=project, warnings=list(project.warnings),
                              acknowledged=list(project.acknowledged), failed=blocked,
                              briefing_count=len(project.briefings))
-        plans, manifest, fingerprints, wanted = _plan(root, options, report, fixed_time, today)
+        plans, manifest, fingerprints, wanted = _plan(root, options, report, fixed_time, today, recorded)
         problems = _render_and_write(root, lock, options, report, environment, plans, manifest, fingerprints)
         if options.write and (root / OUTPUT_DIR).is_dir():  # absent only when nothing could be written at all
             _write_bookkeeping(root, options, report, manifest, cache)
             if not problems:
                 save_record(root, report, options, fixed_time, today, sources, wanted,
-                            [plan.briefing.id for plan in plans])
+                            [plan.briefing.id for plan in plans], fingerprints.topic_digests())
     for warning in report.warnings:
         logger.warning("%s", warning)
     report.seconds = time.monotonic() - started
@@ -168,11 +168,13 @@ def _collector_paused() -> Iterator[Callable[[], None]]:
 
 def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.date,
           fixed_time: datetime.datetime | None, sources: dict[str, Any] | None
-          ) -> tuple[Project, BriefingSandbox, ParseCache | None, dict[str, list[Problem]]]:
-    """The project, its template environment and parse cache, and the briefings problems stop (``isolate``).
+          ) -> tuple[Project, BriefingSandbox, ParseCache | None, dict[str, list[Problem]],
+                     dict[str, RecordedTopic] | None]:
+    """The project, its template environment and parse cache, the briefings problems stop (``isolate``), and
+    what the last complete build recorded of the topics whose file did not change.
 
     The audit checks again only the topics whose file changed since the last complete build, when nothing
-    else it reads did (:func:`briefings.build.quick.reusable_findings`): the others' warnings are those that
+    else it reads did (:func:`briefings.build.quick.reusable_topics`): the others' warnings are those that
     build recorded, and their checks run when a briefing showing them is rendered. Raises every problem found
     before rendering at once (with ``strict``, the project's warnings too).
     """
@@ -184,9 +186,10 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
     # The parse cache lives in output/: used only once output/ is known to be ours.
     cache = ParseCache(root / OUTPUT_DIR, root, sources["files"] if sources else None) \
         if options.write and not output_problems else None
-    reused = reusable_findings(root, options, fixed_time, sources) if cache is not None else None
-    recorded = None if reused is None else {topic_id: [Finding(problem, about) for about, problem in findings]
-                                            for topic_id, findings in reused.items()}
+    reused = reusable_topics(root, options, fixed_time, sources) if cache is not None else None
+    recorded = None if reused is None else {
+        topic_id: (topic.digest, [Finding(problem, about) for about, problem in topic.findings])
+        for topic_id, topic in reused.items()}
     project, problems = _load(root, today, cache, options.archive_dir, recorded)
     if options.audience is not None:
         project = replace(project, briefings=tuple(replace(briefing, audience=options.audience)
@@ -200,7 +203,7 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
         raise ProblemsFound(problems)
     if options.strict and project.warnings:
         raise ProblemsFound([_strict(warning) for warning in project.warnings])
-    return project, environment, cache, blocked
+    return project, environment, cache, blocked, reused
 
 
 def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_dir: Path | str | None,
@@ -212,7 +215,8 @@ def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_di
 
 
 def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: datetime.datetime | None,
-          today: datetime.date) -> tuple[list[Plan], Manifest, Fingerprints, tuple[str, ...]]:
+          today: datetime.date, recorded: dict[str, RecordedTopic] | None
+          ) -> tuple[list[Plan], Manifest, Fingerprints, tuple[str, ...]]:
     """A plan for each selected briefing (:mod:`briefings.build.plan`), the last build's manifest, the
     fingerprints the plans were made with and the formats wanted; records the editions, failures and the
     notice in ``report``."""
@@ -230,7 +234,8 @@ def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: da
     # Loaded even with --force: the records of briefings not built this time must survive it.
     manifest = last_manifest(root, output_dir, options.write)
     report.notice = manifest.notice
-    fingerprints = Fingerprints(project)
+    fingerprints = Fingerprints(project, {topic_id: (topic.digest, topic.data) for topic_id, topic in
+                                          (recorded or {}).items() if topic.data is not None})
     # A publish run dates only its new editions: a briefing unchanged since its last edition is planned as a
     # plain build would plan it, so that its outputs are not rewritten just because the clock moved on.
     publishing = options.publish_at is not None and options.generated is None

@@ -19,8 +19,9 @@ already records for each output:
   the same result (bounded by a topic's review falling due, or its ``as_of``
   being reached);
 - the warnings the build gave, and those it was told to accept;
-- for each valid topic, the digest of its file as the loader read it and the
-  warnings its own audit checks gave (:func:`reusable_findings`).
+- for each valid topic, the digest of its file as the loader read it, the
+  warnings its own audit checks gave and the digest of its validated data
+  (:func:`reusable_topics`).
 
 :func:`fresh_report` answers the next build with the same options from that
 record and the manifest alone: every recorded file is read and hashed again
@@ -48,6 +49,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -269,8 +271,10 @@ def _archives(project: Project, archive_dir: Path | str | None) -> dict[str, Any
 
 def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_time: datetime.datetime | None,
                 day: datetime.date, sources: Mapping[str, Any] | None, wanted: Iterable[str],
-                selected: Iterable[str]) -> None:
-    """Keep what this build depended on (see the module docstring), if it can vouch for all of it."""
+                selected: Iterable[str], topic_data: Mapping[str, str]) -> None:
+    """Keep what this build depended on (see the module docstring), if it can vouch for all of it.
+
+    ``topic_data``: the digest of each topic's validated data that the fingerprints took."""
     project = report.project
     if project is None or sources is None or report.failed or options.publish_at is not None:
         return
@@ -296,7 +300,7 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
         "warnings": [_problem_json(warning) for warning in report.warnings],
         "acknowledged": [[*_problem_json(item.warning), item.reason] for item in report.acknowledged],
         "listing": listing(project),
-        "audited": _audited(project),
+        "audited": _audited(project, topic_data),
     }
     path = record_path(root)
     data = orjson.dumps(record)
@@ -309,27 +313,42 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
     replace_file(path, data)
 
 
-def _audited(project: Project) -> dict[str, Any]:
-    """For each valid topic, the digest of its file as the loader read it and the warnings its own checks gave."""
+def _audited(project: Project, topic_data: Mapping[str, str]) -> dict[str, Any]:
+    """For each valid topic, the digest of its file as the loader read it, the warnings its own audit checks
+    gave, and the digest of its validated data (``topic_data``, :meth:`Fingerprints.topic_digest`) if known."""
     audit, found = project.audit, {}
     for topic_id, findings in (audit.topic_findings.items() if audit else ()):
         document = project.documents.get(topic_id)
         if topic_id in project.topics and document is not None and document.digest is not None:
             found[topic_id] = {"file": document.display_path, "digest": document.digest,
                                "findings": [[list(finding.about), _problem_json(finding.problem)]
-                                            for finding in findings]}
+                                            for finding in findings],
+                               "data": topic_data.get(topic_id)}
     return found
 
 
-def reusable_findings(root: Path, options: BuildOptions, fixed_time: datetime.datetime | None,
-                      sources: Mapping[str, Any] | None) -> dict[str, list[tuple[tuple[Any, ...], Problem]]] | None:
-    """The warnings the last complete build's audit gave for each topic whose file is unchanged, when nothing
-    else the audit reads changed (the settings, the references, the archives, the options and versions): the
-    audit then need not check those topics again (:func:`briefings.audit.auditor.audit_project`). None when
-    it must check everything (no usable record, ``--force``, a publish run, or a change beyond topic files).
+@dataclass(frozen=True)
+class RecordedTopic:
+    """What the last complete build found of a topic file that has not changed since (by the scan)."""
 
-    ``sources`` is :func:`scan_sources` of this build. A topic's warnings are reused only for the very bytes
-    they were found in (the digest the loader recorded, not the scan's)."""
+    #: The SHA-256 of the file as the loader read it: what the rest is true of.
+    digest: str
+    #: The warnings the audit's checks of the topic gave, each with what it is about.
+    findings: list[tuple[tuple[Any, ...], Problem]]
+    #: The digest of the topic's validated data, as the fingerprints take it (None: not recorded).
+    data: str | None
+
+
+def reusable_topics(root: Path, options: BuildOptions, fixed_time: datetime.datetime | None,
+                    sources: Mapping[str, Any] | None) -> dict[str, RecordedTopic] | None:
+    """What the last complete build found of each topic whose file is unchanged, when nothing else the audit
+    reads changed (the settings, the references, the archives, the options and versions): the audit then
+    need not check those topics again (:func:`briefings.audit.auditor.audit_project`), nor the fingerprints
+    digest their data again. None when everything must be done again (no usable record, ``--force``, a
+    publish run, or a change beyond topic files).
+
+    ``sources`` is :func:`scan_sources` of this build. Each topic carries the digest of the bytes its results
+    are true of: the audit and the fingerprints use them only for a file loaded with that digest."""
     if sources is None or not options.write or options.force or options.publish_at is not None:
         return None
     try:
@@ -340,14 +359,16 @@ def reusable_findings(root: Path, options: BuildOptions, fixed_time: datetime.da
         if any(name not in files or files[name] != recorded_files[name] for name in (SETTINGS_FILE, REFERENCES_FILE)) \
                 or not _archives_unchanged(root, record, options):
             return None
-        reused: dict[str, list[tuple[tuple[Any, ...], Problem]]] = {}
+        reused: dict[str, RecordedTopic] = {}
         for topic_id, entry in dict(record["audited"]).items():
-            name = entry["file"]
+            name, digest, data = entry["file"], entry["digest"], entry["data"]
             if isinstance(topic_id, str) and isinstance(name, str) and name.startswith(f"{TOPICS_DIR}/") \
-                    and files.get(name) is not None and files.get(name) == entry["digest"]:
-                reused[topic_id] = [(tuple(about), _problem(problem)) for about, problem in entry["findings"]]
+                    and isinstance(digest, str) and files.get(name) == digest:
+                reused[topic_id] = RecordedTopic(
+                    digest, [(tuple(about), _problem(problem)) for about, problem in entry["findings"]],
+                    data if isinstance(data, str) else None)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
-        return None  # a record we cannot read: check everything
+        return None  # a record we cannot read: do everything
     return reused
 
 

@@ -1,7 +1,7 @@
 """A build after an edit checks again only the topics whose file changed, and says exactly what a full build says.
 
 The audit takes an unchanged topic's warnings from the last complete build's
-record (:func:`briefings.build.quick.reusable_findings`) only while the
+record (:func:`briefings.build.quick.reusable_topics`) only while the
 topic's bytes, the settings, the references, the archives and the options
 are those it was found with; it checks the topic when a briefing that shows
 it is rendered. Each test counts the facts checked, or compares with a full
@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from briefings.audit import auditor
+from briefings.audit.auditor import audit_project
+from briefings.audit.project_audit import load_and_audit_partially
+from briefings.build import fingerprint
 from briefings.build.entry import build
 from briefings.build.report import BuildReport
 from briefings.errors import ProblemsFound
@@ -178,3 +181,34 @@ def test_a_record_whose_digest_does_not_match_the_topic_reuses_nothing(three: Pa
     run(three)
 
     assert len(checked) == 6
+
+
+def test_an_unchanged_topic_s_data_is_not_digested_again(three: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(three)
+    dumped: list[str] = []
+    real = fingerprint._topic_data
+    monkeypatch.setattr(fingerprint, "_topic_data", lambda topic: dumped.append(topic.id) or real(topic))
+    edit(three, "beta", "held talks in London.", "held talks in Paris.")
+
+    report = run(three)
+
+    assert dumped == ["beta"] and report.rendered == ["beta"]
+    dumped.clear()
+    assert run(three, force=True).rendered == ["alpha", "beta", "gamma"]
+    assert sorted(dumped) == ["alpha", "beta", "gamma"]  # --force trusts no record
+
+
+def test_recorded_warnings_are_used_only_for_the_very_bytes_they_were_found_in(three: Path,
+                                                                               checked: list[str]) -> None:
+    project, problems = load_and_audit_partially(three)
+    assert not problems and project.audit is not None
+    alpha = project.documents["alpha"].digest
+    assert alpha is not None
+    checked.clear()
+    recorded = {"alpha": (alpha, []), "beta": ("0" * 64, [])}  # beta's file is not the one recorded
+
+    audit = audit_project(project, recorded=recorded)
+
+    assert checked == ["beta", "beta", "gamma", "gamma"]
+    assert audit.fact("alpha", "talks-held") == project.audit.fact("alpha", "talks-held")  # checked when asked
+    assert checked[4:] == ["alpha", "alpha"]
