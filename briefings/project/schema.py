@@ -242,12 +242,12 @@ class Fact(_Shared):
     acknowledge: Acknowledgements = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _share_names(self) -> Any:
-        # The same few reference ids and section titles recur in every fact of a large project: one string
-        # each rather than a copy per fact.
+    def _share_fields_given(self) -> Any:
+        # (This replaces the validator of _Shared, and adds to it, in one call per fact.) The same few reference
+        # ids and section titles recur in every fact of a large project: one string each, not a copy per fact.
         self.sources[:] = [sys.intern(source) for source in self.sources]
         object.__setattr__(self, "section", sys.intern(self.section))
-        return self
+        return _Shared._share_fields_given(self)
 
 
 class Figure(_Shared):
