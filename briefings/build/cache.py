@@ -58,7 +58,7 @@ _ENTRY = re.compile(r"[0-9a-f]{32}\.json")
 class ParseCache:
     def __init__(self, output_dir: Path, root: Path, scanned: Mapping[str, str | None] | None = None):
         """``scanned``: the SHA-256 of the project's files as this build's quick check read them, by the
-        path shown (:func:`briefings.build.quick.scan_sources`, which vouches only for regular files inside
+        path shown (:func:`briefings.build.scan.scan_sources`, which vouches only for regular files inside
         the project): a file named there is not read again to be told unchanged, and a build then reads it
         as its scan did (an edit made since is a change to the next build, as the record says)."""
         self.root = root

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from briefings.build.manifest import library_versions
-from briefings.build.quick import file_digest
+from briefings.build.scan import file_digest
 from briefings.digests import canonical_digest
 from briefings.project.model import Briefing, Project
 from briefings.project.schema import DEFAULT_AUDIENCE

@@ -75,8 +75,9 @@ from briefings.build.plan import (
     plan_briefing,
     select_briefings,
 )
-from briefings.build.quick import RecordedTopic, reusable_topics, save_record, scan_sources
+from briefings.build.quick import RecordedTopic, reusable_topics, save_record
 from briefings.build.report import BuildOptions, BuildReport
+from briefings.build.scan import scan_sources
 from briefings.build.shard import select_shard
 from briefings.build.workers import render_all
 from briefings.build.writer import (

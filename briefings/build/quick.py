@@ -46,7 +46,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-import stat
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -58,25 +57,27 @@ import orjson
 from briefings import __version__
 from briefings.build.manifest import BOOKKEEPING_MAX_BYTES, Manifest, library_versions, load_manifest
 from briefings.build.report import BuildOptions, BuildReport
+from briefings.build.scan import (
+    NotVouched,
+    editions_signature,
+    file_digest,
+    plain_directory,
+    regular_digest,
+    scan_sources,
+)
 from briefings.errors import Acknowledged, Problem, Severity
 from briefings.files import (
     MAX_ARCHIVE_BYTES,
-    MAX_FILE_BYTES,
-    TOPIC_SUFFIXES,
     FileProblem,
     read_project_file,
     replace_file,
 )
 from briefings.paths import (
-    BUILTIN_PREFIX,
-    BUILTIN_TEMPLATES_DIR,
-    EDITIONS_NAME,
     INPUTS_NAME,
     OUTPUT_DIR,
     REFERENCES_FILE,
     SETTINGS_FILE,
     STATE_DIR,
-    TEMPLATES_DIR,
     TOPICS_DIR,
 )
 from briefings.render.fonts import used_instead
@@ -85,124 +86,10 @@ if TYPE_CHECKING:
     from briefings.project.model import Project
 
 RECORD_FORMAT = 1
-#: A project with more files than this under ``templates/`` or ``output/editions/`` is always built in full.
-MAX_LISTED = 200_000
 
 
 def record_path(root: Path) -> Path:
     return root / OUTPUT_DIR / STATE_DIR / INPUTS_NAME
-
-
-def file_digest(root: Path, key: str) -> str | None:
-    """The SHA-256 of a file named relative to the project (or ``builtin/…``); None: absent; "unreadable"."""
-    if key.startswith(f"{BUILTIN_PREFIX}/"):
-        base, relative = BUILTIN_TEMPLATES_DIR, key[len(BUILTIN_PREFIX) + 1:]
-    else:
-        base, relative = root, key
-    path = base / relative
-    if not os.path.lexists(path):
-        return None
-    try:
-        return hashlib.sha256(read_project_file(path, base)).hexdigest()
-    except FileProblem:
-        return "unreadable"
-
-
-class _NotVouched(Exception):
-    """Something the quick check will not judge (a link, a special file): the full build must."""
-
-
-def _regular_digest(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
-    """The SHA-256 of a regular file (None: absent), never following a link; raises :class:`_NotVouched`
-    for anything else, which the full build reads and judges with :func:`briefings.files.read_project_file`."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            raise _NotVouched(str(path))  # not even opened: a link may lead out of the project
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise _NotVouched(str(path)) from error
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            raise _NotVouched(str(path))
-        hasher = hashlib.sha256()
-        size = 0
-        while chunk := os.read(descriptor, 1 << 20):
-            size += len(chunk)
-            if size > max_bytes:
-                raise _NotVouched(str(path))
-            hasher.update(chunk)
-        return hasher.hexdigest()
-    finally:
-        os.close(descriptor)
-
-
-def _plain_directory(path: Path) -> bool:
-    """Whether ``path`` is absent or a directory that is not a link (what the quick check can list)."""
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        return True
-
-
-def scan_sources(root: Path) -> dict[str, Any] | None:
-    """The files the loader and the template check read, hashed; None when the quick check cannot vouch for
-    them all (a link, a special file, a directory it cannot list: the full build judges those every time)."""
-    directories = (root / "sources", root / TOPICS_DIR, root / TEMPLATES_DIR)
-    if not all(_plain_directory(directory) for directory in directories):
-        return None
-    topics = _names(root / TOPICS_DIR, recursive=False)
-    templates = _names(root / TEMPLATES_DIR, recursive=True)
-    if topics is None or templates is None:
-        return None
-    topics = [name for name in topics if name.endswith(TOPIC_SUFFIXES) and not name.startswith(".")]
-    keys = [SETTINGS_FILE, REFERENCES_FILE, *(f"{TOPICS_DIR}/{name}" for name in topics),
-            *(f"{TEMPLATES_DIR}/{name}" for name in templates if not (root / TEMPLATES_DIR / name).is_dir())]
-    try:
-        files = {key: _regular_digest(root / key) for key in keys}
-    except _NotVouched:
-        return None
-    return {"files": files, "topics": topics, "templates": templates}
-
-
-def _names(directory: Path, *, recursive: bool) -> list[str] | None:
-    """Every entry of ``directory`` (relative names, sorted; [] if absent), or None if it cannot be listed whole."""
-    if not os.path.lexists(directory):
-        return []
-    names: list[str] = []
-    pending = [""]
-    try:
-        while pending:
-            prefix = pending.pop()
-            with os.scandir(directory / prefix if prefix else directory) as entries:
-                for entry in entries:
-                    name = f"{prefix}{entry.name}"
-                    if recursive and entry.is_dir(follow_symlinks=False):
-                        pending.append(f"{name}/")
-                    names.append(name)
-                    if len(names) > MAX_LISTED:
-                        return None
-    except OSError:
-        return None
-    return sorted(names)
-
-
-def editions_signature(root: Path) -> list[list[Any]] | None:
-    """Names, sizes and modification times under ``output/editions/`` (written only by ``publish``)."""
-    directory = root / OUTPUT_DIR / EDITIONS_NAME
-    names = _names(directory, recursive=True)
-    if names is None:
-        return None
-    signature: list[list[Any]] = []
-    for name in names:
-        try:
-            status = os.lstat(directory / name)
-        except OSError:
-            return None
-        signature.append([name, status.st_size, status.st_mtime_ns, status.st_mode])
-    return signature
 
 
 def options_key(options: BuildOptions, fixed_time: datetime.datetime | None) -> str:
@@ -476,7 +363,7 @@ def _archives_unchanged(root: Path, record: dict[str, Any], options: BuildOption
     if archives["directory"] is not None:
         # Every directory on the way must be a directory, not a link (which could lead out of the project).
         parts = archives["directory"].split("/")
-        if not all(_plain_directory(root.joinpath(*parts[:end])) for end in range(1, len(parts) + 1)):
+        if not all(plain_directory(root.joinpath(*parts[:end])) for end in range(1, len(parts) + 1)):
             return False
         directory: Path | str | None = root / archives["directory"]
     else:
@@ -484,10 +371,10 @@ def _archives_unchanged(root: Path, record: dict[str, Any], options: BuildOption
     if directory is None:
         return False
     try:
-        if any(_regular_digest(Path(directory) / name, MAX_ARCHIVE_BYTES) != value
+        if any(regular_digest(Path(directory) / name, MAX_ARCHIVE_BYTES) != value
                for name, value in archives["files"].items()):
             return False
-    except _NotVouched:
+    except NotVouched:
         return False
     return True
 

@@ -33,8 +33,8 @@ NOT_FOR_LIST_OR_CHECK = ("weasyprint", "docx", "apscheduler", "asyncio", "babel"
                          "briefings.live", "briefings.cli.deliveries", "briefings.cli.schedule")
 #: The quick check's modules (:mod:`briefings.build.quick`), with which ``list`` reads the listing the last build
 #: recorded: light, no renderer among them.
-QUICK_CHECK = {"briefings.build", "briefings.build.quick", "briefings.build.manifest", "briefings.build.report",
-               "briefings.render", "briefings.render.fonts"}
+QUICK_CHECK = {"briefings.build", "briefings.build.quick", "briefings.build.scan", "briefings.build.manifest",
+               "briefings.build.report", "briefings.render", "briefings.render.fonts"}
 #: The modules of briefings.cli every command uses: the rest are one module per command family.
 #: (findings: how warnings print; deliveries: how publish and schedule report delivering editions)
 SHARED = {"briefings.cli.console", "briefings.cli.options", "briefings.cli.findings", "briefings.cli.deliveries"}
