@@ -77,13 +77,8 @@ def read_project_file(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES
         raise
     except OSError as error:
         raise _os_problem(error, refuse) from None
-    try:
-        # ... and fstat after, because the file may have been replaced in between.
-        return _read_descriptor(descriptor, max_bytes, refuse)
-    except OSError as error:
-        raise _os_problem(error, refuse) from None
-    finally:
-        os.close(descriptor)
+    # ... and fstat after, because the file may have been replaced in between.
+    return _read_and_close(descriptor, max_bytes, refuse)
 
 
 def open_project_dir(path: Path, root: Path) -> int | None:
@@ -112,31 +107,31 @@ def read_file_in(directory: int, name: str, shown: str, *, max_bytes: int = MAX_
         descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
     except OSError as error:
         raise _os_problem(error, refuse) from None
+    return _read_and_close(descriptor, max_bytes, refuse)
+
+
+def _read_and_close(descriptor: int, max_bytes: int, refuse: _Refuse) -> bytes:
+    """The bytes of the open ``descriptor``, which must be a regular file of at most ``max_bytes``; closed after."""
     try:
-        return _read_descriptor(descriptor, max_bytes, refuse)
+        info = os.fstat(descriptor)
+        _require_regular(info.st_mode, refuse)
+        if info.st_size > max_bytes:
+            raise refuse(_too_large(_mebibytes(info.st_size), max_bytes))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:  # the file may grow while it is read
+            chunk = os.read(descriptor, min(_READ_CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            raise refuse(_too_large(f"more than {_mebibytes(max_bytes)}", max_bytes))
+        return b"".join(chunks)
     except OSError as error:
         raise _os_problem(error, refuse) from None
     finally:
         os.close(descriptor)
-
-
-def _read_descriptor(descriptor: int, max_bytes: int, refuse: _Refuse) -> bytes:
-    """The bytes of the open ``descriptor``, which must be a regular file of at most ``max_bytes``."""
-    info = os.fstat(descriptor)
-    _require_regular(info.st_mode, refuse)
-    if info.st_size > max_bytes:
-        raise refuse(_too_large(_mebibytes(info.st_size), max_bytes))
-    chunks: list[bytes] = []
-    size = 0
-    while size <= max_bytes:  # the file may grow while it is read
-        chunk = os.read(descriptor, min(_READ_CHUNK, max_bytes + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > max_bytes:
-        raise refuse(_too_large(f"more than {_mebibytes(max_bytes)}", max_bytes))
-    return b"".join(chunks)
 
 
 def list_topic_files(directory: Path, root: Path) -> tuple[list[Path], list[Problem]]:

@@ -284,3 +284,27 @@ def test_a_damaged_parse_cache_is_ignored(project: Path, damage: bytes, entry: s
     result = invoke("build", "--project", str(project), "--format", "md")
     assert result.exit_code == 0, result.output
     assert (project / "output/test-topic.md").read_bytes() == expected
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "documents linked outside"])
+def test_a_parse_cache_entry_that_is_no_regular_file_is_neither_opened_nor_waited_on(project: Path, outside: Path,
+                                                                                     kind: str) -> None:
+    assert invoke("build", "--project", str(project), "--format", "md").exit_code == 0
+    expected = (project / "output/test-topic.md").read_bytes()
+    entry = project / "output/.briefings" / TOPIC_ENTRY
+    entry.unlink()
+    if kind == "fifo":
+        os.mkfifo(entry)  # a reader that opened it without O_NONBLOCK would wait for ever
+    elif kind == "directory":
+        entry.mkdir()
+    else:
+        documents = entry.parent
+        shutil.copytree(documents, outside / "documents")
+        shutil.rmtree(documents)
+        documents.symlink_to(outside / "documents", target_is_directory=True)
+    (project / "output/test-topic.md").unlink()
+    with opens_recorded() as opened:
+        result = invoke("build", "--project", str(project), "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert not opened_outside(opened, outside)
+    assert (project / "output/test-topic.md").read_bytes() == expected
