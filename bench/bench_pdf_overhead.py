@@ -35,7 +35,6 @@ The figures measured on the development machine are kept in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import pickle
 import pstats
@@ -44,11 +43,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from trees import compile_tree, extract  # noqa: E402
+
 SEEDS = ROOT.parent / "shared" / "seeds"
 EPOCH = "1764547200"  # 2025-12-01T00:00:00Z, as bench/compare_outputs.py
 
@@ -126,14 +127,6 @@ def cpu_of(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, s
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), result.stdout
 
 
-def extract(revision: str, target: Path) -> Path:
-    archive = subprocess.run(["git", "archive", revision, "briefings"], cwd=ROOT, capture_output=True,
-                             check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    return target
-
-
 def profile(project: Path, output: str) -> None:
     command = [sys.executable, "-m", "cProfile", "-o", output, "-m", "briefings",
                *build_arguments(project, 1)]
@@ -158,9 +151,11 @@ def main() -> None:
         if arguments.profile:
             profile(project, arguments.profile)
             return
+        compile_tree(ROOT)  # (both sides run from bytecode, as installed code does: see bench/trees.py)
         codes = {"this checkout": ROOT}
         if arguments.against:
-            codes = {f"before ({arguments.against})": extract(arguments.against, temporary / "before"), **codes}
+            before = extract(arguments.against, temporary / "before", "briefings")
+            codes = {f"before ({arguments.against})": before, **codes}
         for code in codes.values():
             used = subprocess.run([sys.executable, "-c", "import briefings; print(briefings.__file__)"],
                                   env=environment(code), cwd=temporary, capture_output=True, text=True, check=True)

@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_incremental import write_project  # noqa: E402
+from trees import compile_tree, extract  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1767323045"
@@ -80,8 +81,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="briefings-scale-"))
     old_code = work / "old"
     old_code.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", arguments.against], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive.stdout, check=True)
+    extract(arguments.against, old_code)
+    compile_tree(ROOT)  # (both sides run from bytecode, as installed code does: see bench/trees.py)
     codes = {"old": old_code, "new": None}
     print(f"old: {arguments.against}; new: this checkout; jobs: {arguments.jobs or 'default'}", flush=True)
     try:

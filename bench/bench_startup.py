@@ -18,19 +18,20 @@ user + system time, its workers included) and their excess over
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from trees import compile_tree, extract  # noqa: E402
+
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
     "--version": ["-m", "briefings", "--version"],
@@ -38,14 +39,6 @@ COMMANDS: dict[str, list[str]] = {
     "list": ["-m", "briefings", "list", "--project", "."],
     "check": ["-m", "briefings", "check", "--project", "."],
 }
-
-
-def extract(ref: str, destination: Path) -> Path:
-    """The tree of ``ref`` (a ``git archive``), extracted at ``destination``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(destination, filter="data")
-    return destination
 
 
 def copy_example(destination: Path) -> Path:
@@ -79,6 +72,7 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         old = extract(arguments.old, Path(temporary) / "old")
+        compile_tree(ROOT)  # (both sides run from bytecode, as installed code does: see bench/trees.py)
         project = copy_example(Path(temporary) / "project")
         # ``list`` again on a copy built once (by the new code): it then answers from the build's record.
         built = copy_example(Path(temporary) / "built")
@@ -92,7 +86,7 @@ def main() -> None:
                                    capture_output=True, text=True, check=True).stdout.strip()
             if not where.startswith(str(code)):
                 raise SystemExit(f"the {side} side imports {where}, not the code in {code}")
-        for command in COMMANDS.values():  # once unmeasured: Python compiles each side's modules
+        for command in COMMANDS.values():  # once unmeasured: the caches of the file system are warm
             for code in sides.values():
                 run(command, code, project)
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
