@@ -23,7 +23,6 @@ or without it. Entries of files no longer in the project are removed by
 
 from __future__ import annotations
 
-import copy
 import datetime
 import functools
 import hashlib
@@ -245,20 +244,14 @@ def _json_object(data: bytes) -> Any:
 
 
 def _decode(path: Path, shown: str, cached: dict[str, Any], lines: Callable[[], str | list[Any]]) -> YamlDocument:
-    # The cached entry stays JSON, to be saved again: only the containers on the
-    # way to a date are copied before the date is put in (nothing mutates the rest).
+    # The entry was read for this document alone (never saved again: its file stays as it is), so its dates
+    # are put back in place.
     holder = [cached["data"]]
-    copied: set[int] = set()
     for location in cached["dates"]:
         container: Any = holder
         key: Any = 0
         for step in location:
-            child = container[key]
-            if id(child) not in copied:
-                child = copy.copy(child)
-                copied.add(id(child))
-                container[key] = child
-            container, key = child, step
+            container, key = container[key], step
         container[key] = datetime.date.fromisoformat(container[key])
     data = holder[0]
     if not isinstance(cached["lines"], str):

@@ -101,26 +101,33 @@ logger = logging.getLogger("briefings")
 
 
 def build(root: Path, options: BuildOptions | None = None, *, wait: float = DEFAULT_WAIT,
-          on_wait: Callable[[], None] | None = None, **keywords: Any) -> BuildReport:
+          on_wait: Callable[[], None] | None = None, sources: dict[str, Any] | None = None,
+          **keywords: Any) -> BuildReport:
     """Build the briefings of the project at ``root``; see the module docstring.
 
     ``keywords`` are fields of :class:`BuildOptions`, given one by one or
     replacing those of ``options``: ``build(root, only=["a"], jobs=1)``. The
     build holds the project's lock (:mod:`briefings.lock`), waiting up to
     ``wait`` seconds for another build and calling ``on_wait`` once if it has to.
+    ``sources``: the caller's :func:`~briefings.build.scan.scan_sources` of the
+    project, made just before (:mod:`briefings.build.entry`), not made again.
     """
     options = replace(options or BuildOptions(), **keywords)
     with BuildLock(Path(root), wait, on_wait=on_wait) as lock:  # released however the build ends
-        return run_locked(Path(root), lock, options)
+        return run_locked(Path(root), lock, options, sources)
 
 
-def run_locked(root: Path, lock: BuildLock, options: BuildOptions) -> BuildReport:
+def run_locked(root: Path, lock: BuildLock, options: BuildOptions,
+               sources: dict[str, Any] | None = None) -> BuildReport:
     """The build, for a caller that holds the project's lock (:func:`build`, :mod:`briefings.build.publish`)."""
     started = time.monotonic()
     fixed_time = options.generated or options.publish_at or generation_time()
     today = build_day(fixed_time)
     # Read before the project is, so that a file edited while the build runs is a change to the next build.
-    sources = scan_sources(root) if options.write and options.publish_at is None else None
+    if sources is None and options.write and options.publish_at is None:
+        sources = scan_sources(root)
+    elif not options.write or options.publish_at is not None:
+        sources = None
     with _collector_paused() as project_read:
         project, environment, cache, blocked, recorded = _read(root, lock, options, today, fixed_time, sources)
         project_read()

@@ -296,14 +296,17 @@ def _problem(value: Any) -> Problem:
 
 
 def fresh_report(root: Path, options: BuildOptions, fixed_time: datetime.datetime | None,
-                 today: datetime.date) -> BuildReport | None:
-    """The report of a build that would find everything up to date, or None (see the module docstring)."""
+                 today: datetime.date, sources: Mapping[str, Any] | None) -> BuildReport | None:
+    """The report of a build that would find everything up to date, or None (see the module docstring).
+
+    ``sources`` is :func:`~briefings.build.scan.scan_sources` of the project now (the caller keeps it for the
+    full build, should there be one)."""
     started = time.monotonic()
-    if not options.write or options.force or options.publish_at is not None:
+    if sources is None or not options.write or options.force or options.publish_at is not None:
         return None
     try:
         record = _load(root)
-        if record is None or not _unchanged(root, record, options, fixed_time, today):
+        if record is None or not _unchanged(root, record, options, fixed_time, today, sources):
             return None
         manifest = load_manifest(root / OUTPUT_DIR, root)
         if not _outputs_current(root, manifest, record, fixed_time):
@@ -332,7 +335,7 @@ def _load(root: Path) -> dict[str, Any] | None:
 
 
 def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_time: datetime.datetime | None,
-               today: datetime.date) -> bool:
+               today: datetime.date, sources: Mapping[str, Any]) -> bool:
     """Whether everything the recorded build depended on, besides its outputs, is as it was."""
     since, until = record["since"], record["until"]
     if (since is not None and today < datetime.date.fromisoformat(since)) \
@@ -340,7 +343,7 @@ def _unchanged(root: Path, record: dict[str, Any], options: BuildOptions, fixed_
         return False
     if record["key"] != options_key(options, fixed_time):
         return False
-    if scan_sources(root) != record["sources"]:
+    if sources != record["sources"]:
         return False
     if any(file_digest(root, name) != value for name, value in dict(record["named"]).items()):
         return False
