@@ -17,8 +17,9 @@ warnings and acknowledged warnings sorted, as the loader sorts them, and
 
 ``archive_dir`` overrides the project's ``archive_dir`` for the audit: a
 directory anywhere, as named on the command line (``--archive-dir``).
-``recorded`` is the warnings of topics whose checks need not run again
-(:func:`briefings.audit.auditor.audit_project`), from the build's record.
+``recorded`` is the warnings of topics whose audit checks need not run again
+(:func:`briefings.audit.auditor.audit_project`), ``recorded_checks`` those of
+their cross-checks (:mod:`briefings.project.crosscheck`), from the build's record.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 from briefings.audit.auditor import RecordedFindings, audit_project
 from briefings.errors import Problem, ProblemsFound, sort_key
 from briefings.project.acknowledge import PendingAcknowledgements, settle
+from briefings.project.crosscheck import RecordedChecks
 from briefings.project.loader import load_project_partially
 from briefings.project.model import Project
 
@@ -49,13 +51,13 @@ def load_and_audit(root: Path, *, today: datetime.date | None = None,
 
 
 def load_and_audit_partially(root: Path, *, today: datetime.date | None = None, cache: ParseCache | None = None,
-                             archive_dir: Path | str | None = None, recorded: RecordedFindings | None = None
-                             ) -> tuple[Project, list[Problem]]:
+                             archive_dir: Path | str | None = None, recorded: RecordedFindings | None = None,
+                             recorded_checks: RecordedChecks | None = None) -> tuple[Project, list[Problem]]:
     """The project as far as it is valid, audited, and every error found (the loader's, then the audit's).
 
     ``cache`` answers for files unchanged since the last build (see :mod:`briefings.build.cache`).
     """
-    project, problems = load_project_partially(root, today=today, cache=cache)
+    project, problems = load_project_partially(root, today=today, cache=cache, recorded=recorded_checks)
     return audit_loaded(project, problems, archive_dir=archive_dir, recorded=recorded)
 
 

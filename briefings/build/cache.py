@@ -71,6 +71,9 @@ class ParseCache:
         self._markup: dict[str, list[str]] = {}
         self._used_markup: dict[str, tuple[str, ...]] = {}
         self._markup_changed = False
+        #: Whether some texts of this build's project were not checked (their topic's checks were reused): the
+        #: answers no text asked for may be theirs, and stay.
+        self._markup_partial = False
         #: Entries this build used, by file name; those parsed while output/ did not exist yet, to write at save.
         self._used: set[str] = set()
         self._pending: dict[str, bytes] = {}  # (zlib-compressed)
@@ -179,6 +182,11 @@ class ParseCache:
             self._used_markup[key] = tuple(messages) if messages else ()
         return list(messages)
 
+    def keep_unused_markup(self) -> None:
+        """Keep the answers of texts not checked this build (:mod:`briefings.project.crosscheck` reused their
+        topic's checks): a build that checks every text drops those no text asked for."""
+        self._markup_partial = True
+
     def save(self) -> None:
         """Write what this build parsed and checked that is not written yet, and remove the entries of files
         no longer in the project (and the cache of an older version of the tool)."""
@@ -189,8 +197,10 @@ class ParseCache:
         for name, entry in self._pending.items():
             self._write(name, zlib.decompress(entry))
         self._pending.clear()
-        if self._markup_changed or self._markup:  # (an answer new, or one no text of this build asked for)
-            payload = {"format": CACHE_FORMAT, "briefings": __version__, "markup": self._used_markup}
+        if self._markup_changed or (self._markup and not self._markup_partial):
+            # (an answer new, or one no text asked for in a build that checked them all: dropped)
+            kept = {**self._markup, **self._used_markup} if self._markup_partial else self._used_markup
+            payload = {"format": CACHE_FORMAT, "briefings": __version__, "markup": kept}
             replace_file(self.directory / "markup.json", orjson.dumps(payload))
         try:
             stale = [entry for entry in os.scandir(self.documents)

@@ -60,7 +60,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from briefings.audit.auditor import RecordedFindings
 from briefings.audit.project_audit import load_and_audit_partially
 from briefings.audit.results import Finding
 from briefings.build.cache import ParseCache
@@ -195,10 +194,7 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
     cache = ParseCache(root / OUTPUT_DIR, root, sources["files"] if sources else None) \
         if options.write and not output_problems else None
     reused = reusable_topics(root, options, fixed_time, sources) if cache is not None else None
-    recorded = None if reused is None else {
-        topic_id: (topic.digest, [Finding(problem, about) for about, problem in topic.findings])
-        for topic_id, topic in reused.items()}
-    project, problems = _load(root, today, cache, options.archive_dir, recorded)
+    project, problems = _load(root, today, cache, options.archive_dir, reused)
     if options.audience is not None:
         project = replace(project, briefings=tuple(replace(briefing, audience=options.audience)
                                                    for briefing in project.briefings))
@@ -215,11 +211,14 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
 
 
 def _load(root: Path, today: datetime.date, cache: ParseCache | None, archive_dir: Path | str | None,
-          recorded: RecordedFindings | None) -> tuple[Project, list[Problem]]:
+          reused: dict[str, RecordedTopic] | None) -> tuple[Project, list[Problem]]:
     """The project as far as it could be read, audited, and its problems (:mod:`briefings.audit.project_audit`)."""
-    project, problems = load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir,
-                                                 recorded=recorded)
-    return project, problems
+    checks = None if reused is None else {topic_id: (topic.digest, topic.checks) for topic_id, topic in reused.items()}
+    findings = None if reused is None else {
+        topic_id: (topic.digest, [Finding(problem, about) for about, problem in topic.findings])
+        for topic_id, topic in reused.items()}
+    return load_and_audit_partially(root, today=today, cache=cache, archive_dir=archive_dir, recorded=findings,
+                                    recorded_checks=checks)
 
 
 def _plan(root: Path, options: BuildOptions, report: BuildReport, fixed_time: datetime.datetime | None,

@@ -20,8 +20,8 @@ already records for each output:
   being reached);
 - the warnings the build gave, and those it was told to accept;
 - for each valid topic, the digest of its file as the loader read it, the
-  warnings its own audit checks gave and the digest of its validated data
-  (:func:`reusable_topics`).
+  warnings its cross-checks and its own audit checks gave and the digest of
+  its validated data (:func:`reusable_topics`).
 
 :func:`fresh_report` answers the next build with the same options from that
 record and the manifest alone: every recorded file is read and hashed again
@@ -201,13 +201,16 @@ def save_record(root: Path, report: BuildReport, options: BuildOptions, fixed_ti
 
 
 def _audited(project: Project, topic_data: Mapping[str, str]) -> dict[str, Any]:
-    """For each valid topic, the digest of its file as the loader read it, the warnings its own audit checks
-    gave, and the digest of its validated data (``topic_data``, :meth:`Fingerprints.topic_digest`) if known."""
+    """For each valid topic, the digest of its file as the loader read it, the warnings of its cross-checks
+    (:attr:`~briefings.project.model.Project.topic_warnings`) and of its own audit checks, and the digest of
+    its validated data (``topic_data``, :meth:`Fingerprints.topic_digest`) if known."""
     audit, found = project.audit, {}
     for topic_id, findings in (audit.topic_findings.items() if audit else ()):
         document = project.documents.get(topic_id)
         if topic_id in project.topics and document is not None and document.digest is not None:
             found[topic_id] = {"file": document.display_path, "digest": document.digest,
+                               "checks": [[list(key), _problem_json(warning)]
+                                          for key, warning in project.topic_warnings.get(topic_id, ())],
                                "findings": [[list(finding.about), _problem_json(finding.problem)]
                                             for finding in findings],
                                "data": topic_data.get(topic_id)}
@@ -220,6 +223,9 @@ class RecordedTopic:
 
     #: The SHA-256 of the file as the loader read it: what the rest is true of.
     digest: str
+    #: The warnings the loader's cross-checks of the topic gave (none of those that depend on the day), each
+    #: with the key of the item it is about.
+    checks: list[tuple[tuple[Any, ...], Problem]]
     #: The warnings the audit's checks of the topic gave, each with what it is about.
     findings: list[tuple[tuple[Any, ...], Problem]]
     #: The digest of the topic's validated data, as the fingerprints take it (None: not recorded).
@@ -252,7 +258,8 @@ def reusable_topics(root: Path, options: BuildOptions, fixed_time: datetime.date
             if isinstance(topic_id, str) and isinstance(name, str) and name.startswith(f"{TOPICS_DIR}/") \
                     and isinstance(digest, str) and files.get(name) == digest:
                 reused[topic_id] = RecordedTopic(
-                    digest, [(tuple(about), _problem(problem)) for about, problem in entry["findings"]],
+                    digest, [(tuple(key), _problem(problem)) for key, problem in entry["checks"]],
+                    [(tuple(about), _problem(problem)) for about, problem in entry["findings"]],
                     data if isinstance(data, str) else None)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
         return None  # a record we cannot read: do everything

@@ -12,17 +12,28 @@ fact resting only on weak sources, dates after the topic's ``as_of``, a topic
 past its review date, a reference never cited, …) go through each item's
 ``acknowledge:`` entries (:class:`~briefings.project.acknowledge.Ledger`),
 whose entries it leaves open, in order, for the audit's warnings.
+
+``recorded`` (the build's record of its last complete run, handed down as
+data) gives, for topics whose checks may not need to run again, the SHA-256
+of the file they ran on and the warnings they gave, each with the key of the
+item it is about; the caller vouches that the references are those of that
+run. A valid topic loaded now from a file with that digest is not checked
+again: its ``acknowledge:`` entries are read, its recorded warnings pass
+through them, and only the checks that depend on the day (review due,
+``as_of`` in the future) run. :attr:`CrossChecker.topic_warnings` is what to
+record for each valid topic.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from briefings.errors import Problem, did_you_mean
+from briefings.errors import Problem, Severity, did_you_mean
 from briefings.paths import REFERENCES_FILE
 from briefings.project.acknowledge import (
     FACT_WARNINGS,
@@ -30,6 +41,7 @@ from briefings.project.acknowledge import (
     REFERENCE_WARNINGS,
     TOPIC_WIDE_WARNINGS,
     Entries,
+    Key,
     Ledger,
     read_entries,
 )
@@ -71,15 +83,25 @@ class TopicFile:
         return salvaged
 
 
+#: For each topic whose checks may not need to run again: the SHA-256 of its file, and its warnings with the key
+#: of the item each is about (see the module docstring).
+RecordedChecks = Mapping[str, tuple[str, Sequence[tuple[Key, Problem]]]]
+
+
 class CrossChecker:
     """The cross-checks of one load, adding to its ``problems`` and passing its warnings through ``ledger``."""
 
     def __init__(self, problems: list[Problem], ledger: Ledger, today: datetime.date,
-                 cache: ParseCache | None = None):
+                 cache: ParseCache | None = None, recorded: RecordedChecks | None = None):
         self.problems = problems
         self.ledger = ledger
         self.today = today
         self.cache = cache
+        self.recorded = recorded or {}
+        #: For each valid topic, the warnings its checks gave that do not depend on the day (before the
+        #: acknowledgements), with the key of the item each is about: what the build records.
+        self.topic_warnings: dict[str, tuple[tuple[Key, Problem], ...]] = {}
+        self._found: list[tuple[Key, Problem]] = []  # (the topic being checked)
         #: The ids written in the references file (valid or not); None when it could not be read as a mapping.
         self.written_references: set[Any] | None = None
 
@@ -89,7 +111,13 @@ class CrossChecker:
         data = references_doc.data if references_doc is not None else None
         self.written_references = set(data) if isinstance(data, dict) else None
         for topic_id, entry in topic_files.items():
-            self._topic(topic_id, entry, references, cited)
+            recorded = self.recorded.get(topic_id)
+            if recorded is not None and entry.topic is not None and entry.document.digest == recorded[0]:
+                self._topic_again(topic_id, entry.document, entry.topic, recorded[1], cited)
+                if self.cache is not None:
+                    self.cache.keep_unused_markup()  # (this topic's texts were not checked: their answers stay)
+            else:
+                self._topic(topic_id, entry, references, cited)
         if references_doc is None:
             return
         for reference_id, reference in references.items():
@@ -109,6 +137,7 @@ class CrossChecker:
     def _topic(self, topic_id: str, entry: TopicFile, references: dict[str, Reference], cited: set[str]) -> None:
         document = entry.document
         topic = entry.topic
+        found = self._found = []
         first_seen: dict[str, int] = {}  # (its index: the line is looked up only for a duplicate)
         topic_acknowledgements = self._entries(document, (), ("topics", topic_id),
                                                topic.acknowledge if topic else {}, TOPIC_WIDE_WARNINGS,
@@ -137,11 +166,11 @@ class CrossChecker:
                 grades = {references[source].reliability for source in fact.sources}
                 if grades <= LOW_RELIABILITY:
                     shown = ", ".join(sorted(grade or "" for grade in grades))
-                    self.ledger.warn(acknowledgements, document, (*location, "sources"), "low-reliability",
+                    self._warn(acknowledgements, document, (*location, "sources"), "low-reliability",
                         f"fact '{fact.id}' rests only on low-reliability sources ({shown}): corroborate it")
             if topic is not None:
                 if fact.date and fact.date > topic.as_of:
-                    self.ledger.warn(acknowledgements, document, (*location, "date"), "date-after-as-of",
+                    self._warn(acknowledgements, document, (*location, "date"), "date-after-as-of",
                         f"fact '{fact.id}' is dated {fact.date.isoformat()}, after the topic's as_of "
                         f"({topic.as_of.isoformat()}): is as_of out of date?")
                 self._check_publication_dates(document, location, fact.sources, references, topic,
@@ -164,14 +193,54 @@ class CrossChecker:
             self.ledger.open(acknowledgements)
         if topic is not None:
             self._check_markup(document, ("summary",), topic.summary, "summary", "summary: ")
-            if topic.overdue_on(self.today):
-                self.ledger.warn(topic_acknowledgements, document, ("review_by",), "review-overdue",
-                    f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}")
-            if topic.as_of > self.today:
-                self.ledger.warn(topic_acknowledgements, document, ("as_of",), "as-of-in-future",
-                    f"topic '{topic_id}' has as_of {topic.as_of.isoformat()}, which is in the future")
+            self._on_the_day(topic_id, document, topic, topic_acknowledgements)
+            self.topic_warnings[topic_id] = tuple(found)
         # (opened after its facts and figures: its unused entries are reported after theirs)
         self.ledger.open(topic_acknowledgements)
+
+    def _topic_again(self, topic_id: str, document: YamlDocument, topic: Topic,
+                     warnings: Sequence[tuple[Key, Problem]], cited: set[str]) -> None:
+        """A topic whose file and references are as when its checks last ran: its entries read again, its
+        recorded warnings passed through them, its sources counted as cited, and the checks of the day run."""
+        by_key: dict[Key, list[Problem]] = {}
+        for key, warning in warnings:
+            by_key.setdefault(tuple(key), []).append(warning)
+        topic_acknowledgements = self._entries(document, (), ("topics", topic_id), topic.acknowledge,
+                                               TOPIC_WIDE_WARNINGS, f"topic '{topic_id}'", "topics")
+        items: list[tuple[str, int, Fact | Figure]] = [*(("facts", index, fact) for index, fact in
+                                                        enumerate(topic.facts)),
+                                                      *(("figures", index, figure) for index, figure in
+                                                        enumerate(topic.figures))]
+        for kind, index, item in items:
+            label = f"fact '{item.id}'" if isinstance(item, Fact) else f"figure '{item.label}'"
+            acknowledgements = self._entries(document, (kind, index), (kind, topic_id, index), item.acknowledge,
+                                             FACT_WARNINGS if kind == "facts" else FIGURE_WARNINGS, label, kind,
+                                             topic_acknowledgements)
+            cited.update(item.sources)
+            for warning in by_key.pop(acknowledgements.key, ()):
+                self.ledger.accept(acknowledgements, warning)
+            self.ledger.open(acknowledgements)
+        for key, left in by_key.items():  # (about no item of the file as it is: kept, never lost)
+            for warning in left:
+                self.ledger.accept(topic_acknowledgements if key == topic_acknowledgements.key else None, warning)
+        self._on_the_day(topic_id, document, topic, topic_acknowledgements)
+        self.topic_warnings[topic_id] = tuple((tuple(key), warning) for key, warning in warnings)
+        self.ledger.open(topic_acknowledgements)
+
+    def _on_the_day(self, topic_id: str, document: YamlDocument, topic: Topic, acknowledgements: Entries) -> None:
+        """The checks of a topic that depend on the build's day (never recorded)."""
+        if topic.overdue_on(self.today):
+            self.ledger.warn(acknowledgements, document, ("review_by",), "review-overdue",
+                f"topic '{topic_id}' was due for review on {topic.review_by.isoformat()}")
+        if topic.as_of > self.today:
+            self.ledger.warn(acknowledgements, document, ("as_of",), "as-of-in-future",
+                f"topic '{topic_id}' has as_of {topic.as_of.isoformat()}, which is in the future")
+
+    def _warn(self, entries: Entries, document: YamlDocument, location: Location, code: str, message: str) -> None:
+        """A warning of a topic's own checks, passed through ``entries`` and recorded for the topic."""
+        warning = Problem(document.display_path, document.line_of(location), message, Severity.WARNING, code)
+        self._found.append((entries.key, warning))
+        self.ledger.accept(entries, warning)
 
     def _entries(self, document: YamlDocument, location: Location, key: tuple[Any, ...], entries: dict[str, str],
                  applicable: dict[str, str], label: str, kind: str, topic_wide: Entries | None = None) -> Entries:
@@ -203,6 +272,6 @@ class CrossChecker:
         for position, source in enumerate(sources):
             reference = references.get(source)
             if reference is not None and reference.published > topic.as_of:
-                self.ledger.warn(acknowledgements, document, (*location, "sources", position), "source-after-as-of",
+                self._warn(acknowledgements, document, (*location, "sources", position), "source-after-as-of",
                     f"{label} cites '{source}', published {reference.published.isoformat()}, after the topic's "
                     f"as_of ({topic.as_of.isoformat()}): is as_of out of date?")

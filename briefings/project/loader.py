@@ -35,7 +35,7 @@ from briefings.errors import Problem, ProblemsFound, did_you_mean, sort_key
 from briefings.files import list_topic_files
 from briefings.paths import REFERENCES_FILE, SETTINGS_FILE, TOPICS_DIR
 from briefings.project.acknowledge import Ledger
-from briefings.project.crosscheck import CrossChecker, TopicFile
+from briefings.project.crosscheck import CrossChecker, RecordedChecks, TopicFile
 from briefings.project.delivery_settings import Delivery
 from briefings.project.messages import describe
 from briefings.project.model import Briefing, Project, TopicParts
@@ -59,16 +59,18 @@ def load_project(root: Path, *, today: datetime.date | None = None) -> Project:
     return project
 
 
-def load_project_partially(root: Path, *, today: datetime.date | None = None,
-                           cache: ParseCache | None = None) -> tuple[Project, list[Problem]]:
+def load_project_partially(root: Path, *, today: datetime.date | None = None, cache: ParseCache | None = None,
+                           recorded: RecordedChecks | None = None) -> tuple[Project, list[Problem]]:
     """The project as far as it is valid, and every error found.
 
     Later stages use the valid part to look for their own problems (templates
     that do not parse, say), so that one run reports data and template
     problems together; nothing may be built from a project with errors.
-    ``cache`` answers for files unchanged since the last build (see :mod:`briefings.build.cache`).
+    ``cache`` answers for files unchanged since the last build (see :mod:`briefings.build.cache`);
+    ``recorded``, the cross-checks of topics unchanged since then, with the same references
+    (:mod:`briefings.project.crosscheck`).
     """
-    return _ProjectLoader(root, today or datetime.date.today(), cache).load()
+    return _ProjectLoader(root, today or datetime.date.today(), cache, recorded).load()
 
 
 def load_settings(root: Path) -> tuple[Settings, list[tuple[BriefingSpec, int | None]] | None, list[Problem]]:
@@ -88,10 +90,12 @@ def load_settings(root: Path) -> tuple[Settings, list[tuple[BriefingSpec, int | 
 
 
 class _ProjectLoader:
-    def __init__(self, root: Path, today: datetime.date, cache: ParseCache | None = None):
+    def __init__(self, root: Path, today: datetime.date, cache: ParseCache | None = None,
+                 recorded: RecordedChecks | None = None):
         self.root = root
         self.today = today
         self.cache = cache
+        self.recorded = recorded
         self.problems: list[Problem] = []
         #: The warnings found, each acknowledged or kept; the entries stay open for the audit's warnings.
         self.ledger = Ledger()
@@ -104,8 +108,8 @@ class _ProjectLoader:
         settings, settings_doc = self._load_settings()
         references, references_doc = self._load_references()
         topics = self._load_topics()
-        CrossChecker(self.problems, self.ledger, self.today, self.cache).run(self.topic_files, references,
-                                                                            references_doc)
+        checker = CrossChecker(self.problems, self.ledger, self.today, self.cache, self.recorded)
+        checker.run(self.topic_files, references, references_doc)
         briefings, origins, template_origins = self._assemble_briefings(settings, settings_doc, topics)
         invalid = {topic_id: TopicParts(tuple(entry.facts()), tuple(entry.figures()))
                    for topic_id, entry in self.topic_files.items()
@@ -132,6 +136,7 @@ class _ProjectLoader:
             documents=documents,
             pending_acknowledgements=self.ledger.pending(),
             invalid_topics=invalid,
+            topic_warnings=checker.topic_warnings,
         ), self.problems
 
     # -- files -------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefings.errors import Problem
 from briefings.project.acknowledge import Acknowledged, PendingAcknowledgements
@@ -99,6 +99,10 @@ class Project:
     #: For each topic file that failed validation (and is therefore not in :attr:`topics`), its facts and
     #: figures that validated on their own: still audited, so that one run reports every problem.
     invalid_topics: dict[str, TopicParts] = field(default_factory=dict, compare=False, repr=False)
+    #: For each valid topic, the warnings of the loader's checks of it that do not depend on the day, before
+    #: the acknowledgements, with the key of the item each is about (what a build records for the next).
+    topic_warnings: dict[str, tuple[tuple[tuple[Any, ...], Problem], ...]] = field(default_factory=dict,
+                                                                                    compare=False, repr=False)
 
     def audited_parts(self) -> list[tuple[str, TopicParts]]:
         """What the audit reads: every valid topic's facts and figures, then the valid ones of invalid topics."""

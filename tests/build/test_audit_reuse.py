@@ -1,16 +1,18 @@
 """A build after an edit checks again only the topics whose file changed, and says exactly what a full build says.
 
-The audit takes an unchanged topic's warnings from the last complete build's
-record (:func:`briefings.build.quick.reusable_topics`) only while the
-topic's bytes, the settings, the references, the archives and the options
-are those it was found with; it checks the topic when a briefing that shows
-it is rendered. Each test counts the facts checked, or compares with a full
+The loader's cross-checks and the audit take an unchanged topic's warnings
+from the last complete build's record (:func:`briefings.build.quick.reusable_topics`)
+only while the topic's bytes, the settings, the references, the archives and
+the options are those they were found with; the audit checks the topic when
+a briefing that shows it is rendered, and the checks that depend on the day
+always run. Each test counts the facts checked, or compares with a full
 build of the same files: distortions of an unchanged topic's evidence must
 still be caught, and harmless edits must reuse the work.
 """
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from pathlib import Path
 
@@ -19,10 +21,11 @@ import pytest
 from briefings.audit import auditor
 from briefings.audit.auditor import audit_project
 from briefings.audit.project_audit import load_and_audit_partially
-from briefings.build import fingerprint
+from briefings.build import clock, fingerprint
 from briefings.build.entry import build
 from briefings.build.report import BuildReport
 from briefings.errors import ProblemsFound
+from briefings.project import crosscheck
 from tests.conftest import GENERATED, REFERENCES, TOPIC, copy_example, write
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -212,3 +215,65 @@ def test_recorded_warnings_are_used_only_for_the_very_bytes_they_were_found_in(t
     assert checked == ["beta", "beta", "gamma", "gamma"]
     assert audit.fact("alpha", "talks-held") == project.audit.fact("alpha", "talks-held")  # checked when asked
     assert checked[4:] == ["alpha", "alpha"]
+
+
+@pytest.fixture
+def cross_checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The topic of every topic file the loader cross-checks in full, in order."""
+    topics: list[str] = []
+    real = crosscheck.CrossChecker._topic
+
+    def counting(self: crosscheck.CrossChecker, topic_id: str, *rest: object) -> None:
+        topics.append(topic_id)
+        real(self, topic_id, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crosscheck.CrossChecker, "_topic", counting)
+    return topics
+
+
+def test_a_one_fact_edit_cross_checks_only_the_topic_that_changed(three: Path, cross_checked: list[str]) -> None:
+    # gamma's second fact rests on beta-wire alone, graded E: warning low-reliability.
+    edit(three, "gamma", "sources: [alpha-report, beta-wire]", "sources: [beta-wire]")
+    run(three)
+    assert cross_checked == ["alpha", "beta", "gamma"]
+    cross_checked.clear()
+    edit(three, "beta", "held talks in London.", "held talks in Paris.")
+
+    report = run(three)
+
+    assert cross_checked == ["beta"] and report.rendered == ["beta"]
+    assert [warning.path for warning in report.warnings if warning.code == "low-reliability"] == [
+        "sources/topics/gamma.yaml"]  # reused, and said again
+
+
+def test_a_review_falling_due_is_seen_in_a_topic_whose_checks_are_reused(three: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                         cross_checked: list[str]) -> None:
+    edit(three, "gamma", "review_by: 2099-01-01", "review_by: 2026-03-01")
+    day = datetime.datetime(2026, 2, 20, 9, tzinfo=datetime.UTC)
+    monkeypatch.setattr(clock, "now", lambda: day)
+    report = build(three, formats=["md"], jobs=1)
+    assert not [warning for warning in report.warnings if warning.code == "review-overdue"]
+    cross_checked.clear()
+    edit(three, "beta", "held talks in London.", "held talks in Paris.")
+    day = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+
+    report = build(three, formats=["md"], jobs=1)
+
+    assert cross_checked == ["beta"]  # gamma's checks were reused ...
+    assert [warning.path for warning in report.warnings if warning.code == "review-overdue"] == [
+        "sources/topics/gamma.yaml"]  # ... but not its day's
+
+
+def test_a_reference_removed_from_under_an_unchanged_topic_is_caught(three: Path, cross_checked: list[str]) -> None:
+    run(three)
+    references = three / "sources/references.yaml"
+    references.write_text(references.read_text().split("beta-wire:")[0])
+    edit(three, "alpha", "held talks in London.", "held talks in Paris.")
+
+    with pytest.raises(ProblemsFound) as raised:
+        run(three)
+
+    assert sorted(cross_checked) == ["alpha", "alpha", "beta", "beta", "gamma", "gamma"]  # all again (twice)
+    assert sorted({problem.path for problem in raised.value.problems
+                   if "unknown reference 'beta-wire'" in problem.message}) == [
+        "sources/topics/alpha.yaml", "sources/topics/beta.yaml", "sources/topics/gamma.yaml"]
