@@ -10,7 +10,9 @@ problems builds nothing.
 The steps, each in its own module:
 
 - read (:func:`_read`): load and audit the project (:mod:`briefings.audit.project_audit`,
-  answered where it can be by the parse cache, :mod:`briefings.build.cache`),
+  answered where it can be by the parse cache, :mod:`briefings.build.cache`, and,
+  for topics unchanged since the last complete build, by its record of their
+  checks, :func:`briefings.build.quick.reusable_topics`),
   compile every template, vet ``output/`` (:mod:`briefings.build.writer`);
 - plan (:mod:`briefings.build.plan`): select the briefings (``--only``,
   :mod:`briefings.build.shard`), decide whether each is rendered as its latest
@@ -180,10 +182,11 @@ def _read(root: Path, lock: BuildLock, options: BuildOptions, today: datetime.da
     """The project, its template environment and parse cache, the briefings problems stop (``isolate``), and
     what the last complete build recorded of the topics whose file did not change.
 
-    The audit checks again only the topics whose file changed since the last complete build, when nothing
-    else it reads did (:func:`briefings.build.quick.reusable_topics`): the others' warnings are those that
-    build recorded, and their checks run when a briefing showing them is rendered. Raises every problem found
-    before rendering at once (with ``strict``, the project's warnings too).
+    The loader's cross-checks and the audit run again only for the topics whose file changed since the last
+    complete build, when nothing else they read did (:func:`briefings.build.quick.reusable_topics`): the
+    others' warnings are those that build recorded (the checks of the day run anyway), and their audit
+    checks run when a briefing showing them is rendered. Raises every problem found before rendering at once
+    (with ``strict``, the project's warnings too).
     """
     output_problems = check_output_directory(root) if options.write else []
     if options.write and not output_problems:
