@@ -39,7 +39,6 @@ import os
 import pickle
 import pstats
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from trees import compile_tree, extract  # noqa: E402
+from trees import compile_tree, copy_example, extract  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 EPOCH = "1764547200"  # 2025-12-01T00:00:00Z, as bench/compare_outputs.py
@@ -90,14 +89,6 @@ for call in calls:
     same = same and (call["archival"] or data == call["pdf"])
 print("identical" if same else "different")
 """
-
-
-def copy_example(target: Path) -> Path:
-    target.mkdir()
-    shutil.copy2(ROOT / "briefings.yaml", target / "briefings.yaml")
-    for folder in ("sources", "templates"):
-        shutil.copytree(ROOT / folder, target / folder)
-    return target
 
 
 def build_arguments(project: Path, jobs: int | None) -> list[str]:

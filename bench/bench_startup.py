@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from trees import compile_tree, extract  # noqa: E402
+from trees import compile_tree, copy_example, extract  # noqa: E402
 
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
@@ -39,17 +38,6 @@ COMMANDS: dict[str, list[str]] = {
     "list": ["-m", "briefings", "list", "--project", "."],
     "check": ["-m", "briefings", "check", "--project", "."],
 }
-
-
-def copy_example(destination: Path) -> Path:
-    destination.mkdir(parents=True)
-    for name in ("briefings.yaml", "sources", "templates"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name)
-        elif source.exists():
-            shutil.copy(source, destination / name)
-    return destination
 
 
 def run(arguments: list[str], code: Path, project: Path) -> tuple[float, float]:

@@ -28,13 +28,15 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from trees import copy_example  # noqa: E402
+
 SEEDS = ROOT.parent / "shared" / "seeds"
 EPOCH = "1764547200"  # 2025-12-01T00:00:00Z
 # The build's own memory: timings, cache formats and paths, not outputs.
@@ -58,14 +60,6 @@ def briefings(project: Path, *args: str) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.exit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-
-
-def copy_example(target: Path) -> Path:
-    target.mkdir()
-    shutil.copy2(ROOT / "briefings.yaml", target / "briefings.yaml")
-    for folder in ("sources", "templates"):
-        shutil.copytree(ROOT / folder, target / folder)
-    return target
 
 
 def make_house(target: Path) -> Path:
